@@ -1,0 +1,102 @@
+// Package dbtest gives tests a fresh, migrated database: SQLite always, and PostgreSQL
+// too when SHEQU_TEST_POSTGRES holds a URL. Each PostgreSQL database is a schema of
+// its own, dropped when the test ends, so tests never share state.
+package dbtest
+
+import (
+	"context"
+	"crypto/rand"
+	"database/sql"
+	"encoding/hex"
+	"net/url"
+	"os"
+	"path/filepath"
+	"testing"
+
+	"shequ/internal/platform/db"
+)
+
+// PostgresURL is the server that PostgreSQL runs use, or "" when none is configured.
+func PostgresURL() string { return os.Getenv("SHEQU_TEST_POSTGRES") }
+
+// Each runs fn as a subtest on every configured database.
+func Each(t *testing.T, fn func(t *testing.T, d *db.DB)) {
+	t.Helper()
+	t.Run("sqlite", func(t *testing.T) { fn(t, SQLite(t)) })
+	if PostgresURL() != "" {
+		t.Run("postgres", func(t *testing.T) { fn(t, Postgres(t)) })
+	}
+}
+
+// Open returns a fresh database of the kind named by dialect.
+func Open(t testing.TB, dialect db.Dialect) *db.DB {
+	if dialect == db.Postgres {
+		return Postgres(t)
+	}
+	return SQLite(t)
+}
+
+// SQLite returns a fresh migrated SQLite database in a temporary directory.
+func SQLite(t testing.TB) *db.DB {
+	t.Helper()
+	d, err := db.Open(context.Background(), filepath.Join(t.TempDir(), "test.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { d.Close() })
+	if err := d.Migrate(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	return d
+}
+
+// Postgres returns a fresh migrated PostgreSQL database in a schema of its own.
+// It skips the test when no server is configured.
+func Postgres(t testing.TB) *db.DB {
+	t.Helper()
+	base := PostgresURL()
+	if base == "" {
+		t.Skip("SHEQU_TEST_POSTGRES is not set")
+	}
+	dsn, drop := NewSchema(t, base)
+	d, err := db.Open(context.Background(), dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		d.Close()
+		drop()
+	})
+	if err := d.Migrate(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	return d
+}
+
+// NewSchema creates an empty schema on the server at base and returns a URL whose
+// connections use it, and a function that drops it.
+func NewSchema(t testing.TB, base string) (string, func()) {
+	t.Helper()
+	b := make([]byte, 6)
+	_, _ = rand.Read(b)
+	schema := "t_" + hex.EncodeToString(b)
+	admin, err := sql.Open("pgx", base)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := admin.Exec(`CREATE SCHEMA ` + schema); err != nil {
+		admin.Close()
+		t.Fatal(err)
+	}
+	u, err := url.Parse(base)
+	if err != nil {
+		t.Fatal(err)
+	}
+	q := u.Query()
+	q.Set("search_path", schema)
+	u.RawQuery = q.Encode()
+	return u.String(), func() {
+		_, _ = admin.Exec(`DROP SCHEMA ` + schema + ` CASCADE`)
+		admin.Close()
+	}
+}

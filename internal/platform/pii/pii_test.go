@@ -1,0 +1,96 @@
+package pii_test
+
+import (
+	"testing"
+	"time"
+
+	"shequ/internal/platform/apperr"
+	"shequ/internal/platform/pii"
+)
+
+var today = time.Date(2026, 11, 27, 0, 0, 0, 0, time.UTC)
+
+func TestParseIDNumber_AcceptsValidNumbersAndDerivesBirthAndSex(t *testing.T) {
+	for _, tc := range []struct {
+		in, birth string
+		sex       pii.Sex
+	}{
+		{"11010519491231002X", "1949-12-31", pii.Female},
+		{"440524188001010014", "1880-01-01", pii.Male},
+		{"11010519491231002x", "1949-12-31", pii.Female},
+	} {
+		n, err := pii.ParseIDNumber(tc.in, today)
+		if err != nil {
+			t.Fatalf("%s: %v", tc.in, err)
+		}
+		if n.BirthDate() != tc.birth || n.Sex != tc.sex {
+			t.Errorf("%s: birth %s sex %s, want %s %s", tc.in, n.BirthDate(), n.Sex, tc.birth, tc.sex)
+		}
+	}
+}
+
+func TestParseIDNumber_NamesTheRuleThatFailed(t *testing.T) {
+	for _, tc := range []struct{ in, key string }{
+		{"", "id_number.length"},
+		{"1101051949123100", "id_number.length"},
+		{"11010519491231002XX", "id_number.length"},
+		{"1101051949123A002X", "id_number.digits"},
+		{"11010519491231002Y", "id_number.digits"},
+		{"110105194902300021", "id_number.birth_date"}, // 30 February
+		{"110105209901010021", "id_number.birth_date"}, // in the future
+		{"110105194912310021", "id_number.check_digit"},
+	} {
+		_, err := pii.ParseIDNumber(tc.in, today)
+		e, ok := err.(*apperr.Error)
+		if !ok || e.Key != tc.key || e.Field != "id_number" || e.Code != apperr.Invalid {
+			t.Errorf("%q: got %v, want %s on id_number", tc.in, err, tc.key)
+		}
+	}
+}
+
+func TestCheckDigit_MatchesTheStandardExample(t *testing.T) {
+	if c := pii.CheckDigit("11010519491231002"); c != 'X' {
+		t.Fatalf("check digit %c, want X", c)
+	}
+}
+
+func TestMask_HidesTheMiddle(t *testing.T) {
+	if got := pii.MaskIDNumber("450403198001011234"); got != "450403********1234" {
+		t.Errorf("MaskIDNumber = %s", got)
+	}
+	if got := pii.MaskPhone("13812345678"); got != "138****5678" {
+		t.Errorf("MaskPhone = %s", got)
+	}
+	if got := pii.MaskIDNumber("123"); got != "***" {
+		t.Errorf("short MaskIDNumber = %s", got)
+	}
+}
+
+func TestNormalizePhone(t *testing.T) {
+	for in, want := range map[string]string{"138 1234 5678": "13812345678", "+8613812345678": "13812345678", "0774-3831234": "07743831234", "": ""} {
+		got, err := pii.NormalizePhone(in)
+		if err != nil || got != want {
+			t.Errorf("%q: %q %v, want %q", in, got, err, want)
+		}
+	}
+	for _, in := range []string{"12345", "1381234567a", "23812345678", "1381234567"} {
+		if _, err := pii.NormalizePhone(in); !apperr.Is(err, apperr.Invalid) {
+			t.Errorf("%q accepted", in)
+		}
+	}
+}
+
+func FuzzParseIDNumber(f *testing.F) {
+	for _, s := range []string{"11010519491231002X", "", "450403198001011234", "x"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		n, err := pii.ParseIDNumber(s, today)
+		if err != nil {
+			return
+		}
+		if len(n.Value) != 18 || pii.CheckDigit(n.Value[:17]) != n.Value[17] {
+			t.Fatalf("accepted %q", s)
+		}
+	})
+}
