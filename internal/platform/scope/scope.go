@@ -5,7 +5,10 @@
 // a scope is one range on an index: code >= prefix AND code < prefix || ':'.
 package scope
 
-import "strings"
+import (
+	"strconv"
+	"strings"
+)
 
 // Level is a rung of the tree.
 type Level string
@@ -130,7 +133,7 @@ func (s Scope) Range() (lo, hi string) {
 // its two placeholders starting at n, and the arguments to bind to them.
 func (s Scope) Where(column string, n int) (string, []any) {
 	lo, hi := s.Range()
-	return column + " >= $" + itoa(n) + " AND " + column + " < $" + itoa(n+1), []any{lo, hi}
+	return column + " >= $" + strconv.Itoa(n) + " AND " + column + " < $" + strconv.Itoa(n+1), []any{lo, hi}
 }
 
 // String is for logs.
@@ -139,11 +142,4 @@ func (s Scope) String() string {
 		return "scope(none)"
 	}
 	return "scope(" + s.prefix + "*)"
-}
-
-func itoa(n int) string {
-	if n < 10 {
-		return string(rune('0' + n))
-	}
-	return itoa(n/10) + string(rune('0'+n%10))
 }

@@ -1,0 +1,115 @@
+package org_test
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	"shequ/internal/org"
+	"shequ/internal/org/orgtest"
+	"shequ/internal/platform/apperr"
+	"shequ/internal/platform/auth"
+	"shequ/internal/platform/db"
+	"shequ/internal/platform/db/dbtest"
+	"shequ/internal/platform/scope"
+)
+
+func now() time.Time { return time.Date(2026, 11, 27, 8, 0, 0, 0, time.UTC) }
+
+func TestOrg_CreateRejectsBadUnitsNamingTheField(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, d *db.DB) {
+		orgtest.Build(t, d)
+		s := org.NewService(d, now)
+		city := auth.Principal{UserID: "u", Role: auth.RoleCity, OrgCode: orgtest.City}
+		for _, tc := range []struct {
+			name  string
+			u     org.Unit
+			code  apperr.Code
+			key   string
+			field string
+		}{
+			{"code of the wrong length", org.Unit{Code: "4504030010", Name: "x", Level: scope.Street, ParentCode: orgtest.District}, apperr.Invalid, "org.code_length", "code"},
+			{"code not under its parent", org.Unit{Code: "450404003", Name: "x", Level: scope.Street, ParentCode: orgtest.District}, apperr.Invalid, "org.code_prefix", "code"},
+			{"grid under a street", org.Unit{Code: "450403001009", Name: "x", Level: scope.Grid, ParentCode: orgtest.Street}, apperr.Invalid, "org.code_length", "code"},
+			{"grid under a non-community", org.Unit{Code: "450403001001003", Name: "x", Level: scope.Grid, ParentCode: orgtest.Grid}, apperr.Invalid, "org.parent_level", "parent_code"},
+			{"unknown parent", org.Unit{Code: "450403009001", Name: "x", Level: scope.Community, ParentCode: "450403009"}, apperr.Invalid, "org.not_found", "parent_code"},
+			{"unknown level", org.Unit{Code: "450403003", Name: "x", Level: "village", ParentCode: orgtest.District}, apperr.Invalid, "org.level", "level"},
+			{"empty name", org.Unit{Code: "450403003", Level: scope.Street, ParentCode: orgtest.District}, apperr.Invalid, "required", "name"},
+			{"code already used", org.Unit{Code: orgtest.Street, Name: "x", Level: scope.Street, ParentCode: orgtest.District}, apperr.Conflict, "org.code_taken", "code"},
+			{"founded in the future", org.Unit{Code: "450403001002", Name: "x", Level: scope.Community, ParentCode: orgtest.Street, FoundedYear: 2099}, apperr.Invalid, "org.founded_year", "founded_year"},
+			{"office area on a street", org.Unit{Code: "450403003", Name: "x", Level: scope.Street, ParentCode: orgtest.District, OfficeAreaM2: 100}, apperr.Invalid, "org.not_community", "level"},
+		} {
+			_, err := s.Create(context.Background(), city, tc.u)
+			e, ok := err.(*apperr.Error)
+			if !ok || e.Code != tc.code || e.Key != tc.key || e.Field != tc.field {
+				t.Errorf("%s: got %v, want %s %s on %s", tc.name, err, tc.code, tc.key, tc.field)
+			}
+		}
+	})
+}
+
+func TestOrg_CreateUnderOwnScopeOnly(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, d *db.DB) {
+		orgtest.Build(t, d)
+		s := org.NewService(d, now)
+		street := auth.Principal{UserID: "u", Role: auth.RoleStreet, OrgCode: orgtest.Street}
+		u, err := s.Create(context.Background(), street, org.Unit{Code: "450403001002", Name: "新社区", ParentCode: orgtest.Street, FoundedYear: 2012})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if u.Level != scope.Community {
+			t.Errorf("level inferred as %s", u.Level)
+		}
+		_, err = s.Create(context.Background(), street, org.Unit{Code: "450403002002", Name: "x", ParentCode: orgtest.Street2})
+		if !apperr.Is(err, apperr.Invalid) {
+			t.Errorf("create under sibling street: %v", err)
+		}
+		grid := auth.Principal{UserID: "g", Role: auth.RoleGrid, OrgCode: orgtest.Grid}
+		if _, err := s.Create(context.Background(), grid, org.Unit{Code: "450403001001009", Name: "x", ParentCode: orgtest.Community}); !apperr.Is(err, apperr.Forbidden) {
+			t.Errorf("grid worker created a unit: %v", err)
+		}
+	})
+}
+
+func TestOrg_ReadsStopAtTheScope(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, d *db.DB) {
+		orgtest.Build(t, d)
+		s := org.NewService(d, now)
+		ctx := context.Background()
+		comm := auth.Principal{UserID: "c", Role: auth.RoleCommunity, OrgCode: orgtest.Community}
+		kids, err := s.Children(ctx, comm, orgtest.Community)
+		if err != nil || len(kids) != 2 {
+			t.Fatalf("children of own community: %v %v", kids, err)
+		}
+		if _, err := s.Unit(ctx, comm, orgtest.Community2); !apperr.Is(err, apperr.NotFound) {
+			t.Errorf("sibling community visible: %v", err)
+		}
+		if _, err := s.Children(ctx, comm, orgtest.Street); !apperr.Is(err, apperr.NotFound) {
+			t.Errorf("parent street's children visible: %v", err)
+		}
+		path, err := s.Path(ctx, comm, orgtest.Grid)
+		if err != nil || len(path) != 5 || path[0].Code != orgtest.City || path[4].Code != orgtest.Grid {
+			t.Errorf("path = %v %v", path, err)
+		}
+		cs, err := s.Communities(ctx, auth.Principal{UserID: "d", Role: auth.RoleDistrict, OrgCode: orgtest.District})
+		if err != nil || len(cs) != 2 {
+			t.Errorf("district communities = %v %v", cs, err)
+		}
+	})
+}
+
+func TestOrg_UpdateKeepsCodeAndParent(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, d *db.DB) {
+		orgtest.Build(t, d)
+		s := org.NewService(d, now)
+		ctx := context.Background()
+		city := auth.Principal{UserID: "u", Role: auth.RoleCity, OrgCode: orgtest.City}
+		if _, err := s.Update(ctx, city, org.Unit{Code: orgtest.Community, Name: "东兴新社区", OfficeAreaM2: 150, AuthorizedPosts: 9, FoundedYear: 2001}); err != nil {
+			t.Fatal(err)
+		}
+		u, err := s.Unit(ctx, city, orgtest.Community)
+		if err != nil || u.Name != "东兴新社区" || u.OfficeAreaM2 != 150 || u.ParentCode != orgtest.Street {
+			t.Fatalf("after update: %+v %v", u, err)
+		}
+	})
+}

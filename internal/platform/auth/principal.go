@@ -1,0 +1,135 @@
+// Package auth knows who is asking and what they may see and do: users bound to an
+// org unit, their role, their data scope (the unit's subtree), password hashing,
+// server-side sessions and API tokens. Domains take a Principal and ask it for its
+// Scope and its permissions; stores never run a place-bound query without a Scope.
+package auth
+
+import (
+	"context"
+
+	"shequ/internal/platform/apperr"
+	"shequ/internal/platform/scope"
+)
+
+// Role is what a user does; it fixes the level of unit they are bound to and what
+// they may do within its subtree.
+type Role string
+
+// The roles of the platform core.
+const (
+	RoleCity      Role = "city"      // 市级: city civil-affairs officials
+	RoleDistrict  Role = "district"  // 区级
+	RoleStreet    Role = "street"    // 街道办事处
+	RoleCommunity Role = "community" // 社区: secretaries, directors, window staff
+	RoleGrid      Role = "grid"      // 网格员: one grid's worker
+	RoleAuditor   Role = "auditor"   // 审计(只读): reads anything in scope, writes nothing
+)
+
+// Roles lists every role.
+var Roles = []Role{RoleCity, RoleDistrict, RoleStreet, RoleCommunity, RoleGrid, RoleAuditor}
+
+// Level returns the org level a user of this role is bound to, or "" when any level
+// will do (auditors).
+func (r Role) Level() scope.Level {
+	switch r {
+	case RoleCity:
+		return scope.City
+	case RoleDistrict:
+		return scope.District
+	case RoleStreet:
+		return scope.Street
+	case RoleCommunity:
+		return scope.Community
+	case RoleGrid:
+		return scope.Grid
+	}
+	return ""
+}
+
+// Valid reports whether r is a known role.
+func (r Role) Valid() bool {
+	for _, v := range Roles {
+		if v == r {
+			return true
+		}
+	}
+	return false
+}
+
+// Action is something a principal may be allowed to do.
+type Action string
+
+// The actions of the platform core.
+const (
+	ReadRegister  Action = "registry.read"  // see org units, households, residents, staff in scope
+	WriteRegister Action = "registry.write" // create and change households and residents
+	WriteOrg      Action = "org.write"      // create and change org units
+	WriteStaff    Action = "staff.write"    // create and change community workers
+)
+
+// permissions is the declarative table role → actions.
+var permissions = map[Role][]Action{
+	RoleCity:      {ReadRegister, WriteRegister, WriteOrg, WriteStaff},
+	RoleDistrict:  {ReadRegister, WriteRegister, WriteOrg, WriteStaff},
+	RoleStreet:    {ReadRegister, WriteRegister, WriteOrg, WriteStaff},
+	RoleCommunity: {ReadRegister, WriteRegister, WriteStaff},
+	RoleGrid:      {ReadRegister, WriteRegister},
+	RoleAuditor:   {ReadRegister},
+}
+
+// Permissions returns the actions a role may take, for display.
+func Permissions(r Role) []Action { return append([]Action(nil), permissions[r]...) }
+
+// Principal is the user behind a request.
+type Principal struct {
+	UserID  string
+	Name    string
+	Role    Role
+	OrgCode string
+}
+
+// System is the principal of administrative command-line paths: it sees everything.
+// Only code under cli that says so in its name uses it.
+func System() Principal { return Principal{UserID: "system", Name: "system", Role: RoleCity} }
+
+// Scope is the subtree of the city this principal may see.
+func (p Principal) Scope() scope.Scope {
+	if p.UserID == "system" {
+		return scope.Everything()
+	}
+	if p.OrgCode == "" {
+		return scope.Scope{}
+	}
+	return scope.Of(p.OrgCode)
+}
+
+// Can reports whether the principal's role allows action.
+func (p Principal) Can(a Action) bool {
+	for _, v := range permissions[p.Role] {
+		if v == a {
+			return true
+		}
+	}
+	return false
+}
+
+// Require returns a forbidden error unless the principal may take action.
+func (p Principal) Require(a Action) error {
+	if p.Can(a) {
+		return nil
+	}
+	return apperr.New(apperr.Forbidden, "auth.forbidden", "")
+}
+
+type principalKey struct{}
+
+// WithPrincipal returns ctx carrying p.
+func WithPrincipal(ctx context.Context, p Principal) context.Context {
+	return context.WithValue(ctx, principalKey{}, p)
+}
+
+// PrincipalFrom returns the principal in ctx, if any.
+func PrincipalFrom(ctx context.Context) (Principal, bool) {
+	p, ok := ctx.Value(principalKey{}).(Principal)
+	return p, ok
+}

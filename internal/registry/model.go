@@ -1,0 +1,188 @@
+// Package registry is the register of people (人口信息): buildings 楼栋, households 户
+// and residents 居民 with their care tags and the history of their moves. Every row
+// carries the code of its grid, so every read and write is bounded by the caller's
+// data scope. It stands on org; staff and later domains stand on it.
+package registry
+
+import (
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"shequ/internal/platform/apperr"
+	"shequ/internal/platform/pii"
+)
+
+// Relation is a resident's relation to the head of the household (与户主关系).
+type Relation string
+
+// Relations lists the accepted relations.
+var Relations = []string{"head", "spouse", "child", "parent", "grandchild", "sibling", "other"}
+
+// PopulationTypes lists registered (户籍) and floating (流动) population.
+var PopulationTypes = []string{"registered", "floating"}
+
+// Tags lists the care tags: 低保, 残疾, 独居老人, 空巢老人, 优抚, 失业, 党员.
+var Tags = []string{"dibao", "disabled", "elderly_alone", "empty_nest", "entitled", "unemployed", "party_member"}
+
+// ContactRoles lists the residents a grid worker keeps in touch with: 居民小组长,
+// 居民代表, 楼栋长.
+var ContactRoles = []string{"group_leader", "representative", "building_head"}
+
+func oneOf(v string, list []string) bool {
+	for _, s := range list {
+		if s == v {
+			return true
+		}
+	}
+	return false
+}
+
+// Household is a 户: a dwelling's registered group of residents.
+type Household struct {
+	ID       string `json:"id"`
+	No       string `json:"household_no"`
+	GridCode string `json:"grid_code"`
+	Building string `json:"building,omitempty"`
+	Address  string `json:"address"`
+	Members  int    `json:"members"`
+}
+
+// HouseholdInput is what a user types to create or change a household.
+type HouseholdInput struct {
+	No       string `json:"household_no"`
+	GridCode string `json:"grid_code"`
+	Address  string `json:"address"`
+	Building string `json:"building"`
+}
+
+// Validate checks the fields of a household on their own.
+func (in *HouseholdInput) Validate() error {
+	in.No, in.GridCode = strings.TrimSpace(in.No), strings.TrimSpace(in.GridCode)
+	in.Address, in.Building = strings.TrimSpace(in.Address), strings.TrimSpace(in.Building)
+	if in.No == "" {
+		return apperr.Invalidf("household_no", "required")
+	}
+	if len(in.No) > 32 {
+		return apperr.Invalidf("household_no", "too_long").With("max", 32)
+	}
+	if in.GridCode == "" {
+		return apperr.Invalidf("grid_code", "required")
+	}
+	if in.Address == "" {
+		return apperr.Invalidf("address", "required")
+	}
+	if utf8.RuneCountInString(in.Address) > 200 {
+		return apperr.Invalidf("address", "too_long").With("max", 200)
+	}
+	if utf8.RuneCountInString(in.Building) > 60 {
+		return apperr.Invalidf("building", "too_long").With("max", 60)
+	}
+	return nil
+}
+
+// Resident is a 居民. Sex and BirthDate are derived from the ID number.
+type Resident struct {
+	ID             string   `json:"id"`
+	Name           string   `json:"name"`
+	IDNumber       string   `json:"id_number"`
+	Sex            string   `json:"sex"`
+	BirthDate      string   `json:"birth_date"`
+	HouseholdID    string   `json:"household_id"`
+	HouseholdNo    string   `json:"household_no"`
+	GridCode       string   `json:"grid_code"`
+	Address        string   `json:"address"`
+	Relation       string   `json:"relation"`
+	PopulationType string   `json:"population_type"`
+	Phone          string   `json:"phone"`
+	Tags           []string `json:"tags"`
+}
+
+// Age returns the resident's age in whole years on day.
+func (r Resident) Age(day time.Time) int { return AgeOn(r.BirthDate, day) }
+
+// AgeOn returns the age in whole years on day of someone born on birth (YYYY-MM-DD).
+func AgeOn(birth string, day time.Time) int {
+	b, err := time.Parse(time.DateOnly, birth)
+	if err != nil {
+		return 0
+	}
+	age := day.Year() - b.Year()
+	if day.Month() < b.Month() || (day.Month() == b.Month() && day.Day() < b.Day()) {
+		age--
+	}
+	return age
+}
+
+// ResidentInput is what a user types to create or change a resident.
+type ResidentInput struct {
+	Name           string   `json:"name"`
+	IDNumber       string   `json:"id_number"`
+	HouseholdNo    string   `json:"household_no"`
+	Relation       string   `json:"relation"`
+	PopulationType string   `json:"population_type"`
+	Phone          string   `json:"phone"`
+	Tags           []string `json:"tags"`
+}
+
+// Validate checks the fields of a resident on their own and returns the parsed ID
+// number; it normalises the phone and orders the tags.
+func (in *ResidentInput) Validate(today time.Time) (pii.IDNumber, error) {
+	in.Name = strings.TrimSpace(in.Name)
+	if in.Name == "" {
+		return pii.IDNumber{}, apperr.Invalidf("name", "required")
+	}
+	if utf8.RuneCountInString(in.Name) > 50 {
+		return pii.IDNumber{}, apperr.Invalidf("name", "too_long").With("max", 50)
+	}
+	id, err := pii.ParseIDNumber(strings.TrimSpace(in.IDNumber), today)
+	if err != nil {
+		return pii.IDNumber{}, err
+	}
+	in.IDNumber = id.Value
+	if strings.TrimSpace(in.HouseholdNo) == "" {
+		return pii.IDNumber{}, apperr.Invalidf("household_no", "required")
+	}
+	in.HouseholdNo = strings.TrimSpace(in.HouseholdNo)
+	if !oneOf(in.Relation, Relations) {
+		return pii.IDNumber{}, apperr.Invalidf("relation", "resident.relation")
+	}
+	if !oneOf(in.PopulationType, PopulationTypes) {
+		return pii.IDNumber{}, apperr.Invalidf("population_type", "resident.population_type")
+	}
+	if in.Phone, err = pii.NormalizePhone(in.Phone); err != nil {
+		return pii.IDNumber{}, err
+	}
+	tags := make([]string, 0, len(in.Tags))
+	for _, t := range Tags {
+		if oneOf(t, in.Tags) {
+			tags = append(tags, t)
+		}
+	}
+	for _, t := range in.Tags {
+		if !oneOf(t, Tags) {
+			return pii.IDNumber{}, apperr.Invalidf("tags", "resident.tag").With("tag", t)
+		}
+	}
+	in.Tags = tags
+	return id, nil
+}
+
+// Move is one entry of a resident's history of moves between households.
+type Move struct {
+	ID            string    `json:"id"`
+	FromHousehold string    `json:"from_household_no"`
+	ToHousehold   string    `json:"to_household_no"`
+	FromGridCode  string    `json:"from_grid_code"`
+	ToGridCode    string    `json:"to_grid_code"`
+	MovedAt       time.Time `json:"moved_at"`
+	MovedBy       string    `json:"moved_by"`
+}
+
+// Contact is a resident a grid worker keeps in touch with.
+type Contact struct {
+	Role       string `json:"role"`
+	ResidentID string `json:"resident_id"`
+	Name       string `json:"name"`
+	Phone      string `json:"phone"`
+}

@@ -1,0 +1,233 @@
+package registry
+
+import (
+	"context"
+	"database/sql"
+	"time"
+
+	"shequ/internal/org"
+	"shequ/internal/platform/apperr"
+	"shequ/internal/platform/auth"
+	"shequ/internal/platform/db"
+	"shequ/internal/platform/scope"
+)
+
+// Service holds the rules of the register: who may read and change what, and the
+// checks that span rows (one person, one record; a household in a grid).
+type Service struct {
+	db  *db.DB
+	now func() time.Time
+}
+
+// NewService returns the register's service.
+func NewService(d *db.DB, now func() time.Time) *Service { return &Service{db: d, now: now} }
+
+// Household returns a household in scope with its members.
+func (s *Service) Household(ctx context.Context, p auth.Principal, id string) (Household, []Resident, error) {
+	if err := p.Require(auth.ReadRegister); err != nil {
+		return Household{}, nil, err
+	}
+	h, err := GetHousehold(ctx, s.db.Read(), p.Scope(), id)
+	if err != nil {
+		return Household{}, nil, err
+	}
+	members, err := HouseholdMembers(ctx, s.db.Read(), p.Scope(), id)
+	return h, members, err
+}
+
+// Households returns a page of households under a unit in scope, and their total.
+func (s *Service) Households(ctx context.Context, p auth.Principal, code string, limit, offset int) ([]Household, int, error) {
+	if err := p.Require(auth.ReadRegister); err != nil {
+		return nil, 0, err
+	}
+	if !p.Scope().Contains(code) {
+		return nil, 0, apperr.New(apperr.NotFound, "org.not_found", "code")
+	}
+	hs, err := ListHouseholds(ctx, s.db.Read(), p.Scope(), code, limit, offset)
+	if err != nil {
+		return nil, 0, err
+	}
+	n, err := CountHouseholds(ctx, s.db.Read(), p.Scope(), code)
+	return hs, n, err
+}
+
+// Contacts returns a grid's contacts.
+func (s *Service) Contacts(ctx context.Context, p auth.Principal, grid string) ([]Contact, error) {
+	if err := p.Require(auth.ReadRegister); err != nil {
+		return nil, err
+	}
+	return GridContacts(ctx, s.db.Read(), p.Scope(), grid)
+}
+
+// Resident returns a resident in scope with their history of moves.
+func (s *Service) Resident(ctx context.Context, p auth.Principal, id string) (Resident, []Move, error) {
+	if err := p.Require(auth.ReadRegister); err != nil {
+		return Resident{}, nil, err
+	}
+	r, err := GetResident(ctx, s.db.Read(), p.Scope(), id)
+	if err != nil {
+		return Resident{}, nil, err
+	}
+	moves, err := Moves(ctx, s.db.Read(), id)
+	return r, moves, err
+}
+
+// Search finds up to limit residents in scope; see the store's Search for the forms
+// a query may take.
+func (s *Service) Search(ctx context.Context, p auth.Principal, query string, limit int) ([]Resident, error) {
+	if err := p.Require(auth.ReadRegister); err != nil {
+		return nil, err
+	}
+	if limit <= 0 || limit > 200 {
+		limit = 50
+	}
+	return Search(ctx, s.db.Read(), p.Scope(), query, limit)
+}
+
+// gridInScope checks that code is an existing grid the principal may write to.
+func gridInScope(ctx context.Context, q db.Querier, p auth.Principal, code string) error {
+	u, err := org.Lookup(ctx, q, code)
+	if err != nil {
+		return err
+	}
+	if u == nil || u.Level != scope.Grid || !p.Scope().Contains(code) {
+		return apperr.Invalidf("grid_code", "household.grid_not_found")
+	}
+	return nil
+}
+
+// CreateHousehold adds a household to a grid in scope.
+func (s *Service) CreateHousehold(ctx context.Context, p auth.Principal, in HouseholdInput) (Household, error) {
+	if err := p.Require(auth.WriteRegister); err != nil {
+		return Household{}, err
+	}
+	if err := in.Validate(); err != nil {
+		return Household{}, err
+	}
+	var h Household
+	err := s.db.InTx(ctx, func(tx *sql.Tx) error {
+		if err := gridInScope(ctx, tx, p, in.GridCode); err != nil {
+			return err
+		}
+		id := db.NewID()
+		if err := InsertHousehold(ctx, tx, id, db.NewID(), in, s.now()); err != nil {
+			return err
+		}
+		var err error
+		h, err = GetHousehold(ctx, tx, p.Scope(), id)
+		return err
+	})
+	return h, err
+}
+
+// UpdateHousehold changes a household in scope; moving it to another grid needs that
+// grid in scope too.
+func (s *Service) UpdateHousehold(ctx context.Context, p auth.Principal, id string, in HouseholdInput) (Household, error) {
+	if err := p.Require(auth.WriteRegister); err != nil {
+		return Household{}, err
+	}
+	if err := in.Validate(); err != nil {
+		return Household{}, err
+	}
+	var h Household
+	err := s.db.InTx(ctx, func(tx *sql.Tx) error {
+		if _, err := GetHousehold(ctx, tx, p.Scope(), id); err != nil {
+			return err
+		}
+		if err := gridInScope(ctx, tx, p, in.GridCode); err != nil {
+			return err
+		}
+		if err := UpdateHousehold(ctx, tx, id, db.NewID(), in, s.now()); err != nil {
+			return err
+		}
+		var err error
+		h, err = GetHousehold(ctx, tx, p.Scope(), id)
+		return err
+	})
+	return h, err
+}
+
+// CreateResident adds a resident to a household in scope. One person, one record:
+// an ID number already registered anywhere in the city is a conflict.
+func (s *Service) CreateResident(ctx context.Context, p auth.Principal, in ResidentInput) (Resident, error) {
+	if err := p.Require(auth.WriteRegister); err != nil {
+		return Resident{}, err
+	}
+	id, err := in.Validate(s.now())
+	if err != nil {
+		return Resident{}, err
+	}
+	var r Resident
+	err = s.db.InTx(ctx, func(tx *sql.Tx) error {
+		h, err := GetHouseholdByNo(ctx, tx, p.Scope(), in.HouseholdNo)
+		if err != nil {
+			return err
+		}
+		if other, err := residentIDByNumber(ctx, tx, id.Value); err != nil {
+			return err
+		} else if other != "" {
+			return apperr.New(apperr.Conflict, "resident.id_taken", "id_number")
+		}
+		r = Resident{ID: db.NewID(), Name: in.Name, IDNumber: id.Value, Sex: string(id.Sex), BirthDate: id.BirthDate(),
+			HouseholdID: h.ID, HouseholdNo: h.No, GridCode: h.GridCode, Address: h.Address, Relation: in.Relation,
+			PopulationType: in.PopulationType, Phone: in.Phone, Tags: in.Tags}
+		return InsertResident(ctx, tx, r, s.now())
+	})
+	return r, err
+}
+
+// UpdateResident changes a resident in scope. Naming another household moves the
+// resident there, and the move is kept in their history.
+func (s *Service) UpdateResident(ctx context.Context, p auth.Principal, residentID string, in ResidentInput) (Resident, error) {
+	if err := p.Require(auth.WriteRegister); err != nil {
+		return Resident{}, err
+	}
+	id, err := in.Validate(s.now())
+	if err != nil {
+		return Resident{}, err
+	}
+	var r Resident
+	err = s.db.InTx(ctx, func(tx *sql.Tx) error {
+		old, err := GetResident(ctx, tx, p.Scope(), residentID)
+		if err != nil {
+			return err
+		}
+		h, err := GetHouseholdByNo(ctx, tx, p.Scope(), in.HouseholdNo)
+		if err != nil {
+			return err
+		}
+		if other, err := residentIDByNumber(ctx, tx, id.Value); err != nil {
+			return err
+		} else if other != "" && other != residentID {
+			return apperr.New(apperr.Conflict, "resident.id_taken", "id_number")
+		}
+		if h.ID != old.HouseholdID {
+			from, err := GetHousehold(ctx, tx, p.Scope(), old.HouseholdID)
+			if err != nil {
+				return err
+			}
+			if err := InsertMove(ctx, tx, db.NewID(), residentID, from, h, p.UserID, s.now()); err != nil {
+				return err
+			}
+		}
+		r = Resident{ID: residentID, Name: in.Name, IDNumber: id.Value, Sex: string(id.Sex), BirthDate: id.BirthDate(),
+			HouseholdID: h.ID, HouseholdNo: h.No, GridCode: h.GridCode, Address: h.Address, Relation: in.Relation,
+			PopulationType: in.PopulationType, Phone: in.Phone, Tags: in.Tags}
+		return UpdateResident(ctx, tx, r, s.now())
+	})
+	return r, err
+}
+
+// MoveResident moves a resident in scope to another household in scope with a new
+// relation to its head, keeping the rest of the record.
+func (s *Service) MoveResident(ctx context.Context, p auth.Principal, residentID, toHouseholdNo, relation string) (Resident, error) {
+	r, _, err := s.Resident(ctx, p, residentID)
+	if err != nil {
+		return Resident{}, err
+	}
+	if r.HouseholdNo == toHouseholdNo {
+		return Resident{}, apperr.Invalidf("household_no", "resident.same_household")
+	}
+	return s.UpdateResident(ctx, p, residentID, ResidentInput{Name: r.Name, IDNumber: r.IDNumber, HouseholdNo: toHouseholdNo,
+		Relation: relation, PopulationType: r.PopulationType, Phone: r.Phone, Tags: r.Tags})
+}

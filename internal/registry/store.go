@@ -1,0 +1,392 @@
+package registry
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"strconv"
+	"strings"
+	"time"
+
+	"shequ/internal/platform/apperr"
+	"shequ/internal/platform/db"
+	"shequ/internal/platform/scope"
+)
+
+// Every function here takes the scope: a row outside it does not exist for the caller.
+
+const householdColumns = `h.id, h.household_no, h.org_code, COALESCE(b.name, ''), h.address,
+	(SELECT COUNT(*) FROM residents r WHERE r.household_id = h.id)`
+
+const householdFrom = ` FROM households h LEFT JOIN buildings b ON b.id = h.building_id `
+
+func scanHousehold(row interface{ Scan(...any) error }) (Household, error) {
+	var h Household
+	err := row.Scan(&h.ID, &h.No, &h.GridCode, &h.Building, &h.Address, &h.Members)
+	return h, err
+}
+
+// GetHousehold returns a household by id.
+func GetHousehold(ctx context.Context, q db.Querier, sc scope.Scope, id string) (Household, error) {
+	w, args := sc.Where("h.org_code", 2)
+	h, err := scanHousehold(q.QueryRowContext(ctx, `SELECT `+householdColumns+householdFrom+`WHERE h.id = $1 AND `+w,
+		append([]any{id}, args...)...))
+	if errors.Is(err, sql.ErrNoRows) {
+		return Household{}, apperr.New(apperr.NotFound, "household.not_found", "household_id")
+	}
+	return h, err
+}
+
+// GetHouseholdByNo returns a household by its number.
+func GetHouseholdByNo(ctx context.Context, q db.Querier, sc scope.Scope, no string) (Household, error) {
+	w, args := sc.Where("h.org_code", 2)
+	h, err := scanHousehold(q.QueryRowContext(ctx, `SELECT `+householdColumns+householdFrom+`WHERE h.household_no = $1 AND `+w,
+		append([]any{no}, args...)...))
+	if errors.Is(err, sql.ErrNoRows) {
+		return Household{}, apperr.New(apperr.NotFound, "household.not_found", "household_no")
+	}
+	return h, err
+}
+
+// ListHouseholds returns a page of the households under code (a grid or any unit
+// above it) in household-number order.
+func ListHouseholds(ctx context.Context, q db.Querier, sc scope.Scope, code string, limit, offset int) ([]Household, error) {
+	if !sc.Contains(code) {
+		return []Household{}, nil
+	}
+	w, args := scope.Of(code).Where("h.org_code", 1)
+	rows, err := q.QueryContext(ctx, `SELECT `+householdColumns+householdFrom+`WHERE `+w+` ORDER BY h.household_no LIMIT $3 OFFSET $4`,
+		append(args, limit, offset)...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	out := []Household{}
+	for rows.Next() {
+		h, err := scanHousehold(rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, h)
+	}
+	return out, rows.Err()
+}
+
+// CountHouseholds counts the households under code.
+func CountHouseholds(ctx context.Context, q db.Querier, sc scope.Scope, code string) (int, error) {
+	if !sc.Contains(code) {
+		return 0, nil
+	}
+	w, args := scope.Of(code).Where("org_code", 1)
+	var n int
+	err := q.QueryRowContext(ctx, `SELECT COUNT(*) FROM households WHERE `+w, args...).Scan(&n)
+	return n, err
+}
+
+// ensureBuilding returns the id of the named building in a grid, creating it.
+func ensureBuilding(ctx context.Context, q db.Querier, grid, name, newID string) (any, error) {
+	if name == "" {
+		return nil, nil
+	}
+	var id string
+	err := q.QueryRowContext(ctx, `SELECT id FROM buildings WHERE org_code = $1 AND name = $2`, grid, name).Scan(&id)
+	if errors.Is(err, sql.ErrNoRows) {
+		_, err = q.ExecContext(ctx, `INSERT INTO buildings (id, org_code, name) VALUES ($1, $2, $3)`, newID, grid, name)
+		return newID, err
+	}
+	return id, err
+}
+
+// InsertHousehold adds a household; the caller has checked its grid.
+func InsertHousehold(ctx context.Context, q db.Querier, id, buildingID string, in HouseholdInput, now time.Time) error {
+	b, err := ensureBuilding(ctx, q, in.GridCode, in.Building, buildingID)
+	if err != nil {
+		return err
+	}
+	_, err = q.ExecContext(ctx, `INSERT INTO households (id, household_no, org_code, building_id, address, created_at, updated_at)
+		VALUES ($1, $2, $3, $4, $5, $6, $6)`, id, in.No, in.GridCode, b, in.Address, now.UnixMilli())
+	if db.IsUniqueViolation(err) {
+		return apperr.New(apperr.Conflict, "household.no_taken", "household_no")
+	}
+	return err
+}
+
+// UpdateHousehold changes a household's grid, address and building. Its residents
+// follow it to the new grid.
+func UpdateHousehold(ctx context.Context, q db.Querier, id, buildingID string, in HouseholdInput, now time.Time) error {
+	b, err := ensureBuilding(ctx, q, in.GridCode, in.Building, buildingID)
+	if err != nil {
+		return err
+	}
+	if _, err := q.ExecContext(ctx, `UPDATE households SET household_no = $1, org_code = $2, building_id = $3, address = $4, updated_at = $5 WHERE id = $6`,
+		in.No, in.GridCode, b, in.Address, now.UnixMilli(), id); err != nil {
+		if db.IsUniqueViolation(err) {
+			return apperr.New(apperr.Conflict, "household.no_taken", "household_no")
+		}
+		return err
+	}
+	if _, err := q.ExecContext(ctx, `UPDATE residents SET org_code = $1 WHERE household_id = $2`, in.GridCode, id); err != nil {
+		return err
+	}
+	_, err = q.ExecContext(ctx, `UPDATE resident_tags SET org_code = $1 WHERE resident_id IN (SELECT id FROM residents WHERE household_id = $2)`, in.GridCode, id)
+	return err
+}
+
+const residentColumns = `r.id, r.name, r.id_number, r.sex, r.birth_date, r.household_id, h.household_no, r.org_code, h.address,
+	r.relation, r.population_type, r.phone`
+
+const residentFrom = ` FROM residents r JOIN households h ON h.id = r.household_id `
+
+func scanResident(row interface{ Scan(...any) error }) (Resident, error) {
+	var r Resident
+	err := row.Scan(&r.ID, &r.Name, &r.IDNumber, &r.Sex, &r.BirthDate, &r.HouseholdID, &r.HouseholdNo, &r.GridCode, &r.Address,
+		&r.Relation, &r.PopulationType, &r.Phone)
+	r.Tags = []string{}
+	return r, err
+}
+
+func collectResidents(rows *sql.Rows, err error) ([]Resident, error) {
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	out := []Resident{}
+	for rows.Next() {
+		r, err := scanResident(rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, r)
+	}
+	return out, rows.Err()
+}
+
+// GetResident returns a resident by id, with tags.
+func GetResident(ctx context.Context, q db.Querier, sc scope.Scope, id string) (Resident, error) {
+	w, args := sc.Where("r.org_code", 2)
+	r, err := scanResident(q.QueryRowContext(ctx, `SELECT `+residentColumns+residentFrom+`WHERE r.id = $1 AND `+w,
+		append([]any{id}, args...)...))
+	if errors.Is(err, sql.ErrNoRows) {
+		return Resident{}, apperr.New(apperr.NotFound, "resident.not_found", "id")
+	}
+	if err != nil {
+		return Resident{}, err
+	}
+	r.Tags, err = residentTags(ctx, q, id)
+	return r, err
+}
+
+func residentTags(ctx context.Context, q db.Querier, id string) ([]string, error) {
+	rows, err := q.QueryContext(ctx, `SELECT tag FROM resident_tags WHERE resident_id = $1`, id)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	have := map[string]bool{}
+	for rows.Next() {
+		var t string
+		if err := rows.Scan(&t); err != nil {
+			return nil, err
+		}
+		have[t] = true
+	}
+	out := []string{}
+	for _, t := range Tags {
+		if have[t] {
+			out = append(out, t)
+		}
+	}
+	return out, rows.Err()
+}
+
+// HouseholdMembers returns the residents of a household, head first.
+func HouseholdMembers(ctx context.Context, q db.Querier, sc scope.Scope, householdID string) ([]Resident, error) {
+	w, args := sc.Where("r.org_code", 2)
+	rs, err := collectResidents(q.QueryContext(ctx, `SELECT `+residentColumns+residentFrom+`WHERE r.household_id = $1 AND `+w+`
+		ORDER BY CASE r.relation WHEN 'head' THEN 0 ELSE 1 END, r.birth_date`, append([]any{householdID}, args...)...))
+	if err != nil {
+		return nil, err
+	}
+	for i := range rs {
+		if rs[i].Tags, err = residentTags(ctx, q, rs[i].ID); err != nil {
+			return nil, err
+		}
+	}
+	return rs, nil
+}
+
+// ResidentByIDNumber returns the resident with this ID number anywhere in the city,
+// for the duplicate check; only its id and household are meant to be used.
+func residentIDByNumber(ctx context.Context, q db.Querier, idNumber string) (string, error) {
+	var id string
+	err := q.QueryRowContext(ctx, `SELECT id FROM residents WHERE id_number = $1`, idNumber).Scan(&id)
+	if errors.Is(err, sql.ErrNoRows) {
+		return "", nil
+	}
+	return id, err
+}
+
+// InsertResident adds a resident with tags.
+func InsertResident(ctx context.Context, q db.Querier, r Resident, now time.Time) error {
+	_, err := q.ExecContext(ctx, `INSERT INTO residents (id, name, id_number, id_tail, sex, birth_date, household_id, org_code,
+		relation, population_type, phone, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $12)`,
+		r.ID, r.Name, r.IDNumber, r.IDNumber[14:], r.Sex, r.BirthDate, r.HouseholdID, r.GridCode, r.Relation, r.PopulationType, r.Phone, now.UnixMilli())
+	if db.IsUniqueViolation(err) {
+		return apperr.New(apperr.Conflict, "resident.id_taken", "id_number")
+	}
+	if err != nil {
+		return err
+	}
+	return replaceTags(ctx, q, r)
+}
+
+// UpdateResident rewrites a resident's fields and tags.
+func UpdateResident(ctx context.Context, q db.Querier, r Resident, now time.Time) error {
+	_, err := q.ExecContext(ctx, `UPDATE residents SET name = $1, id_number = $2, id_tail = $3, sex = $4, birth_date = $5, household_id = $6,
+		org_code = $7, relation = $8, population_type = $9, phone = $10, updated_at = $11 WHERE id = $12`,
+		r.Name, r.IDNumber, r.IDNumber[14:], r.Sex, r.BirthDate, r.HouseholdID, r.GridCode, r.Relation, r.PopulationType, r.Phone, now.UnixMilli(), r.ID)
+	if db.IsUniqueViolation(err) {
+		return apperr.New(apperr.Conflict, "resident.id_taken", "id_number")
+	}
+	if err != nil {
+		return err
+	}
+	return replaceTags(ctx, q, r)
+}
+
+func replaceTags(ctx context.Context, q db.Querier, r Resident) error {
+	if _, err := q.ExecContext(ctx, `DELETE FROM resident_tags WHERE resident_id = $1`, r.ID); err != nil {
+		return err
+	}
+	for _, t := range r.Tags {
+		if _, err := q.ExecContext(ctx, `INSERT INTO resident_tags (resident_id, tag, org_code) VALUES ($1, $2, $3)`, r.ID, t, r.GridCode); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// InsertMove records a move between households.
+func InsertMove(ctx context.Context, q db.Querier, id, residentID string, from, to Household, by string, at time.Time) error {
+	_, err := q.ExecContext(ctx, `INSERT INTO resident_moves (id, resident_id, from_household_id, to_household_id, from_org_code, to_org_code, moved_at, moved_by)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`, id, residentID, from.ID, to.ID, from.GridCode, to.GridCode, at.UnixMilli(), by)
+	return err
+}
+
+// Moves returns a resident's moves, oldest first. The caller has checked the
+// resident is in scope.
+func Moves(ctx context.Context, q db.Querier, residentID string) ([]Move, error) {
+	rows, err := q.QueryContext(ctx, `SELECT m.id, f.household_no, t.household_no, m.from_org_code, m.to_org_code, m.moved_at, COALESCE(u.name, m.moved_by)
+		FROM resident_moves m JOIN households f ON f.id = m.from_household_id JOIN households t ON t.id = m.to_household_id
+		LEFT JOIN users u ON u.id = m.moved_by WHERE m.resident_id = $1 ORDER BY m.moved_at, m.id`, residentID)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	out := []Move{}
+	for rows.Next() {
+		var m Move
+		var at int64
+		if err := rows.Scan(&m.ID, &m.FromHousehold, &m.ToHousehold, &m.FromGridCode, &m.ToGridCode, &at, &m.MovedBy); err != nil {
+			return nil, err
+		}
+		m.MovedAt = time.UnixMilli(at).UTC()
+		out = append(out, m)
+	}
+	return out, rows.Err()
+}
+
+// GridContacts returns the group leaders, representatives and building heads of a grid.
+func GridContacts(ctx context.Context, q db.Querier, sc scope.Scope, grid string) ([]Contact, error) {
+	out := []Contact{}
+	if !sc.Contains(grid) {
+		return out, nil
+	}
+	rows, err := q.QueryContext(ctx, `SELECT c.role, r.id, r.name, r.phone FROM grid_contacts c JOIN residents r ON r.id = c.resident_id
+		WHERE c.org_code = $1 ORDER BY c.role, r.name`, grid)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var c Contact
+		if err := rows.Scan(&c.Role, &c.ResidentID, &c.Name, &c.Phone); err != nil {
+			return nil, err
+		}
+		out = append(out, c)
+	}
+	return out, rows.Err()
+}
+
+// Search finds residents in scope by a query whose shape says what it is: a full ID
+// number; 4 to 17 trailing characters of one; a phone number; otherwise the start of
+// a name or a fragment of an address. At most limit results, in name order.
+func Search(ctx context.Context, q db.Querier, sc scope.Scope, query string, limit int) ([]Resident, error) {
+	query = strings.TrimSpace(query)
+	w, args := sc.Where("r.org_code", 1)
+	base := `SELECT ` + residentColumns + residentFrom + `WHERE ` + w + ` AND `
+	var conds []string
+	switch k := classify(query); k {
+	case queryIDNumber:
+		conds = append(conds, `r.id_number = $3`)
+		args = append(args, strings.ToUpper(query))
+	case queryDigits:
+		upper := strings.ToUpper(query)
+		args = append(args, upper[len(upper)-4:], "%"+upper)
+		conds = append(conds, `(r.id_tail = $3 AND r.id_number LIKE $4)`)
+		if isPhoneLike(query) {
+			conds = append(conds, `r.phone = $5`)
+			args = append(args, query)
+		}
+	case queryText:
+		args = append(args, query, query+"\U0010FFFF", "%"+escapeLike(query)+"%")
+		conds = append(conds, `(r.name >= $3 AND r.name < $4)`,
+			`r.household_id IN (SELECT id FROM households WHERE `+strings.ReplaceAll(w, "r.org_code", "org_code")+` AND address LIKE $5 ESCAPE '\')`)
+	default:
+		return nil, apperr.Invalidf("q", "search.too_short")
+	}
+	parts := make([]string, len(conds))
+	for i, c := range conds {
+		parts[i] = base + c
+	}
+	n := len(args) + 1
+	sqlText := `SELECT * FROM (` + strings.Join(parts, ` UNION `) + `) found ORDER BY 2, 1 LIMIT $` + strconv.Itoa(n)
+	return collectResidents(q.QueryContext(ctx, sqlText, append(args, limit)...))
+}
+
+type queryKind int
+
+const (
+	queryTooShort queryKind = iota
+	queryIDNumber
+	queryDigits
+	queryText
+)
+
+func classify(s string) queryKind {
+	digits := len(s) > 0
+	for i, r := range s {
+		if (r < '0' || r > '9') && !((r == 'x' || r == 'X') && i == len(s)-1) {
+			digits = false
+		}
+	}
+	switch {
+	case digits && len(s) == 18:
+		return queryIDNumber
+	case digits && len(s) >= 4:
+		return queryDigits
+	case digits:
+		return queryTooShort
+	case len([]rune(s)) >= 2:
+		return queryText
+	}
+	return queryTooShort
+}
+
+func isPhoneLike(s string) bool {
+	return (len(s) == 11 && s[0] == '1') || (s[0] == '0' && len(s) >= 10 && len(s) <= 12)
+}
+
+func escapeLike(s string) string {
+	return strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`).Replace(s)
+}

@@ -1,0 +1,104 @@
+// Package staff is the community workforce (社区工作者): who works in which community,
+// in what position, with what education and certificates, and which grids each one
+// serves. It stands on org.
+package staff
+
+import (
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"shequ/internal/platform/apperr"
+	"shequ/internal/platform/pii"
+)
+
+// Positions lists the posts of a community's two committees: 书记兼主任 (one person
+// holding both top posts), 书记, 主任, 副书记, 副主任, 委员, 网格员.
+var Positions = []string{"secretary_director", "secretary", "director", "deputy_secretary", "deputy_director", "member", "grid_worker"}
+
+// Educations lists the education levels: 初中及以下, 高中, 中专, 大专, 本科, 研究生.
+var Educations = []string{"junior_middle_or_below", "senior_high", "technical_secondary", "junior_college", "bachelor", "postgraduate"}
+
+// MaxWorkersPerGrid is the size of a grid team: one or two workers.
+const MaxWorkersPerGrid = 2
+
+// Worker is a community worker. Sex and BirthDate come from the ID number.
+type Worker struct {
+	ID            string   `json:"id"`
+	Name          string   `json:"name"`
+	IDNumber      string   `json:"id_number"`
+	Sex           string   `json:"sex"`
+	BirthDate     string   `json:"birth_date"`
+	CommunityCode string   `json:"community_code"`
+	Position      string   `json:"position"`
+	Education     string   `json:"education"`
+	HiredOn       string   `json:"hired_on"`
+	Certificates  string   `json:"certificates"`
+	Phone         string   `json:"phone"`
+	GridCodes     []string `json:"grid_codes"`
+}
+
+// WorkerInput is what a user types to create or change a worker.
+type WorkerInput struct {
+	Name          string   `json:"name"`
+	IDNumber      string   `json:"id_number"`
+	CommunityCode string   `json:"community_code"`
+	Position      string   `json:"position"`
+	Education     string   `json:"education"`
+	HiredOn       string   `json:"hired_on"`
+	Certificates  string   `json:"certificates"`
+	Phone         string   `json:"phone"`
+	GridCodes     []string `json:"grid_codes"`
+}
+
+func oneOf(v string, list []string) bool {
+	for _, s := range list {
+		if s == v {
+			return true
+		}
+	}
+	return false
+}
+
+// Validate checks the fields on their own and returns the parsed ID number.
+func (in *WorkerInput) Validate(today time.Time) (pii.IDNumber, error) {
+	in.Name = strings.TrimSpace(in.Name)
+	if in.Name == "" {
+		return pii.IDNumber{}, apperr.Invalidf("name", "required")
+	}
+	if utf8.RuneCountInString(in.Name) > 50 {
+		return pii.IDNumber{}, apperr.Invalidf("name", "too_long").With("max", 50)
+	}
+	id, err := pii.ParseIDNumber(strings.TrimSpace(in.IDNumber), today)
+	if err != nil {
+		return pii.IDNumber{}, err
+	}
+	in.IDNumber = id.Value
+	if !oneOf(in.Position, Positions) {
+		return pii.IDNumber{}, apperr.Invalidf("position", "worker.position")
+	}
+	if !oneOf(in.Education, Educations) {
+		return pii.IDNumber{}, apperr.Invalidf("education", "worker.education")
+	}
+	d, err := time.Parse(time.DateOnly, in.HiredOn)
+	if err != nil || d.After(today) || d.Before(id.Birth) {
+		return pii.IDNumber{}, apperr.Invalidf("hired_on", "worker.date")
+	}
+	if utf8.RuneCountInString(in.Certificates) > 200 {
+		return pii.IDNumber{}, apperr.Invalidf("certificates", "too_long").With("max", 200)
+	}
+	if in.Phone, err = pii.NormalizePhone(in.Phone); err != nil {
+		return pii.IDNumber{}, err
+	}
+	seen := map[string]bool{}
+	grids := in.GridCodes[:0:0]
+	for _, g := range in.GridCodes {
+		g = strings.TrimSpace(g)
+		if g != "" && !seen[g] {
+			seen[g] = true
+			grids = append(grids, g)
+		}
+	}
+	in.GridCodes = grids
+	return id, nil
+}
