@@ -10,7 +10,7 @@ import (
 
 // batchParams bounds the parameters of one INSERT. SQLite allows 32766 and
 // PostgreSQL 65535; past a few thousand, bigger statements stop paying off.
-const batchParams = 4096
+var batchParams = 4096
 
 // table buffers rows for one table until the generator hands them to an inserter.
 type table struct {
@@ -69,13 +69,12 @@ func newInserter(tx *sql.Tx) *inserter {
 	return &inserter{tx: tx, stmts: map[string]*sql.Stmt{}}
 }
 
-// write inserts the pending rows of every table, parents first, and resets them.
+// write inserts the pending rows of every table, parents first.
 func (in *inserter) write(ctx context.Context, ts *tables) error {
 	for _, t := range ts.all() {
 		if err := in.writeTable(ctx, t); err != nil {
 			return fmt.Errorf("insert into %s: %w", t.name, err)
 		}
-		t.reset()
 	}
 	return nil
 }

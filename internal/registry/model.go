@@ -186,3 +186,17 @@ type Contact struct {
 	Name       string `json:"name"`
 	Phone      string `json:"phone"`
 }
+
+// Masked returns a copy with the ID number and phone masked, as every screen and
+// API answer shows them by default.
+func (r Resident) Masked() Resident {
+	r.IDNumber = pii.MaskIDNumber(r.IDNumber)
+	r.Phone = pii.MaskPhone(r.Phone)
+	return r
+}
+
+// Masked returns a copy with the phone masked.
+func (c Contact) Masked() Contact {
+	c.Phone = pii.MaskPhone(c.Phone)
+	return c
+}

@@ -3,12 +3,14 @@ package registry
 import (
 	"context"
 	"database/sql"
+	"strings"
 	"time"
 
 	"shequ/internal/org"
 	"shequ/internal/platform/apperr"
 	"shequ/internal/platform/auth"
 	"shequ/internal/platform/db"
+	"shequ/internal/platform/pii"
 	"shequ/internal/platform/scope"
 )
 
@@ -182,13 +184,14 @@ func (s *Service) UpdateResident(ctx context.Context, p auth.Principal, resident
 	if err := p.Require(auth.WriteRegister); err != nil {
 		return Resident{}, err
 	}
-	id, err := in.Validate(s.now())
-	if err != nil {
-		return Resident{}, err
-	}
 	var r Resident
-	err = s.db.InTx(ctx, func(tx *sql.Tx) error {
+	err := s.db.InTx(ctx, func(tx *sql.Tx) error {
 		old, err := GetResident(ctx, tx, p.Scope(), residentID)
+		if err != nil {
+			return err
+		}
+		keepUnrevealed(&in, old)
+		id, err := in.Validate(s.now())
 		if err != nil {
 			return err
 		}
@@ -216,6 +219,18 @@ func (s *Service) UpdateResident(ctx context.Context, p auth.Principal, resident
 		return UpdateResident(ctx, tx, r, s.now())
 	})
 	return r, err
+}
+
+// keepUnrevealed keeps the stored ID number and phone when an update leaves them
+// empty or sends back the masked form it was shown: a client that never saw the
+// full values can still save the rest of the record.
+func keepUnrevealed(in *ResidentInput, old Resident) {
+	if in.IDNumber == "" || in.IDNumber == pii.MaskIDNumber(old.IDNumber) {
+		in.IDNumber = old.IDNumber
+	}
+	if strings.Contains(in.Phone, "*") && in.Phone == pii.MaskPhone(old.Phone) {
+		in.Phone = old.Phone
+	}
 }
 
 // MoveResident moves a resident in scope to another household in scope with a new

@@ -102,3 +102,10 @@ func (in *WorkerInput) Validate(today time.Time) (pii.IDNumber, error) {
 	in.GridCodes = grids
 	return id, nil
 }
+
+// Masked returns a copy with the ID number and phone masked.
+func (w Worker) Masked() Worker {
+	w.IDNumber = pii.MaskIDNumber(w.IDNumber)
+	w.Phone = pii.MaskPhone(w.Phone)
+	return w
+}

@@ -117,6 +117,16 @@ func TestWorker_ListStopsAtTheScope(t *testing.T) {
 			t.Errorf("community sees the sibling's grid team")
 		}
 		grid := auth.Principal{UserID: "g", Role: auth.RoleGrid, OrgCode: orgtest.Grid}
+		mine, _ := s.Workers(ctx, grid, orgtest.Grid)
+		if len(mine) != 1 || mine[0].Name != "甲" {
+			t.Errorf("grid worker sees team %+v, want 甲", mine)
+		}
+		if _, err := s.Worker(ctx, grid, mine[0].ID); err != nil {
+			t.Errorf("grid worker cannot open its team member: %v", err)
+		}
+		if others, _ := s.Workers(ctx, grid, orgtest.Community); len(others) != 1 {
+			t.Errorf("grid worker asking for the community sees %d workers, want its own team of 1", len(others))
+		}
 		if _, err := s.Create(ctx, grid, worker("丙", "19900101", "015")); !apperr.Is(err, apperr.Forbidden) {
 			t.Errorf("grid worker hired staff: %v", err)
 		}

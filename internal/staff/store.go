@@ -11,7 +11,7 @@ import (
 	"shequ/internal/platform/scope"
 )
 
-const workerColumns = `id, name, id_number, sex, birth_date, org_code, position, education, hired_on, certificates, phone`
+const workerColumns = `w.id, w.name, w.id_number, w.sex, w.birth_date, w.org_code, w.position, w.education, w.hired_on, w.certificates, w.phone`
 
 func scanWorker(row interface{ Scan(...any) error }) (Worker, error) {
 	var w Worker
@@ -21,14 +21,25 @@ func scanWorker(row interface{ Scan(...any) error }) (Worker, error) {
 	return w, err
 }
 
-// List returns the workers both under code and within sc (so a unit above the
-// caller's own yields the caller's scope), by community then name, with their grids.
+// visible is the condition for a worker being in a scope: employed by a community
+// in it, or serving a grid in it (a grid worker sees their own team). Its four
+// placeholders start at n: the scope's range, then the range of the unit asked about.
+func visible(sc scope.Scope, code string, n int) (string, []any) {
+	w1, a1 := sc.Where("w.org_code", n)
+	w2, a2 := scope.Of(code).Where("w.org_code", n+2)
+	g1, _ := sc.Where("g.grid_code", n)
+	g2, _ := scope.Of(code).Where("g.grid_code", n+2)
+	return `((` + w1 + ` AND ` + w2 + `) OR EXISTS (SELECT 1 FROM worker_grids g WHERE g.worker_id = w.id AND ` + g1 + ` AND ` + g2 + `))`,
+		append(a1, a2...)
+}
+
+// List returns the workers under code that the scope sees (so asking about a unit
+// above the caller's own yields the caller's scope), by community then name, with
+// their grids.
 func List(ctx context.Context, q db.Querier, sc scope.Scope, code string) ([]Worker, error) {
 	out := []Worker{}
-	w1, a1 := sc.Where("org_code", 1)
-	w2, a2 := scope.Of(code).Where("org_code", 3)
-	rows, err := q.QueryContext(ctx, `SELECT `+workerColumns+` FROM workers WHERE `+w1+` AND `+w2+` ORDER BY org_code, name, id`,
-		append(a1, a2...)...)
+	cond, args := visible(sc, code, 1)
+	rows, err := q.QueryContext(ctx, `SELECT `+workerColumns+` FROM workers w WHERE `+cond+` ORDER BY w.org_code, w.name, w.id`, args...)
 	if err != nil {
 		return nil, err
 	}
@@ -46,8 +57,8 @@ func List(ctx context.Context, q db.Querier, sc scope.Scope, code string) ([]Wor
 		return nil, err
 	}
 	rows.Close()
-	grows, err := q.QueryContext(ctx, `SELECT g.worker_id, g.grid_code FROM worker_grids g JOIN workers w ON w.id = g.worker_id
-		WHERE `+w1+` AND `+w2+` ORDER BY g.grid_code`, append(a1, a2...)...)
+	grows, err := q.QueryContext(ctx, `SELECT wg.worker_id, wg.grid_code FROM worker_grids wg JOIN workers w ON w.id = wg.worker_id
+		WHERE `+cond+` ORDER BY wg.grid_code`, args...)
 	if err != nil {
 		return nil, err
 	}
@@ -66,8 +77,8 @@ func List(ctx context.Context, q db.Querier, sc scope.Scope, code string) ([]Wor
 
 // Get returns one worker in scope with their grids.
 func Get(ctx context.Context, q db.Querier, sc scope.Scope, id string) (Worker, error) {
-	w, args := sc.Where("org_code", 2)
-	wk, err := scanWorker(q.QueryRowContext(ctx, `SELECT `+workerColumns+` FROM workers WHERE id = $1 AND `+w, append([]any{id}, args...)...))
+	cond, args := visible(sc, "", 2)
+	wk, err := scanWorker(q.QueryRowContext(ctx, `SELECT `+workerColumns+` FROM workers w WHERE w.id = $1 AND `+cond, append([]any{id}, args...)...))
 	if errors.Is(err, sql.ErrNoRows) {
 		return Worker{}, apperr.New(apperr.NotFound, "worker.not_found", "id")
 	}
@@ -129,7 +140,8 @@ func countGridWorkers(ctx context.Context, q db.Querier, grid, except string) (i
 func Save(ctx context.Context, q db.Querier, w Worker, insert bool, now time.Time) error {
 	var err error
 	if insert {
-		_, err = q.ExecContext(ctx, `INSERT INTO workers (`+workerColumns+`, created_at, updated_at)
+		_, err = q.ExecContext(ctx, `INSERT INTO workers (id, name, id_number, sex, birth_date, org_code, position, education, hired_on,
+			certificates, phone, created_at, updated_at)
 			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $12)`,
 			w.ID, w.Name, w.IDNumber, w.Sex, w.BirthDate, w.CommunityCode, w.Position, w.Education, w.HiredOn, w.Certificates, w.Phone, now.UnixMilli())
 	} else {

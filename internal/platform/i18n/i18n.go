@@ -6,6 +6,7 @@
 package i18n
 
 import (
+	"bytes"
 	"embed"
 	"encoding/json"
 	"errors"
@@ -34,7 +35,10 @@ type Bundle struct {
 //	//go:embed locales/*.json
 //	var Locales embed.FS
 //
-// and the program calls i18n.Load(org.Locales, staff.Locales, …).
+// and the program calls i18n.Load(org.Locales, staff.Locales, …). Page strings go
+// there; domain error messages ("err.*") and field labels ("field.*") stay in this
+// package's files, because the CLI and every handler show them and a test here
+// checks every key the module's code passes to apperr.
 //
 // Load fails unless every language has exactly the same keys, no message is empty,
 // both languages use the same placeholders in each message, and no key is defined
@@ -46,14 +50,18 @@ func Load(extra ...fs.FS) (*Bundle, error) {
 		b.msgs[lang] = make(map[string]string)
 	}
 	for i, fsys := range append([]fs.FS{platformLocales}, extra...) {
+		source := "platform locales"
+		if i > 0 {
+			source = fmt.Sprintf("locale set %d given to Load", i)
+		}
 		for _, lang := range supported() {
 			name := "locales/" + lang + ".json"
 			data, err := fs.ReadFile(fsys, name)
 			if err != nil {
-				return nil, fmt.Errorf("i18n: locale set %d: %w", i, err)
+				return nil, fmt.Errorf("i18n: %s: %w", source, err)
 			}
 			if err := addMessages(b.msgs[lang], data); err != nil {
-				return nil, fmt.Errorf("i18n: locale set %d, %s: %w", i, name, err)
+				return nil, fmt.Errorf("i18n: %s, %s: %w", source, name, err)
 			}
 		}
 	}
@@ -67,7 +75,7 @@ func Load(extra ...fs.FS) (*Bundle, error) {
 // It reads token by token because encoding/json would silently keep the last of two
 // equal keys, the usual trace of a badly resolved merge.
 func addMessages(into map[string]string, data []byte) error {
-	dec := json.NewDecoder(strings.NewReader(string(data)))
+	dec := json.NewDecoder(bytes.NewReader(data))
 	if tok, err := dec.Token(); err != nil || tok != json.Delim('{') {
 		return errors.New("not a JSON object")
 	}

@@ -1,0 +1,76 @@
+package cli
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"shequ/internal/demo"
+	"shequ/internal/platform/apperr"
+	"shequ/internal/platform/auth"
+	"shequ/internal/platform/db"
+)
+
+func (e *env) demo(ctx context.Context, args []string) error {
+	fs := e.flags("demo")
+	dsn := dbFlag(fs)
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	d, err := e.open(ctx, *dsn)
+	if err != nil {
+		return err
+	}
+	defer d.Close()
+	if err := e.loadDemo(ctx, d); err != nil {
+		return err
+	}
+	return e.demoLogins(ctx, d)
+}
+
+// loadDemo loads the demo city into an empty database, reporting how long it took.
+func (e *env) loadDemo(ctx context.Context, d *db.DB) error {
+	start := time.Now()
+	fmt.Fprintln(e.stdout, "loading the demo city (梧州市, figures of the 2013 report)…")
+	sum, err := demo.Load(ctx, d, e.stdout)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(e.stdout, "demo city loaded in %.1fs: %s\n", time.Since(start).Seconds(), sum)
+	return nil
+}
+
+// demoLogins makes sure there is one demo login per role and gives each a fresh
+// password, printed here and kept nowhere else: even demo accounts never have a
+// password known in advance.
+func (e *env) demoLogins(ctx context.Context, d *db.DB) error {
+	district, street, community, grid, err := demo.FirstCodes(ctx, d.Read())
+	if err != nil {
+		return err
+	}
+	s := auth.NewService(d, e.now)
+	logins := []struct {
+		name string
+		role auth.Role
+		org  string
+	}{
+		{"demo-city", auth.RoleCity, demo.CityCode},
+		{"demo-district", auth.RoleDistrict, district},
+		{"demo-street", auth.RoleStreet, street},
+		{"demo-community", auth.RoleCommunity, community},
+		{"demo-grid", auth.RoleGrid, grid},
+		{"demo-auditor", auth.RoleAuditor, demo.CityCode},
+	}
+	fmt.Fprintln(e.stdout, "\ndemo logins (演示账号) — passwords are new at every start:")
+	for _, l := range logins {
+		pw, err := s.AddUser(ctx, l.name, l.role, l.org)
+		if apperr.Is(err, apperr.Conflict) {
+			pw, err = s.ResetPassword(ctx, l.name)
+		}
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(e.stdout, "  %-15s %-10s %-16s %s\n", l.name, l.role, l.org, pw)
+	}
+	return nil
+}

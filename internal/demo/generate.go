@@ -1,0 +1,253 @@
+package demo
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"math/rand/v2"
+	"strconv"
+	"time"
+)
+
+// flushHouseholds is how many households' rows (with their residents, about three
+// times as many) are buffered before they are handed on: enough for full batches,
+// little enough to keep memory flat.
+const flushHouseholds = 4096
+
+// gen generates the city's rows into tables and hands them to emit in chunks that
+// are complete in foreign-key order: every row's parent is in the same chunk or an
+// earlier one.
+type gen struct {
+	rng    *rand.Rand
+	ids    *idGen
+	nums   *idNumbers
+	day    time.Time // the report's date: ages are true on it
+	ts     *tables
+	emit   func(*tables) error
+	shapes []shape
+	next   int // the next household's index in shapes
+	sum    Summary
+}
+
+// generate produces the whole demo city, writing a progress line per district to w.
+func generate(ctx context.Context, w io.Writer, emit func(*tables) error) (Summary, error) {
+	rng := rand.New(rand.NewPCG(seed, 1))
+	c, err := planCity(rng)
+	if err != nil {
+		return Summary{}, err
+	}
+	g := &gen{
+		rng: rng, ids: newIDGen(seed, createdAt), nums: newIDNumbers(), day: reportDay(),
+		ts: newTables(), emit: emit, shapes: planShapes(rng),
+	}
+	g.orgUnits(c)
+	for _, d := range c.districts {
+		before := g.sum
+		communities, grids := 0, 0
+		for _, s := range d.streets {
+			for _, cm := range s.communities {
+				communities++
+				for gi, gr := range cm.grids {
+					grids++
+					if err := g.grid(d, cm, gi, gr); err != nil {
+						return g.sum, err
+					}
+					if g.ts.households.pending() >= flushHouseholds {
+						if err := g.flush(ctx); err != nil {
+							return g.sum, err
+						}
+					}
+				}
+			}
+		}
+		fmt.Fprintf(w, "%s %s: %d streets, %d communities, %d grids, %d households, %d registered and %d floating residents\n",
+			d.code, d.name, len(d.streets), communities, grids, g.sum.Households-before.Households,
+			g.sum.Registered-before.Registered, g.sum.Floating-before.Floating)
+	}
+	if err := g.workforce(c); err != nil {
+		return g.sum, err
+	}
+	fmt.Fprintf(w, "%d community workers in %d posts, %d grid assignments\n", g.sum.Workers, authorizedPosts, g.sum.WorkerGrids)
+	return g.sum, g.flush(ctx)
+}
+
+func (g *gen) flush(ctx context.Context) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	err := g.emit(g.ts)
+	for _, t := range g.ts.all() {
+		t.reset()
+	}
+	return err
+}
+
+// orgUnits adds the tree: city, districts, streets, communities and grids.
+func (g *gen) orgUnits(c *city) {
+	add := func(code, name, level string, parent, founded, office any, posts int) {
+		g.ts.orgUnits.add(code, name, level, parent, founded, office, posts, createdAt)
+		g.sum.OrgUnits++
+	}
+	add(CityCode, cityName, "city", nil, nil, nil, 0)
+	for _, d := range c.districts {
+		add(d.code, d.name, "district", CityCode, nil, nil, 0)
+		for _, s := range d.streets {
+			add(s.code, s.name, "street", d.code, nil, nil, 0)
+			for _, cm := range s.communities {
+				add(cm.code, cm.name, "community", s.code, cm.founded, cm.officeArea, cm.posts)
+				for _, gr := range cm.grids {
+					add(gr.code, gr.name, "grid", cm.code, nil, nil, 0)
+				}
+			}
+		}
+	}
+}
+
+// contactCandidate is a registered head of household of working age or just past
+// it, the kind of resident who becomes a group leader, representative or building head.
+type contactCandidate struct {
+	residentID string
+	building   int
+}
+
+// grid adds one grid's buildings, households, residents, care tags and contacts.
+func (g *gen) grid(d *district, cm *community, gi int, gr grid) error {
+	rng := g.rng
+	place := gridPlace(rng, cm, gi)
+	var (
+		layout                     buildingLayout
+		buildingID, buildingName   string
+		buildings, flat            int
+		candidates                 []contactCandidate
+		householdNo                = []byte(gr.code + "0000")
+		tag                        = func(residentID, t string) { g.ts.tags.add(residentID, t, gr.code); g.sum.Tags++ }
+		registered, elderlyMembers int
+	)
+	for h := range gr.households {
+		if buildings == 0 || flat == layout.flats() {
+			layout, flat = newBuildingLayout(rng), 0
+			buildings++
+			buildingName = place + strconv.Itoa(buildings) + "栋"
+			buildingID = g.ids.next()
+			g.ts.buildings.add(buildingID, gr.code, buildingName)
+			g.sum.Buildings++
+		}
+		householdID := g.ids.next()
+		putDigits(householdNo[len(gr.code):], h+1)
+		g.ts.households.add(householdID, string(householdNo), gr.code, buildingID,
+			cityName+d.name+buildingName+layout.flat(flat), createdAt, createdAt)
+		g.sum.Households++
+		flat++
+
+		s := g.shapes[g.next]
+		g.next++
+		var ms []member
+		if s.registered > 0 {
+			ms = family(rng, int(s.registered), false)
+			for range s.floating {
+				ms = append(ms, lodger(rng))
+			}
+		} else {
+			ms = family(rng, int(s.floating), true)
+		}
+		registered, elderlyMembers = 0, 0
+		for _, m := range ms {
+			if !m.floating {
+				registered++
+			}
+			if m.age >= 60 {
+				elderlyMembers++
+			}
+		}
+		dibao := registered > 0 && rng.IntN(1000) < 18
+		alone := len(ms) == 1 && registered == 1 && ms[0].age >= 65 // 独居老人
+		emptyNest := len(ms) >= 2 && elderlyMembers == len(ms)      // 空巢老人: elderly with no young one at home
+		for _, m := range ms {
+			id, err := g.resident(d, gr, householdID, m)
+			if err != nil {
+				return err
+			}
+			if !m.floating {
+				if dibao && m.relation == "head" {
+					tag(id, "dibao")
+				}
+				if rng.IntN(1000) < 13 {
+					tag(id, "disabled")
+				}
+				if alone {
+					tag(id, "elderly_alone")
+				}
+				if emptyNest {
+					tag(id, "empty_nest")
+				}
+				if m.age >= 45 && rng.IntN(1000) < 25 {
+					tag(id, "entitled")
+				}
+				if m.age >= 18 && m.age <= 55 && rng.IntN(1000) < 30 {
+					tag(id, "unemployed")
+				}
+				if m.relation == "head" && m.age >= 30 && m.age <= 72 {
+					candidates = append(candidates, contactCandidate{id, buildings})
+				}
+			}
+			partyPerMille := 70
+			if m.floating {
+				partyPerMille = 30 // many floating members stay with their home branch
+			}
+			if m.age >= 18 && rng.IntN(1000) < partyPerMille {
+				tag(id, "party_member")
+			}
+		}
+	}
+	g.contacts(gr.code, candidates, buildings)
+	return nil
+}
+
+// resident adds one person. Sex, birth date and the ID tail are read back from the
+// ID number, as the register derives them.
+func (g *gen) resident(d *district, gr grid, householdID string, m member) (string, error) {
+	area, population := d.code, "registered"
+	if m.floating {
+		area, population = floatingAreas[g.rng.IntN(len(floatingAreas))], "floating"
+		g.sum.Floating++
+	} else {
+		g.sum.Registered++
+	}
+	num, err := g.nums.next(area, bornAt(g.rng, g.day, m.age), m.male)
+	if err != nil {
+		return "", err
+	}
+	phone := ""
+	if m.age >= 16 && g.rng.IntN(100) < max(40, 90-m.age/2) {
+		phone = mobile(g.rng)
+	}
+	id := g.ids.next()
+	g.ts.residents.add(id, personName(g.rng, m.family, m.male), num, num[14:], sexOf(num), birthDate(num),
+		householdID, gr.code, m.relation, population, phone, createdAt, createdAt)
+	return id, nil
+}
+
+// contacts names the grid's group leader (居民小组长), two representatives (居民代表)
+// and building heads (楼栋长) for its first buildings, each a different resident.
+func (g *gen) contacts(gridCode string, cs []contactCandidate, buildings int) {
+	used := map[string]bool{}
+	add := func(residentID, role string) {
+		g.ts.contacts.add(g.ids.next(), gridCode, residentID, role)
+		g.sum.GridContacts++
+		used[residentID] = true
+	}
+	order := g.rng.Perm(len(cs))
+	for i, role := range []string{"group_leader", "representative", "representative"} {
+		if i < len(order) {
+			add(cs[order[i]].residentID, role)
+		}
+	}
+	for b := 1; b <= min(3, buildings); b++ {
+		for _, i := range order {
+			if c := cs[i]; c.building == b && !used[c.residentID] {
+				add(c.residentID, "building_head")
+				break
+			}
+		}
+	}
+}

@@ -1,0 +1,42 @@
+package web
+
+import (
+	"context"
+	"net/http"
+
+	"shequ/internal/platform/i18n"
+)
+
+type ctxKey int
+
+const (
+	viewerKey ctxKey = iota
+	langKey
+)
+
+// Viewer is the signed-in user as the layout shows them. Role is an auth role value
+// ("community"), shown through the message "role.<Role>"; OrgCode and OrgName are the
+// unit the user is bound to.
+type Viewer struct {
+	UserName, Role, OrgCode, OrgName string
+}
+
+// WithViewer returns ctx carrying v; the auth middleware calls it for signed-in users.
+func WithViewer(ctx context.Context, v Viewer) context.Context {
+	return context.WithValue(ctx, viewerKey, v)
+}
+
+// ViewerFrom returns the viewer in ctx and whether there is one.
+func ViewerFrom(ctx context.Context) (Viewer, bool) {
+	v, ok := ctx.Value(viewerKey).(Viewer)
+	return v, ok
+}
+
+// Lang returns the request's language as the Language middleware chose it, the
+// default language when the middleware did not run.
+func Lang(r *http.Request) string {
+	if lang, ok := r.Context().Value(langKey).(string); ok {
+		return lang
+	}
+	return i18n.Default
+}

@@ -1,0 +1,150 @@
+package web
+
+import (
+	"encoding/json"
+	"errors"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+
+	"shequ/internal/platform/apperr"
+)
+
+type unitInput struct {
+	Name        string `json:"name"`
+	FoundedYear int    `json:"founded_year"`
+	Address     struct {
+		Street string `json:"street"`
+	} `json:"address"`
+}
+
+func decode(body string) (unitInput, error) {
+	var in unitInput
+	req := httptest.NewRequest(http.MethodPost, "/api/v1/units", strings.NewReader(body))
+	err := DecodeJSON(httptest.NewRecorder(), req, &in)
+	return in, err
+}
+
+func TestDecodeJSON_ReadsOneObject(t *testing.T) {
+	in, err := decode(`{"name": "大学路社区", "founded_year": 2011, "address": {"street": "大学路"}}` + "\n")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if in.Name != "大学路社区" || in.FoundedYear != 2011 || in.Address.Street != "大学路" {
+		t.Errorf("got %+v", in)
+	}
+}
+
+func TestDecodeJSON_NamesWhatIsWrong(t *testing.T) {
+	for _, tc := range []struct {
+		name, body string
+		code       apperr.Code
+		key, field string
+	}{
+		{"unknown field", `{"name": "x", "nickname": "y"}`, apperr.Invalid, "json.unknown_field", "nickname"},
+		{"wrong type", `{"founded_year": "2011"}`, apperr.Invalid, "json.type", "founded_year"},
+		{"wrong type, nested", `{"address": {"street": 5}}`, apperr.Invalid, "json.type", "address.street"},
+		{"malformed", `{"name": `, apperr.Invalid, "json.malformed", "body"},
+		{"not JSON", `name=x`, apperr.Invalid, "json.malformed", "body"},
+		{"empty body", ``, apperr.Invalid, "json.malformed", "body"},
+		{"trailing garbage", `{"name": "x"} garbage`, apperr.Invalid, "json.malformed", "body"},
+		{"second object", `{"name": "x"} {"name": "y"}`, apperr.Invalid, "json.malformed", "body"},
+		{"too large", `{"name": "` + strings.Repeat("x", MaxBodyBytes) + `"}`, apperr.TooLarge, "json.too_large", "body"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			_, err := decode(tc.body)
+			var e *apperr.Error
+			if !errors.As(err, &e) {
+				t.Fatalf("err = %v, not a domain error", err)
+			}
+			if e.Code != tc.code || e.Key != tc.key || e.Field != tc.field {
+				t.Errorf("got %s %s field %q, want %s %s field %q", e.Code, e.Key, e.Field, tc.code, tc.key, tc.field)
+			}
+		})
+	}
+	_, err := decode(`{"nickname": 1}`)
+	if got := bundle(t).Error("en", err); got != "unknown field “nickname”" {
+		t.Errorf("message %q", got)
+	}
+}
+
+func TestDecodeJSON_OversizeBodyAnswers413(t *testing.T) {
+	_, err := decode(`{"name": "` + strings.Repeat("x", MaxBodyBytes) + `"}`)
+	rec := httptest.NewRecorder()
+	WriteAPIError(rec, httptest.NewRequest(http.MethodPost, "/api/v1/units", nil), bundle(t), err)
+	if rec.Code != http.StatusRequestEntityTooLarge {
+		t.Errorf("status %d", rec.Code)
+	}
+	want := `{"error":{"code":"too_large","message":"请求内容：太大了，上限为 1 MB","field":"body"}}` + "\n"
+	if rec.Body.String() != want {
+		t.Errorf("body %s", rec.Body)
+	}
+}
+
+func TestWriteJSON(t *testing.T) {
+	rec := httptest.NewRecorder()
+	WriteJSON(rec, http.StatusCreated, map[string]int{"households": 142176})
+	if rec.Code != http.StatusCreated || rec.Body.String() != `{"households":142176}`+"\n" {
+		t.Errorf("%d %s", rec.Code, rec.Body)
+	}
+	if got := rec.Header().Get("Content-Type"); got != "application/json; charset=utf-8" {
+		t.Errorf("Content-Type %q", got)
+	}
+	if got := rec.Header().Get("Cache-Control"); got != "no-store" {
+		t.Errorf("Cache-Control %q", got)
+	}
+
+	rec = httptest.NewRecorder()
+	WriteJSON(rec, http.StatusOK, map[string]any{"f": func() {}})
+	if rec.Code != http.StatusInternalServerError {
+		t.Errorf("unencodable value: status %d", rec.Code)
+	}
+}
+
+func TestWriteAPIError_OneShapeAndTheStatusOfEachCode(t *testing.T) {
+	b := bundle(t)
+	for _, tc := range []struct {
+		err    error
+		status int
+		want   string
+	}{
+		{apperr.Invalidf("id_number", "id_number.check_digit").With("want", "X"), 400,
+			`{"error":{"code":"invalid","message":"公民身份号码：校验位错误，应为 X","field":"id_number"}}`},
+		{apperr.New(apperr.NotFound, "resident.not_found", ""), 404,
+			`{"error":{"code":"not_found","message":"找不到该居民，或不在您的管辖范围内","field":""}}`},
+		{apperr.New(apperr.Forbidden, "auth.forbidden", ""), 403,
+			`{"error":{"code":"forbidden","message":"您没有权限进行此操作","field":""}}`},
+		{apperr.New(apperr.Conflict, "household.no_taken", "household_no"), 409,
+			`{"error":{"code":"conflict","message":"户号：该户号已被使用","field":"household_no"}}`},
+		{apperr.New(apperr.Unauthorized, "auth.required", ""), 401,
+			`{"error":{"code":"unauthorized","message":"请先登录","field":""}}`},
+		{apperr.New(apperr.TooLarge, "json.too_large", "body"), 413,
+			`{"error":{"code":"too_large","message":"请求内容：太大了，上限为 1 MB","field":"body"}}`},
+		{errors.New("database is locked"), 500,
+			`{"error":{"code":"internal","message":"系统出错了，请稍后再试；如果问题一直存在，请联系系统管理员","field":""}}`},
+		{apperr.New(apperr.Internal, "org.not_found", "code"), 500,
+			`{"error":{"code":"internal","message":"系统出错了，请稍后再试；如果问题一直存在，请联系系统管理员","field":""}}`},
+	} {
+		rec := httptest.NewRecorder()
+		WriteAPIError(rec, httptest.NewRequest(http.MethodGet, "/api/v1/x", nil), b, tc.err)
+		if rec.Code != tc.status || rec.Body.String() != tc.want+"\n" {
+			t.Errorf("%v: got %d %s, want %d %s", tc.err, rec.Code, rec.Body, tc.status, tc.want)
+		}
+		if !json.Valid(rec.Body.Bytes()) {
+			t.Errorf("%v: not JSON", tc.err)
+		}
+	}
+}
+
+func TestRendererError_AnswersAPIPathsWithJSONInTheRequestLanguage(t *testing.T) {
+	r := renderer(t)
+	h := http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
+		r.Error(w, req, apperr.Invalidf("phone", "phone.format"))
+	})
+	rec := get(h, "/api/v1/residents", "Accept-Language", "en")
+	want := `{"error":{"code":"invalid","message":"Phone: not a valid number: a mobile has 11 digits, a landline needs its area code","field":"phone"}}` + "\n"
+	if rec.Code != http.StatusBadRequest || rec.Body.String() != want {
+		t.Errorf("got %d %s", rec.Code, rec.Body)
+	}
+}

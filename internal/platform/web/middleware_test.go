@@ -1,0 +1,144 @@
+package web
+
+import (
+	"bytes"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+)
+
+func TestLanguage_QueryThenCookieThenAcceptLanguageThenChinese(t *testing.T) {
+	for _, tc := range []struct {
+		name, query, cookie, accept, want string
+	}{
+		{"nothing", "", "", "", "zh-CN"},
+		{"accept-language", "", "", "en-US,en;q=0.9", "en"},
+		{"cookie beats accept-language", "", "zh-CN", "en", "zh-CN"},
+		{"query beats cookie", "en", "zh-CN", "zh", "en"},
+		{"query beats accept-language", "zh-CN", "", "en", "zh-CN"},
+		{"unsupported query is ignored", "fr", "en", "", "en"},
+		{"unsupported cookie is ignored", "", "klingon", "en", "en"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			target := "/"
+			if tc.query != "" {
+				target += "?lang=" + tc.query
+			}
+			req := httptest.NewRequest(http.MethodGet, target, nil)
+			if tc.cookie != "" {
+				req.AddCookie(&http.Cookie{Name: "lang", Value: tc.cookie})
+			}
+			if tc.accept != "" {
+				req.Header.Set("Accept-Language", tc.accept)
+			}
+			var got string
+			Language(http.HandlerFunc(func(_ http.ResponseWriter, r *http.Request) { got = Lang(r) })).
+				ServeHTTP(httptest.NewRecorder(), req)
+			if got != tc.want {
+				t.Errorf("Lang = %q, want %q", got, tc.want)
+			}
+		})
+	}
+}
+
+func TestLanguage_QuerySetsTheCookie(t *testing.T) {
+	rec := httptest.NewRecorder()
+	Language(http.NotFoundHandler()).ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/staff?lang=en", nil))
+	cookies := rec.Result().Cookies()
+	if len(cookies) != 1 || cookies[0].Name != "lang" || cookies[0].Value != "en" || cookies[0].Path != "/" ||
+		!cookies[0].HttpOnly || cookies[0].SameSite != http.SameSiteLaxMode || cookies[0].MaxAge <= 0 {
+		t.Errorf("cookies %+v", cookies)
+	}
+
+	rec = httptest.NewRecorder()
+	Language(http.NotFoundHandler()).ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/staff?lang=fr", nil))
+	if c := rec.Result().Cookies(); len(c) != 0 {
+		t.Errorf("unsupported language set %+v", c)
+	}
+}
+
+func TestLang_WithoutMiddlewareIsChinese(t *testing.T) {
+	if got := Lang(httptest.NewRequest(http.MethodGet, "/", nil)); got != "zh-CN" {
+		t.Errorf("Lang = %q", got)
+	}
+}
+
+func TestSecurityHeaders(t *testing.T) {
+	rec := httptest.NewRecorder()
+	SecurityHeaders(http.NotFoundHandler()).ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/", nil))
+	for name, want := range map[string]string{
+		"Content-Security-Policy": "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; " +
+			"frame-ancestors 'none'; base-uri 'self'; form-action 'self'",
+		"X-Content-Type-Options": "nosniff",
+		"Referrer-Policy":        "same-origin",
+		"X-Frame-Options":        "DENY",
+	} {
+		if got := rec.Header().Get(name); got != want {
+			t.Errorf("%s = %q, want %q", name, got, want)
+		}
+	}
+}
+
+func TestAccessLog_LeavesOutTheQuery(t *testing.T) {
+	var buf bytes.Buffer
+	logger := slog.New(slog.NewTextHandler(&buf, nil))
+	h := AccessLog(logger)(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+		w.WriteHeader(http.StatusTeapot)
+		w.Write([]byte("short and stout"))
+	}))
+	h.ServeHTTP(httptest.NewRecorder(), httptest.NewRequest(http.MethodGet, "/search?q=11010519491231002X", nil))
+	line := buf.String()
+	for _, want := range []string{"method=GET", "path=/search ", "status=418", "bytes=15", "duration="} {
+		if !strings.Contains(line, want) {
+			t.Errorf("log line lacks %q: %s", want, line)
+		}
+	}
+	if strings.Contains(line, "11010519491231002X") || strings.Contains(line, "q=") {
+		t.Errorf("log line leaks the query: %s", line)
+	}
+
+	buf.Reset()
+	AccessLog(logger)(http.HandlerFunc(func(http.ResponseWriter, *http.Request) {})).
+		ServeHTTP(httptest.NewRecorder(), httptest.NewRequest(http.MethodGet, "/", nil))
+	if !strings.Contains(buf.String(), "status=200") {
+		t.Errorf("silent handler: %s", buf.String())
+	}
+}
+
+func TestRecover_AnswersAPanicWithTheErrorPage(t *testing.T) {
+	r := renderer(t)
+	panicking := http.HandlerFunc(func(http.ResponseWriter, *http.Request) { panic("nil map in ward 7") })
+
+	rec := get(r.Recover(panicking), "/org/450403?lang=en")
+	if rec.Code != http.StatusInternalServerError {
+		t.Errorf("status %d", rec.Code)
+	}
+	mustContain(t, rec.Body.String(), "Something went wrong")
+	mustNotContain(t, rec.Body.String(), "ward 7")
+
+	rec = get(r.Recover(panicking), "/api/v1/units")
+	if rec.Code != http.StatusInternalServerError || !strings.HasPrefix(rec.Body.String(), `{"error":{"code":"internal"`) {
+		t.Errorf("api: %d %s", rec.Code, rec.Body)
+	}
+
+	started := http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+		w.Write([]byte("<p>begun"))
+		panic("midway")
+	})
+	rec = get(r.Recover(started), "/")
+	if rec.Body.String() != "<p>begun" {
+		t.Errorf("a started response was added to: %q", rec.Body)
+	}
+}
+
+func TestRecover_LetsErrAbortHandlerThrough(t *testing.T) {
+	defer func() {
+		if v := recover(); v != http.ErrAbortHandler {
+			t.Errorf("recovered %v", v)
+		}
+	}()
+	renderer(t).Recover(http.HandlerFunc(func(http.ResponseWriter, *http.Request) { panic(http.ErrAbortHandler) })).
+		ServeHTTP(httptest.NewRecorder(), httptest.NewRequest(http.MethodGet, "/", nil))
+}

@@ -1,0 +1,25 @@
+// shequ: small enhancements. Every page works without this file; it only adds
+// what HTML cannot do by itself. Behaviour hangs on data- attributes, because the
+// Content-Security-Policy forbids inline scripts and handlers.
+(function () {
+  "use strict";
+
+  // <form data-confirm="…">: ask before a submit that cannot be undone.
+  document.addEventListener("submit", function (event) {
+    var form = event.target;
+    var question = form.getAttribute && form.getAttribute("data-confirm");
+    if (question && !window.confirm(question)) {
+      event.preventDefault();
+    }
+  });
+
+  // <button type="button" data-print>: print the page; the print stylesheet leaves
+  // out the navigation and the buttons.
+  document.addEventListener("click", function (event) {
+    var target = event.target.closest && event.target.closest("[data-print]");
+    if (target) {
+      event.preventDefault();
+      window.print();
+    }
+  });
+})();

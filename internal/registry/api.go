@@ -1,0 +1,178 @@
+package registry
+
+import (
+	"net/http"
+	"strconv"
+
+	"shequ/internal/platform/auth"
+	"shequ/internal/platform/web"
+)
+
+// API serves the register under /api/v1. ID numbers and phones leave it masked.
+type API struct {
+	svc    *Service
+	render *web.Renderer
+}
+
+// RegisterAPI adds the register's JSON routes to mux.
+func RegisterAPI(mux web.Router, svc *Service, render *web.Renderer) {
+	a := &API{svc: svc, render: render}
+	mux.HandleFunc("GET /api/v1/org/{code}/households", a.listHouseholds)
+	mux.HandleFunc("GET /api/v1/org/{code}/contacts", a.contacts)
+	mux.HandleFunc("GET /api/v1/households/{id}", a.household)
+	mux.HandleFunc("POST /api/v1/households", a.createHousehold)
+	mux.HandleFunc("PUT /api/v1/households/{id}", a.updateHousehold)
+	mux.HandleFunc("GET /api/v1/residents", a.search)
+	mux.HandleFunc("GET /api/v1/residents/{id}", a.resident)
+	mux.HandleFunc("POST /api/v1/residents", a.createResident)
+	mux.HandleFunc("PUT /api/v1/residents/{id}", a.updateResident)
+}
+
+func principal(r *http.Request) auth.Principal {
+	p, _ := auth.PrincipalFrom(r.Context())
+	return p
+}
+
+func maskAll(rs []Resident) []Resident {
+	out := make([]Resident, len(rs))
+	for i, r := range rs {
+		out[i] = r.Masked()
+	}
+	return out
+}
+
+// Page is a page of a longer list.
+type Page[T any] struct {
+	Items  []T `json:"items"`
+	Total  int `json:"total"`
+	Limit  int `json:"limit"`
+	Offset int `json:"offset"`
+}
+
+// paging reads limit (1–500, default 50) and offset (≥ 0) from the query.
+func paging(r *http.Request) (limit, offset int) {
+	limit, offset = 50, 0
+	if v, err := strconv.Atoi(r.URL.Query().Get("limit")); err == nil && v > 0 {
+		limit = min(v, 500)
+	}
+	if v, err := strconv.Atoi(r.URL.Query().Get("offset")); err == nil && v > 0 {
+		offset = v
+	}
+	return limit, offset
+}
+
+func (a *API) listHouseholds(w http.ResponseWriter, r *http.Request) {
+	limit, offset := paging(r)
+	hs, total, err := a.svc.Households(r.Context(), principal(r), r.PathValue("code"), limit, offset)
+	if err != nil {
+		a.render.Error(w, r, err)
+		return
+	}
+	web.WriteJSON(w, http.StatusOK, Page[Household]{Items: hs, Total: total, Limit: limit, Offset: offset})
+}
+
+func (a *API) contacts(w http.ResponseWriter, r *http.Request) {
+	cs, err := a.svc.Contacts(r.Context(), principal(r), r.PathValue("code"))
+	if err != nil {
+		a.render.Error(w, r, err)
+		return
+	}
+	for i := range cs {
+		cs[i] = cs[i].Masked()
+	}
+	web.WriteJSON(w, http.StatusOK, map[string]any{"items": cs})
+}
+
+type householdView struct {
+	Household
+	Residents []Resident `json:"residents"`
+}
+
+func (a *API) household(w http.ResponseWriter, r *http.Request) {
+	h, members, err := a.svc.Household(r.Context(), principal(r), r.PathValue("id"))
+	if err != nil {
+		a.render.Error(w, r, err)
+		return
+	}
+	web.WriteJSON(w, http.StatusOK, householdView{Household: h, Residents: maskAll(members)})
+}
+
+func (a *API) createHousehold(w http.ResponseWriter, r *http.Request) {
+	var in HouseholdInput
+	if err := web.DecodeJSON(w, r, &in); err != nil {
+		a.render.Error(w, r, err)
+		return
+	}
+	h, err := a.svc.CreateHousehold(r.Context(), principal(r), in)
+	if err != nil {
+		a.render.Error(w, r, err)
+		return
+	}
+	web.WriteJSON(w, http.StatusCreated, h)
+}
+
+func (a *API) updateHousehold(w http.ResponseWriter, r *http.Request) {
+	var in HouseholdInput
+	if err := web.DecodeJSON(w, r, &in); err != nil {
+		a.render.Error(w, r, err)
+		return
+	}
+	h, err := a.svc.UpdateHousehold(r.Context(), principal(r), r.PathValue("id"), in)
+	if err != nil {
+		a.render.Error(w, r, err)
+		return
+	}
+	web.WriteJSON(w, http.StatusOK, h)
+}
+
+func (a *API) search(w http.ResponseWriter, r *http.Request) {
+	limit, _ := paging(r)
+	rs, err := a.svc.Search(r.Context(), principal(r), r.URL.Query().Get("q"), limit)
+	if err != nil {
+		a.render.Error(w, r, err)
+		return
+	}
+	web.WriteJSON(w, http.StatusOK, map[string]any{"items": maskAll(rs)})
+}
+
+type residentView struct {
+	Resident
+	Moves []Move `json:"moves"`
+}
+
+func (a *API) resident(w http.ResponseWriter, r *http.Request) {
+	res, moves, err := a.svc.Resident(r.Context(), principal(r), r.PathValue("id"))
+	if err != nil {
+		a.render.Error(w, r, err)
+		return
+	}
+	web.WriteJSON(w, http.StatusOK, residentView{Resident: res.Masked(), Moves: moves})
+}
+
+func (a *API) createResident(w http.ResponseWriter, r *http.Request) {
+	var in ResidentInput
+	if err := web.DecodeJSON(w, r, &in); err != nil {
+		a.render.Error(w, r, err)
+		return
+	}
+	res, err := a.svc.CreateResident(r.Context(), principal(r), in)
+	if err != nil {
+		a.render.Error(w, r, err)
+		return
+	}
+	web.WriteJSON(w, http.StatusCreated, res.Masked())
+}
+
+func (a *API) updateResident(w http.ResponseWriter, r *http.Request) {
+	var in ResidentInput
+	if err := web.DecodeJSON(w, r, &in); err != nil {
+		a.render.Error(w, r, err)
+		return
+	}
+	res, err := a.svc.UpdateResident(r.Context(), principal(r), r.PathValue("id"), in)
+	if err != nil {
+		a.render.Error(w, r, err)
+		return
+	}
+	web.WriteJSON(w, http.StatusOK, res.Masked())
+}

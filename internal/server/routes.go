@@ -1,0 +1,18 @@
+package server
+
+import (
+	"shequ/internal/org"
+	"shequ/internal/platform/web"
+	"shequ/internal/registry"
+	"shequ/internal/staff"
+)
+
+// routes registers the API and the domains' pages.
+func (s *Server) routes(mux *web.Mux) {
+	mux.HandleFunc("GET /api/v1/openapi.json", s.openAPI)
+	mux.HandleFunc("GET /api/v1/me", s.me)
+	mux.HandleFunc("GET /api/v1/stats", s.statsAPI)
+	org.RegisterAPI(mux, s.org, s.render)
+	registry.RegisterAPI(mux, s.registry, s.render)
+	staff.RegisterAPI(mux, s.staff, s.render)
+}

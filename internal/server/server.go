@@ -1,0 +1,160 @@
+// Package server assembles shequ's HTTP handler: the middleware every request passes
+// (security headers, language, sign-in, cross-origin protection), the domains' pages
+// and API routes, and the few pages that belong to no single domain (sign-in, home).
+package server
+
+import (
+	"embed"
+	"io/fs"
+	"log/slog"
+	"net/http"
+	"strings"
+	"time"
+
+	"shequ/internal/org"
+	"shequ/internal/platform/auth"
+	"shequ/internal/platform/db"
+	"shequ/internal/platform/i18n"
+	"shequ/internal/platform/web"
+	"shequ/internal/registry"
+	"shequ/internal/staff"
+)
+
+//go:embed templates/*.html
+var templates embed.FS
+
+// Config is what the server needs from the program.
+type Config struct {
+	DB     *db.DB
+	Now    func() time.Time
+	Logger *slog.Logger
+	// Demo shows the demo-data banner on every page.
+	Demo bool
+	// SecureCookies marks the session cookie Secure; set when serving TLS.
+	SecureCookies bool
+}
+
+// Server is the assembled application.
+type Server struct {
+	cfg      Config
+	mux      *web.Mux
+	handler  http.Handler
+	auth     *auth.Service
+	org      *org.Service
+	registry *registry.Service
+	staff    *staff.Service
+	render   *web.Renderer
+	bundle   *i18n.Bundle
+}
+
+// LoadBundle loads the messages of every domain.
+func LoadBundle() (*i18n.Bundle, error) { return i18n.Load(locales()...) }
+
+func locales() []fs.FS { return []fs.FS{localeFS} }
+
+//go:embed locales/*.json
+var localeFS embed.FS
+
+// New assembles the application.
+func New(cfg Config) (*Server, error) {
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
+	if cfg.Logger == nil {
+		cfg.Logger = slog.Default()
+	}
+	b, err := LoadBundle()
+	if err != nil {
+		return nil, err
+	}
+	pages, err := fs.Sub(templates, "templates")
+	if err != nil {
+		return nil, err
+	}
+	r, err := web.NewRenderer(b, pages)
+	if err != nil {
+		return nil, err
+	}
+	r.SetDemo(cfg.Demo)
+	s := &Server{
+		cfg:      cfg,
+		auth:     auth.NewService(cfg.DB, cfg.Now),
+		org:      org.NewService(cfg.DB, cfg.Now),
+		registry: registry.NewService(cfg.DB, cfg.Now),
+		staff:    staff.NewService(cfg.DB, cfg.Now),
+		render:   r,
+		bundle:   b,
+	}
+	mux := web.NewMux()
+	mux.Handle("GET /static/", web.StaticHandler())
+	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) { w.Write([]byte("ok\n")) })
+	mux.HandleFunc("GET /login", s.loginPage)
+	mux.HandleFunc("POST /login", s.login)
+	mux.HandleFunc("POST /logout", s.logout)
+	mux.HandleFunc("GET /{$}", s.home)
+	s.mux = mux
+	s.routes(mux)
+
+	var h http.Handler = mux
+	h = s.authenticate(h)
+	h = r.Recover(h)
+	h = http.NewCrossOriginProtection().Handler(h)
+	h = web.Language(h)
+	h = web.SecurityHeaders(h)
+	h = web.AccessLog(cfg.Logger)(h)
+	s.handler = h
+	return s, nil
+}
+
+// ServeHTTP serves a request through the middleware chain.
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.handler.ServeHTTP(w, r) }
+
+// Routes returns every registered route pattern, for tests of the route table.
+func (s *Server) Routes() []string { return s.mux.Patterns() }
+
+const sessionCookie = "shequ_session"
+
+// public paths need no sign-in.
+func public(path string) bool {
+	return path == "/login" || path == "/healthz" || strings.HasPrefix(path, "/static/") || path == "/api/v1/openapi.json"
+}
+
+// authenticate puts the principal of the session cookie or bearer token into the
+// request context; without one, API calls get 401 and pages go to the sign-in form.
+func (s *Server) authenticate(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if public(r.URL.Path) {
+			next.ServeHTTP(w, r)
+			return
+		}
+		var p auth.Principal
+		var err error
+		if h := r.Header.Get("Authorization"); strings.HasPrefix(h, "Bearer ") {
+			p, err = s.auth.Token(r.Context(), strings.TrimPrefix(h, "Bearer "))
+		} else if c, cerr := r.Cookie(sessionCookie); cerr == nil {
+			p, err = s.auth.Session(r.Context(), c.Value)
+		} else {
+			err = errUnauthorized
+		}
+		if err != nil {
+			if strings.HasPrefix(r.URL.Path, "/api/") {
+				s.render.Error(w, r, err)
+				return
+			}
+			http.Redirect(w, r, "/login?next="+urlQueryEscape(r.URL.RequestURI()), http.StatusSeeOther)
+			return
+		}
+		ctx := auth.WithPrincipal(r.Context(), p)
+		v := web.Viewer{UserName: p.Name, Role: string(p.Role), OrgCode: p.OrgCode}
+		if u, err := org.Lookup(ctx, s.cfg.DB.Read(), p.OrgCode); err == nil && u != nil {
+			v.OrgName = u.Name
+		}
+		next.ServeHTTP(w, r.WithContext(web.WithViewer(ctx, v)))
+	})
+}
+
+// principal returns the signed-in user; authenticate guarantees there is one.
+func principal(r *http.Request) auth.Principal {
+	p, _ := auth.PrincipalFrom(r.Context())
+	return p
+}
