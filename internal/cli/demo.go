@@ -36,7 +36,8 @@ func (e *env) loadDemo(ctx context.Context, d *db.DB) error {
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(e.stdout, "demo city loaded in %.1fs: %s\n", time.Since(start).Seconds(), sum)
+	fmt.Fprintf(e.stdout, "demo city loaded in %.1fs: %d units, %d households, %d registered and %d floating residents, %d workers\n",
+		time.Since(start).Seconds(), sum.OrgUnits, sum.Households, sum.Registered, sum.Floating, sum.Workers)
 	return nil
 }
 

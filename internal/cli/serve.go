@@ -2,6 +2,7 @@ package cli
 
 import (
 	"context"
+	"embed"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -88,4 +89,8 @@ func demoState(ctx context.Context, d *db.DB) (isDemo, empty bool, err error) {
 	return marks > 0, units == 0, nil
 }
 
-func loadBundle() (*i18n.Bundle, error) { return server.LoadBundle() }
+//go:embed locales/*.json
+var locales embed.FS
+
+// loadBundle loads the messages of every domain and of the command line itself.
+func loadBundle() (*i18n.Bundle, error) { return i18n.Load(append(server.Locales(), locales)...) }

@@ -61,7 +61,7 @@ func (e *env) statsTable(st stats.Stats) error {
 	}
 	lang := terminalLang()
 	t := func(key string) string { return b.T(lang, key) }
-	fmt.Fprintf(e.stdout, "%s %s (%s), %s %s\n\n", st.Scope.Name, st.Scope.Code, t("level."+st.Scope.Level), t("stats.as_of"), st.AsOf)
+	fmt.Fprintf(e.stdout, "%s %s (%s), %s %s\n\n", st.Scope.Name, st.Scope.Code, t("level."+string(st.Scope.Level)), t("stats.as_of"), st.AsOf)
 	tw := tabwriter.NewWriter(e.stdout, 0, 4, 2, ' ', tabwriter.AlignRight)
 	cols := []string{"stats.unit", "stats.communities", "stats.grids", "stats.households", "stats.registered", "stats.floating",
 		"stats.posts", "stats.filled", "stats.under_35", "stats.35_to_50", "stats.over_50", "stats.male", "stats.female",

@@ -6,11 +6,21 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+
+	"shequ/internal/platform/db"
 )
 
-// batchParams bounds the parameters of one INSERT. SQLite allows 32766 and
-// PostgreSQL 65535; past a few thousand, bigger statements stop paying off.
-var batchParams = 4096
+// batchParams bounds the parameters of one INSERT on each engine. PostgreSQL pays a
+// round trip per statement, so its batches are big (it allows 65535 parameters).
+// SQLite has no round trip, and the modernc driver looks up each $n parameter's
+// name in a list as it binds, which makes binding quadratic in a statement's
+// parameters: its batches stay small, where that cost is still negligible.
+func batchParams(d db.Dialect) int {
+	if d == db.SQLite {
+		return 128
+	}
+	return 4096
+}
 
 // table buffers rows for one table until the generator hands them to an inserter.
 type table struct {
@@ -61,12 +71,13 @@ func (ts *tables) all() []*table {
 // rest in power-of-two batches, so each table needs at most a dozen statements,
 // whatever the row counts. The SQL is the same on SQLite and PostgreSQL.
 type inserter struct {
-	tx    *sql.Tx
-	stmts map[string]*sql.Stmt
+	tx     *sql.Tx
+	params int // the most parameters one statement may have
+	stmts  map[string]*sql.Stmt
 }
 
-func newInserter(tx *sql.Tx) *inserter {
-	return &inserter{tx: tx, stmts: map[string]*sql.Stmt{}}
+func newInserter(tx *sql.Tx, params int) *inserter {
+	return &inserter{tx: tx, params: params, stmts: map[string]*sql.Stmt{}}
 }
 
 // write inserts the pending rows of every table, parents first.
@@ -82,7 +93,7 @@ func (in *inserter) write(ctx context.Context, ts *tables) error {
 func (in *inserter) writeTable(ctx context.Context, t *table) error {
 	c := len(t.cols)
 	n, done := t.pending(), 0
-	for size := maxBatchRows(c); size > 0; size /= 2 {
+	for size := maxBatchRows(c, in.params); size > 0; size /= 2 {
 		for n-done >= size {
 			st, err := in.stmt(ctx, t, size)
 			if err != nil {
@@ -97,10 +108,10 @@ func (in *inserter) writeTable(ctx context.Context, t *table) error {
 	return nil
 }
 
-// maxBatchRows is the largest power of two of rows that fits in batchParams.
-func maxBatchRows(cols int) int {
+// maxBatchRows is the largest power of two of rows whose values fit in params.
+func maxBatchRows(cols, params int) int {
 	n := 1
-	for 2*n*cols <= batchParams {
+	for 2*n*cols <= params {
 		n *= 2
 	}
 	return n

@@ -111,21 +111,19 @@ type contactCandidate struct {
 }
 
 // grid adds one grid's buildings, households, residents, care tags and contacts.
+// Households fill the flats of one building after another.
 func (g *gen) grid(d *district, cm *community, gi int, gr grid) error {
-	rng := g.rng
-	place := gridPlace(rng, cm, gi)
+	place := gridPlace(g.rng, cm, gi)
 	var (
-		layout                     buildingLayout
-		buildingID, buildingName   string
-		buildings, flat            int
-		candidates                 []contactCandidate
-		householdNo                = []byte(gr.code + "0000")
-		tag                        = func(residentID, t string) { g.ts.tags.add(residentID, t, gr.code); g.sum.Tags++ }
-		registered, elderlyMembers int
+		layout                   buildingLayout
+		buildingID, buildingName string
+		buildings, flat          int
+		candidates               []contactCandidate
 	)
+	householdNo := []byte(gr.code + "0000")
 	for h := range gr.households {
 		if buildings == 0 || flat == layout.flats() {
-			layout, flat = newBuildingLayout(rng), 0
+			layout, flat = newBuildingLayout(g.rng), 0
 			buildings++
 			buildingName = place + strconv.Itoa(buildings) + "栋"
 			buildingID = g.ids.next()
@@ -138,69 +136,91 @@ func (g *gen) grid(d *district, cm *community, gi int, gr grid) error {
 			cityName+d.name+buildingName+layout.flat(flat), createdAt, createdAt)
 		g.sum.Households++
 		flat++
-
-		s := g.shapes[g.next]
-		g.next++
-		var ms []member
-		if s.registered > 0 {
-			ms = family(rng, int(s.registered), false)
-			for range s.floating {
-				ms = append(ms, lodger(rng))
-			}
-		} else {
-			ms = family(rng, int(s.floating), true)
+		head, err := g.household(d, gr, householdID)
+		if err != nil {
+			return err
 		}
-		registered, elderlyMembers = 0, 0
-		for _, m := range ms {
-			if !m.floating {
-				registered++
-			}
-			if m.age >= 60 {
-				elderlyMembers++
-			}
-		}
-		dibao := registered > 0 && rng.IntN(1000) < 18
-		alone := len(ms) == 1 && registered == 1 && ms[0].age >= 65 // 独居老人
-		emptyNest := len(ms) >= 2 && elderlyMembers == len(ms)      // 空巢老人: elderly with no young one at home
-		for _, m := range ms {
-			id, err := g.resident(d, gr, householdID, m)
-			if err != nil {
-				return err
-			}
-			if !m.floating {
-				if dibao && m.relation == "head" {
-					tag(id, "dibao")
-				}
-				if rng.IntN(1000) < 13 {
-					tag(id, "disabled")
-				}
-				if alone {
-					tag(id, "elderly_alone")
-				}
-				if emptyNest {
-					tag(id, "empty_nest")
-				}
-				if m.age >= 45 && rng.IntN(1000) < 25 {
-					tag(id, "entitled")
-				}
-				if m.age >= 18 && m.age <= 55 && rng.IntN(1000) < 30 {
-					tag(id, "unemployed")
-				}
-				if m.relation == "head" && m.age >= 30 && m.age <= 72 {
-					candidates = append(candidates, contactCandidate{id, buildings})
-				}
-			}
-			partyPerMille := 70
-			if m.floating {
-				partyPerMille = 30 // many floating members stay with their home branch
-			}
-			if m.age >= 18 && rng.IntN(1000) < partyPerMille {
-				tag(id, "party_member")
-			}
+		if head != "" {
+			candidates = append(candidates, contactCandidate{head, buildings})
 		}
 	}
 	g.contacts(gr.code, candidates, buildings)
 	return nil
+}
+
+// household adds the people of the next planned household and their care tags. It
+// returns the head's ID if the head is a candidate for the grid's contacts.
+func (g *gen) household(d *district, gr grid, householdID string) (string, error) {
+	s := g.shapes[g.next]
+	g.next++
+	ms := members(g.rng, s)
+	elderly := 0
+	for _, m := range ms {
+		if m.age >= 60 {
+			elderly++
+		}
+	}
+	h := householdFacts{
+		dibao:     s.registered > 0 && g.rng.IntN(1000) < 18,
+		alone:     len(ms) == 1 && s.registered == 1 && ms[0].age >= 65,
+		emptyNest: len(ms) >= 2 && elderly == len(ms),
+	}
+	candidate := ""
+	for _, m := range ms {
+		id, err := g.resident(d, gr, householdID, m)
+		if err != nil {
+			return "", err
+		}
+		g.careTags(id, gr.code, m, h)
+		if m.relation == "head" && !m.floating && m.age >= 30 && m.age <= 72 {
+			candidate = id
+		}
+	}
+	return candidate, nil
+}
+
+// householdFacts are what a household's care tags depend on beyond the person.
+type householdFacts struct {
+	dibao     bool // 低保户: the head is tagged
+	alone     bool // 独居老人: one registered elderly person living alone
+	emptyNest bool // 空巢老人: elderly people with no younger one at home
+}
+
+// careTags tags a plausible minority of residents, registered ones for the care
+// that follows the 户籍, anyone for party membership.
+func (g *gen) careTags(residentID, gridCode string, m member, h householdFacts) {
+	rng := g.rng
+	tag := func(t string) {
+		g.ts.tags.add(residentID, t, gridCode)
+		g.sum.Tags++
+	}
+	if !m.floating {
+		if h.dibao && m.relation == "head" {
+			tag("dibao")
+		}
+		if rng.IntN(1000) < 13 {
+			tag("disabled")
+		}
+		if h.alone {
+			tag("elderly_alone")
+		}
+		if h.emptyNest {
+			tag("empty_nest")
+		}
+		if m.age >= 45 && rng.IntN(1000) < 25 {
+			tag("entitled")
+		}
+		if m.age >= 18 && m.age <= 55 && rng.IntN(1000) < 30 {
+			tag("unemployed")
+		}
+	}
+	partyPerMille := 70
+	if m.floating {
+		partyPerMille = 30 // many floating members stay with their home branch
+	}
+	if m.age >= 18 && rng.IntN(1000) < partyPerMille {
+		tag("party_member")
+	}
 }
 
 // resident adds one person. Sex, birth date and the ID tail are read back from the

@@ -146,6 +146,18 @@ func family(rng *rand.Rand, n int, floating bool) []member {
 	return ms
 }
 
+// members makes the people of a household of shape s.
+func members(rng *rand.Rand, s shape) []member {
+	if s.registered == 0 {
+		return family(rng, int(s.floating), true)
+	}
+	ms := family(rng, int(s.registered), false)
+	for range s.floating {
+		ms = append(ms, lodger(rng))
+	}
+	return ms
+}
+
 // lodger is a floating person living in a registered household.
 func lodger(rng *rand.Rand) member {
 	return member{relation: "other", age: 18 + rng.IntN(43), male: rng.IntN(2) == 0, floating: true, family: surname(rng)}

@@ -89,8 +89,15 @@ type city struct {
 // and workforce so that the totals come out at the report's figures exactly.
 func planCity(rng *rand.Rand) (*city, error) {
 	c := &city{}
-	names := communityNames(rng, 64)
-	for _, ds := range districtSpecs() {
+	specs := districtSpecs()
+	n := 0
+	for _, ds := range specs {
+		for _, k := range ds.perStreet {
+			n += k
+		}
+	}
+	names := communityNames(rng, n)
+	for _, ds := range specs {
 		d := &district{code: ds.code, name: ds.name, workers: ds.workers}
 		c.districts = append(c.districts, d)
 		var mine []*community
@@ -110,7 +117,7 @@ func planCity(rng *rand.Rand) (*city, error) {
 			isNew[i] = true
 		}
 		for i, cm := range mine {
-			if isNew[i] {
+			if isNew[i] { // 2010–2012: the report dates from May 2013
 				cm.founded = firstNewYear + rng.IntN(3)
 			} else {
 				cm.founded = 1984 + rng.IntN(firstNewYear-1984)

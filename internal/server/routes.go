@@ -15,4 +15,7 @@ func (s *Server) routes(mux *web.Mux) {
 	org.RegisterAPI(mux, s.org, s.render)
 	registry.RegisterAPI(mux, s.registry, s.render)
 	staff.RegisterAPI(mux, s.staff, s.render)
+	mux.HandleFunc("GET /org/{code}", s.unit)
+	registry.RegisterPages(mux, s.registry, s.org, s.render, s.cfg.Now)
+	staff.RegisterPages(mux, s.staff, s.org, s.render, s.cfg.Now)
 }

@@ -48,9 +48,10 @@ type Server struct {
 }
 
 // LoadBundle loads the messages of every domain.
-func LoadBundle() (*i18n.Bundle, error) { return i18n.Load(locales()...) }
+func LoadBundle() (*i18n.Bundle, error) { return i18n.Load(Locales()...) }
 
-func locales() []fs.FS { return []fs.FS{localeFS} }
+// Locales returns the message files of every domain with pages.
+func Locales() []fs.FS { return []fs.FS{localeFS, registry.Locales, staff.Locales} }
 
 //go:embed locales/*.json
 var localeFS embed.FS
@@ -71,7 +72,7 @@ func New(cfg Config) (*Server, error) {
 	if err != nil {
 		return nil, err
 	}
-	r, err := web.NewRenderer(b, pages)
+	r, err := web.NewRenderer(b, pages, registry.Templates, staff.Templates)
 	if err != nil {
 		return nil, err
 	}

@@ -131,3 +131,10 @@ func (r *Renderer) Recover(next http.Handler) http.Handler {
 		next.ServeHTTP(rec, req)
 	})
 }
+
+// Message returns what the user is told about err in the request's language, for a
+// page that shows a domain error next to the input at fault instead of on the error
+// page.
+func (r *Renderer) Message(req *http.Request, err error) string {
+	return r.bundle.Error(Lang(req), err)
+}

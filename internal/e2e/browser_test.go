@@ -1,0 +1,601 @@
+package e2e
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net/url"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/chromedp/cdproto/cdp"
+	"github.com/chromedp/cdproto/page"
+	"github.com/chromedp/chromedp"
+
+	"shequ/internal/cli"
+	"shequ/internal/platform/db"
+)
+
+// maskedID is how every page shows a citizen ID number: the area code and the last
+// four characters.
+var maskedID = regexp.MustCompile(`^\d{6}\*{8}\d{3}[\dX]$`)
+
+// TestBrowser_WalkTheDemoCity starts `shequ serve --demo` as a user would and walks
+// it in headless Chromium: a community secretary from the home page down to one
+// resident, on a desk and on a phone, in both languages; and a grid worker who
+// must not open another grid's household.
+//
+// It needs Chromium; without it the test is skipped, unless SHEQU_BROWSER=required.
+// With SHEQU_SCREENSHOTS=DIR it leaves home.png, grid.png, resident.png and
+// home-phone.png in DIR.
+func TestBrowser_WalkTheDemoCity(t *testing.T) {
+	chromium := findChromium(t)
+	ctx := t.Context()
+	if deadline, ok := t.Deadline(); ok {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithDeadline(ctx, deadline.Add(-15*time.Second))
+		defer cancel()
+	}
+	app := startDemo(t, ctx)
+	browser := newBrowser(t, ctx, chromium)
+
+	community := app.login(t, "demo-community")
+	grid := app.login(t, "demo-grid")
+
+	desk := newTab(t, browser, app, 0, 0)
+	walk := desk.walkAsCommunity(community)
+
+	phone := newTab(t, browser, app, 390, 844)
+	phone.login(community)
+	phone.noSidewaysScroll()
+	phone.shotScreen("home-phone.png")
+	for _, path := range []string{walk.gridPath, walk.householdPath, walk.residentPath, "/staff", "/search?q=" + url.QueryEscape(walk.residentName)} {
+		phone.open(path, 200)
+		phone.noSidewaysScroll()
+	}
+
+	worker := newTab(t, browser, app, 0, 0)
+	worker.login(grid)
+	worker.open("/org/"+grid.org, 200)
+	if own := worker.attr(`td a[href^="/households/"]`, "href"); own != "" {
+		worker.open(own, 200)
+	}
+	worker.open(walk.otherGridHousehold, 404)
+	worker.mustSee("出错了", "找不到该户")
+	if strings.HasSuffix(walk.gridPath, "/"+grid.org) {
+		worker.open(walk.residentPath, 200)
+	}
+}
+
+// walk is what the community walk found on its way.
+type walk struct {
+	gridPath, householdPath, residentPath, residentName string
+	otherGridHousehold                                  string // a household of a grid other than demo-grid's
+}
+
+func (tb *tab) walkAsCommunity(l login) walk {
+	t := tb.t
+	var w walk
+
+	tb.open("/", 200)
+	if tb.path() != "/login" {
+		t.Fatalf("signed out, / went to %s, want /login", tb.path())
+	}
+	tb.mustSee("社区治理平台", "用户名", "密码", "演示模式")
+	tb.shot("login.png")
+	tb.login(l)
+
+	// Home: the community's figures and its grids.
+	unitName := tb.text(".viewer-org")
+	if h1 := tb.text("h1"); !strings.Contains(h1, unitName) || !strings.Contains(h1, "社区") {
+		t.Errorf("home h1 = %q, want the community %q", h1, unitName)
+	}
+	tb.mustSee("户数", "户籍人口", "流动人口", "社区工作者构成", "下辖网格")
+	if n := tb.count(".figure"); n < 5 {
+		t.Errorf("home shows %d key figures, want at least 5", n)
+	}
+	if tb.count("svg.chart") != 1 {
+		t.Error("home has no bar chart of the grids")
+	}
+	tb.shot("home.png")
+
+	// The community's own page, from the navigation.
+	tb.click(`.main-nav a[href^="/org/"]`)
+	if h1 := tb.text("h1"); !strings.Contains(h1, unitName) {
+		t.Errorf("unit page h1 = %q, want %q", h1, unitName)
+	}
+	tb.mustSee("社区概况", "办公服务用房", "下辖网格")
+	grids := tb.attrs(".unit-list a", "href")
+	if len(grids) < 2 {
+		t.Fatalf("community has %d grids listed, want at least 2", len(grids))
+	}
+	for _, g := range grids {
+		if !strings.HasSuffix(g, "/"+l.app.logins["demo-grid"].org) {
+			tb.open(g, 200)
+			w.otherGridHousehold = tb.attr(`td a[href^="/households/"]`, "href")
+			break
+		}
+	}
+	if w.otherGridHousehold == "" {
+		t.Fatal("found no household outside demo-grid's grid")
+	}
+
+	// A grid: households, team, contacts.
+	tb.open(grids[0], 200)
+	w.gridPath = grids[0]
+	if h1 := tb.text("h1"); !strings.Contains(h1, "网格") {
+		t.Errorf("grid page h1 = %q", h1)
+	}
+	tb.mustSee("网格员", "联系人", "住户")
+	householdNo := tb.text(`td a[href^="/households/"]`)
+	tb.shotScreen("grid.png")
+
+	// A household and its members, every ID number masked.
+	tb.click(`td a[href^="/households/"]`)
+	w.householdPath = tb.path()
+	if h1 := tb.text("h1"); !strings.Contains(h1, householdNo) {
+		t.Errorf("household h1 = %q, want household %s", h1, householdNo)
+	}
+	for _, id := range tb.texts("tbody td.mono:nth-child(5)") {
+		if !maskedID.MatchString(id) {
+			t.Errorf("household page shows ID number %q, want it masked", id)
+		}
+	}
+	html := tb.html()
+	for _, full := range l.app.householdIDNumbers(t, strings.TrimPrefix(w.householdPath, "/households/")) {
+		if strings.Contains(html, full) {
+			t.Errorf("household page shows a full ID number")
+		}
+	}
+
+	// A resident.
+	w.residentName = tb.text(`td a[href^="/residents/"]`)
+	tb.click(`td a[href^="/residents/"]`)
+	w.residentPath = tb.path()
+	if h1 := tb.text("h1"); !strings.Contains(h1, w.residentName) {
+		t.Errorf("resident h1 = %q, want %q", h1, w.residentName)
+	}
+	shown := tb.text("#resident-id-number")
+	if !maskedID.MatchString(shown) {
+		t.Errorf("resident page shows ID number %q, want it masked", shown)
+	}
+	full := l.app.residentIDNumber(t, strings.TrimPrefix(w.residentPath, "/residents/"))
+	if shown != full[:6]+"********"+full[14:] {
+		t.Errorf("masked ID number %q is not the resident's", shown)
+	}
+	if strings.Contains(tb.html(), full) {
+		t.Error("resident page shows the full ID number")
+	}
+	tb.mustSee("个人信息", "出生日期", "迁移记录", "打印")
+	tb.shot("resident.png")
+
+	// English, then sign out.
+	tb.click(`.lang-switch a[hreflang="en"]`)
+	if lang := tb.attr("html", "lang"); lang != "en" {
+		t.Errorf("html lang = %q after switching to English", lang)
+	}
+	tb.mustSee("Date of birth", "Moves", "Sign out")
+	if keys := rawKeys.FindAllString(tb.bodyText(), -1); len(keys) > 0 {
+		t.Errorf("untranslated keys on the English page: %v", keys)
+	}
+	tb.click(".logout button")
+	if tb.path() != "/login" {
+		t.Errorf("after signing out the browser is at %s, want /login", tb.path())
+	}
+	if tb.count("#login-password") != 1 {
+		t.Error("no sign-in form after signing out")
+	}
+	return w
+}
+
+// rawKeys matches a message key shown as it is, the sign of a missing translation.
+var rawKeys = regexp.MustCompile(`\b(?:app|home|unit|login|household|resident|search|staff|layout|nav|level|field|err|pager|role|sex|pop|tag|position|education|relation|contact)\.[a-z_]+\b`)
+
+// app is the program under test.
+type app struct {
+	base   string
+	dbPath string
+	logins map[string]login
+	db     *db.DB
+}
+
+// login is one of the demo logins the program prints at start.
+type login struct {
+	app                  *app
+	name, role, org, pwd string
+}
+
+func (a *app) login(t *testing.T, name string) login {
+	l, ok := a.logins[name]
+	if !ok {
+		t.Fatalf("the program printed no login %s", name)
+	}
+	return l
+}
+
+// startDemo runs `shequ serve --demo` on a fresh database and port and reads the
+// demo logins and the address from what it prints.
+func startDemo(t *testing.T, ctx context.Context) *app {
+	t.Helper()
+	a := &app{dbPath: filepath.Join(t.TempDir(), "demo.db"), logins: map[string]login{}}
+	runCtx, stop := context.WithCancel(ctx)
+	out, outW := io.Pipe()
+	var stderr lockedBuffer
+	exited := make(chan int, 1)
+	go func() {
+		code := cli.Run(runCtx, []string{"serve", "--demo", "--db", a.dbPath, "--addr", "127.0.0.1:0"}, outW, &stderr)
+		outW.Close()
+		exited <- code
+	}()
+	t.Cleanup(func() {
+		stop()
+		select {
+		case <-exited:
+		case <-time.After(30 * time.Second):
+			t.Error("the program did not stop within 30s of being asked to")
+		}
+		if t.Failed() {
+			t.Logf("the program's log:\n%s", stderr.tail(4000))
+		}
+	})
+
+	listening := make(chan string, 1)
+	go func() {
+		sc := bufio.NewScanner(out)
+		for sc.Scan() {
+			line := sc.Text()
+			if f := strings.Fields(line); len(f) == 4 && strings.HasPrefix(f[0], "demo-") {
+				a.logins[f[0]] = login{app: a, name: f[0], role: f[1], org: f[2], pwd: f[3]}
+			}
+			if addr, ok := strings.CutPrefix(strings.TrimSpace(line), "shequ is listening on "); ok {
+				listening <- addr
+			}
+		}
+		io.Copy(io.Discard, out) // keep the program from blocking on a long line
+	}()
+	select {
+	case a.base = <-listening:
+	case code := <-exited:
+		t.Fatalf("the program exited with %d before listening:\n%s", code, stderr.tail(4000))
+	case <-ctx.Done():
+		t.Fatalf("the program did not start listening: %v", ctx.Err())
+	}
+	d, err := db.Open(ctx, a.dbPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { d.Close() })
+	a.db = d
+	return a
+}
+
+// residentIDNumber reads a resident's full ID number from the database, to make
+// sure no page shows it.
+func (a *app) residentIDNumber(t *testing.T, id string) string {
+	t.Helper()
+	var n string
+	if err := a.db.Read().QueryRowContext(context.Background(), `SELECT id_number FROM residents WHERE id = $1`, id).Scan(&n); err != nil {
+		t.Fatalf("resident %s: %v", id, err)
+	}
+	return n
+}
+
+func (a *app) householdIDNumbers(t *testing.T, householdID string) []string {
+	t.Helper()
+	rows, err := a.db.Read().QueryContext(context.Background(), `SELECT id_number FROM residents WHERE household_id = $1`, householdID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rows.Close()
+	var out []string
+	for rows.Next() {
+		var n string
+		if err := rows.Scan(&n); err != nil {
+			t.Fatal(err)
+		}
+		out = append(out, n)
+	}
+	if len(out) == 0 {
+		t.Fatalf("household %s has no residents in the database", householdID)
+	}
+	return out
+}
+
+// findChromium returns the browser's path, skipping the test when there is none
+// unless SHEQU_BROWSER=required.
+func findChromium(t *testing.T) string {
+	t.Helper()
+	for _, name := range []string{"chromium", "chromium-browser", "google-chrome", "google-chrome-stable"} {
+		if p, err := exec.LookPath(name); err == nil {
+			return p
+		}
+	}
+	if os.Getenv("SHEQU_BROWSER") == "required" {
+		t.Fatal("SHEQU_BROWSER=required, but no Chromium is installed (apt-get install chromium fonts-noto-cjk)")
+	}
+	t.Skip("no Chromium installed; set SHEQU_BROWSER=required to fail instead")
+	return ""
+}
+
+// newBrowser starts headless Chromium with a fresh profile and nothing that talks
+// to the network on its own.
+func newBrowser(t *testing.T, ctx context.Context, chromium string) context.Context {
+	t.Helper()
+	alloc, cancelAlloc := chromedp.NewExecAllocator(ctx,
+		chromedp.ExecPath(chromium),
+		chromedp.Headless,
+		chromedp.NoSandbox,
+		chromedp.DisableGPU,
+		chromedp.NoFirstRun,
+		chromedp.NoDefaultBrowserCheck,
+		chromedp.Flag("disable-background-networking", true),
+		chromedp.Flag("disable-quic", true),
+		chromedp.Flag("disable-component-update", true),
+		chromedp.Flag("disable-sync", true),
+		chromedp.Flag("disable-dev-shm-usage", true),
+		chromedp.Flag("disable-extensions", true),
+		chromedp.Flag("hide-scrollbars", true),
+		// The users' browsers ask for Chinese; headless Chromium would ask for English.
+		chromedp.Flag("lang", "zh-CN"),
+		chromedp.Flag("accept-lang", "zh-CN,zh"),
+		chromedp.UserDataDir(t.TempDir()),
+		chromedp.WindowSize(1280, 900),
+	)
+	browser, cancelBrowser := chromedp.NewContext(alloc)
+	t.Cleanup(func() {
+		cancelBrowser()
+		cancelAlloc()
+	})
+	if err := chromedp.Do(browser); err != nil { // starts the browser
+		t.Fatalf("start Chromium: %v", err)
+	}
+	return browser
+}
+
+// tab is one browser tab in a browser context of its own (its own cookies), at
+// the window's size or, with a width, emulating a phone.
+type tab struct {
+	t    *testing.T
+	ctx  context.Context
+	app  *app
+	dir  string // where screenshots go besides the test's temporary directory
+	temp string
+}
+
+func newTab(t *testing.T, browser context.Context, a *app, width, height int64) *tab {
+	t.Helper()
+	ctx, cancel := chromedp.NewContext(browser, chromedp.WithNewBrowserContext())
+	t.Cleanup(cancel)
+	tb := &tab{t: t, ctx: ctx, app: a, dir: os.Getenv("SHEQU_SCREENSHOTS"), temp: t.TempDir()}
+	// The first action opens the tab, which lives as long as the context of that
+	// action: this one must not have a timeout of its own.
+	if err := chromedp.Do(ctx); err != nil {
+		t.Fatalf("open a tab: %v", err)
+	}
+	if width > 0 {
+		tb.do(chromedp.EmulateViewport(width, height, chromedp.EmulateScale(2), chromedp.EmulateMobile))
+	}
+	return tb
+}
+
+// step bounds one browser action, so that a page that never comes fails the test
+// instead of hanging it.
+const step = time.Minute
+
+func (tb *tab) do(actions ...chromedp.Action[chromedp.Void]) {
+	tb.t.Helper()
+	ctx, cancel := context.WithTimeout(tb.ctx, step)
+	defer cancel()
+	if err := chromedp.Do(ctx, actions...); err != nil {
+		tb.t.Fatalf("browser at %s: %v", tb.pathOrEmpty(), err)
+	}
+}
+
+func run[T any](tb *tab, a chromedp.Action[T]) T {
+	tb.t.Helper()
+	ctx, cancel := context.WithTimeout(tb.ctx, step)
+	defer cancel()
+	v, err := chromedp.Run(ctx, a)
+	if err != nil {
+		tb.t.Fatalf("browser at %s: %v", tb.pathOrEmpty(), err)
+	}
+	return v
+}
+
+// open loads path and checks the response's status.
+func (tb *tab) open(path string, status int) {
+	tb.t.Helper()
+	u := tb.app.base + path
+	tb.load("open "+path, status, chromedp.Func(func(ctx context.Context, t *chromedp.Target) error {
+		res, err := cdp.Call(ctx, t, page.Navigate, page.NavigateParams{URL: u})
+		if err == nil && res.ErrorText != "" {
+			err = errors.New(res.ErrorText)
+		}
+		return err
+	}))
+}
+
+// click follows the link or button sel and expects the page it leads to to load.
+func (tb *tab) click(sel string) {
+	tb.t.Helper()
+	tb.load("click "+sel, 200, chromedp.Click(chromedp.CSS(sel), chromedp.NodeVisible))
+}
+
+// load runs trigger, which must make the tab load another page, waits until that
+// page has loaded and checks its status. The old page carries a mark that the new
+// one lacks, which tells them apart whatever the URLs and redirects in between.
+func (tb *tab) load(what string, status int, trigger chromedp.Action[chromedp.Void]) {
+	tb.t.Helper()
+	tb.do(chromedp.Evaluate[chromedp.Void](`window.e2eOldPage = true`))
+	tb.do(trigger)
+	ctx, cancel := context.WithTimeout(tb.ctx, step)
+	defer cancel()
+	for {
+		poll, cancelPoll := context.WithTimeout(ctx, 5*time.Second)
+		// While the new page commits, the evaluation may fail: try again.
+		got, err := chromedp.Run(poll, chromedp.Evaluate[int](`window.e2eOldPage || document.readyState !== "complete" ? 0 :
+			performance.getEntriesByType("navigation")[0].responseStatus`))
+		cancelPoll()
+		if err == nil && got != 0 {
+			if got != status {
+				tb.t.Fatalf("%s: status %d, want %d", what, got, status)
+			}
+			return
+		}
+		select {
+		case <-ctx.Done():
+			tb.t.Fatalf("%s: no page loaded: %v", what, ctx.Err())
+		case <-time.After(50 * time.Millisecond):
+		}
+	}
+}
+
+func (tb *tab) login(l login) {
+	tb.t.Helper()
+	tb.open("/login", 200)
+	tb.do(
+		chromedp.SendKeys(chromedp.CSS("#login-name"), l.name),
+		chromedp.SendKeys(chromedp.CSS("#login-password"), l.pwd),
+	)
+	tb.click(`.login-card button[type="submit"]`)
+	if tb.path() != "/" {
+		tb.t.Fatalf("signing in as %s led to %s, want /", l.name, tb.path())
+	}
+}
+
+func (tb *tab) path() string {
+	tb.t.Helper()
+	loc := run(tb, chromedp.Location())
+	u, err := url.Parse(loc)
+	if err != nil {
+		tb.t.Fatal(err)
+	}
+	return u.Path
+}
+
+func (tb *tab) pathOrEmpty() string {
+	ctx, cancel := context.WithTimeout(tb.ctx, 5*time.Second)
+	defer cancel()
+	loc, _ := chromedp.Run(ctx, chromedp.Location())
+	return loc
+}
+
+func (tb *tab) text(sel string) string {
+	tb.t.Helper()
+	return strings.TrimSpace(run(tb, chromedp.Text(chromedp.CSS(sel))))
+}
+
+func (tb *tab) texts(sel string) []string {
+	tb.t.Helper()
+	return run(tb, chromedp.Evaluate[[]string](fmt.Sprintf(
+		`Array.from(document.querySelectorAll(%q), e => e.textContent.trim())`, sel)))
+}
+
+func (tb *tab) count(sel string) int {
+	tb.t.Helper()
+	return run(tb, chromedp.Evaluate[int](fmt.Sprintf(`document.querySelectorAll(%q).length`, sel)))
+}
+
+// attr returns the attribute of the first element matching sel, "" if none does.
+func (tb *tab) attr(sel, name string) string {
+	tb.t.Helper()
+	v := tb.attrs(sel, name)
+	if len(v) == 0 {
+		return ""
+	}
+	return v[0]
+}
+
+func (tb *tab) attrs(sel, name string) []string {
+	tb.t.Helper()
+	return run(tb, chromedp.Evaluate[[]string](fmt.Sprintf(
+		`Array.from(document.querySelectorAll(%q), e => e.getAttribute(%q) || "")`, sel, name)))
+}
+
+// bodyText is the page's text as the user sees it.
+func (tb *tab) bodyText() string {
+	tb.t.Helper()
+	return run(tb, chromedp.Evaluate[string](`document.body.innerText`))
+}
+
+func (tb *tab) html() string {
+	tb.t.Helper()
+	return run(tb, chromedp.Evaluate[string](`document.documentElement.outerHTML`))
+}
+
+func (tb *tab) mustSee(texts ...string) {
+	tb.t.Helper()
+	body := tb.bodyText()
+	for _, s := range texts {
+		if !strings.Contains(body, s) {
+			tb.t.Errorf("%s does not show %q", tb.path(), s)
+		}
+	}
+}
+
+// noSidewaysScroll checks that the page fits the screen's width: wide tables
+// scroll inside their box, never the page.
+func (tb *tab) noSidewaysScroll() {
+	tb.t.Helper()
+	over := run(tb, chromedp.Evaluate[int](`document.documentElement.scrollWidth - document.documentElement.clientWidth`))
+	if over > 0 {
+		tb.t.Errorf("%s is %dpx wider than the screen", tb.path(), over)
+	}
+}
+
+// shot saves a screenshot of the whole page into the test's directory, and into
+// $SHEQU_SCREENSHOTS when set.
+func (tb *tab) shot(name string) { tb.save(name, run(tb, chromedp.FullScreenshot(100))) }
+
+// shotScreen saves what the screen shows, for pages much longer than it.
+func (tb *tab) shotScreen(name string) {
+	tb.t.Helper()
+	tb.do(chromedp.Evaluate[chromedp.Void](`window.scrollTo(0, 0)`))
+	tb.save(name, run(tb, chromedp.CaptureScreenshot()))
+}
+
+func (tb *tab) save(name string, png []byte) {
+	tb.t.Helper()
+	for _, dir := range []string{tb.temp, tb.dir} {
+		if dir == "" {
+			continue
+		}
+		if err := os.MkdirAll(dir, 0o755); err != nil {
+			tb.t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(dir, name), png, 0o644); err != nil {
+			tb.t.Fatal(err)
+		}
+	}
+}
+
+// lockedBuffer collects the program's log from its goroutines.
+type lockedBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *lockedBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *lockedBuffer) tail(n int) string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	s := b.buf.String()
+	if len(s) > n {
+		s = "…" + s[len(s)-n:]
+	}
+	return s
+}

@@ -1,0 +1,166 @@
+package registry
+
+import (
+	"context"
+	"embed"
+	"errors"
+	"net/http"
+	"strings"
+	"time"
+
+	"shequ/internal/org"
+	"shequ/internal/platform/apperr"
+	"shequ/internal/platform/auth"
+	"shequ/internal/platform/web"
+)
+
+// Templates are the register's pages: a household, a resident, the search.
+//
+//go:embed templates/*.html
+var Templates embed.FS
+
+// Locales are the strings of the register's pages.
+//
+//go:embed locales/*.json
+var Locales embed.FS
+
+// SearchLimit is the most residents one search shows; past it the user is asked to
+// narrow the query rather than page through the register.
+const SearchLimit = 50
+
+// Pages serves the register's pages. Every ID number and phone leaves it masked:
+// the handlers mask before the templates see a record.
+type Pages struct {
+	svc    *Service
+	org    *org.Service
+	render *web.Renderer
+	now    func() time.Time
+}
+
+// RegisterPages adds the register's pages to mux.
+func RegisterPages(mux web.Router, svc *Service, orgs *org.Service, render *web.Renderer, now func() time.Time) {
+	p := &Pages{svc: svc, org: orgs, render: render, now: now}
+	mux.HandleFunc("GET /households/{id}", p.household)
+	mux.HandleFunc("GET /residents/{id}", p.resident)
+	mux.HandleFunc("GET /search", p.search)
+}
+
+// residentRow is a masked resident with their age today.
+type residentRow struct {
+	Resident
+	Age int
+}
+
+func (p *Pages) rows(rs []Resident) []residentRow {
+	today := p.now()
+	out := make([]residentRow, len(rs))
+	for i, r := range rs {
+		out[i] = residentRow{Resident: r.Masked(), Age: r.Age(today)}
+	}
+	return out
+}
+
+// place is where a household sits: the breadcrumbs down to its grid, and the grid.
+type place struct {
+	Crumbs   []web.Crumb
+	GridName string
+	GridURL  string
+}
+
+// placeOf builds the breadcrumbs of a grid for p; units above p's scope show as
+// plain text, as p cannot open them.
+func (p *Pages) placeOf(ctx context.Context, pr auth.Principal, grid string) (place, error) {
+	path, err := p.org.Path(ctx, pr, grid)
+	if err != nil {
+		return place{}, err
+	}
+	var pl place
+	for _, u := range path {
+		c := web.Crumb{Label: u.Name}
+		if pr.Scope().Contains(u.Code) {
+			c.URL = "/org/" + u.Code
+		}
+		pl.Crumbs = append(pl.Crumbs, c)
+	}
+	if n := len(pl.Crumbs); n > 0 {
+		pl.GridName, pl.GridURL = pl.Crumbs[n-1].Label, pl.Crumbs[n-1].URL
+	}
+	return pl, nil
+}
+
+type householdPage struct {
+	place
+	Household Household
+	Members   []residentRow
+}
+
+func (p *Pages) household(w http.ResponseWriter, r *http.Request) {
+	pr := principal(r)
+	h, members, err := p.svc.Household(r.Context(), pr, r.PathValue("id"))
+	if err != nil {
+		p.render.Error(w, r, err)
+		return
+	}
+	pl, err := p.placeOf(r.Context(), pr, h.GridCode)
+	if err != nil {
+		p.render.Error(w, r, err)
+		return
+	}
+	pl.Crumbs = append(pl.Crumbs, web.Crumb{Label: h.No})
+	p.render.Page(w, r, http.StatusOK, "registry_household", householdPage{place: pl, Household: h, Members: p.rows(members)})
+}
+
+type residentPage struct {
+	place
+	Resident Resident
+	Age      int
+	Moves    []Move
+}
+
+func (p *Pages) resident(w http.ResponseWriter, r *http.Request) {
+	pr := principal(r)
+	res, moves, err := p.svc.Resident(r.Context(), pr, r.PathValue("id"))
+	if err != nil {
+		p.render.Error(w, r, err)
+		return
+	}
+	pl, err := p.placeOf(r.Context(), pr, res.GridCode)
+	if err != nil {
+		p.render.Error(w, r, err)
+		return
+	}
+	pl.Crumbs = append(pl.Crumbs, web.Crumb{Label: res.HouseholdNo, URL: "/households/" + res.HouseholdID}, web.Crumb{Label: res.Name})
+	p.render.Page(w, r, http.StatusOK, "registry_resident", residentPage{place: pl, Resident: res.Masked(), Age: res.Age(p.now()), Moves: moves})
+}
+
+type searchPage struct {
+	Query    string
+	Searched bool
+	Error    string
+	Results  []residentRow
+	Limited  bool
+}
+
+// search answers a query the register cannot use (too short) on the form itself,
+// not with an error page: the user's next step is to type more.
+func (p *Pages) search(w http.ResponseWriter, r *http.Request) {
+	q := strings.TrimSpace(r.URL.Query().Get("q"))
+	page := searchPage{Query: q, Searched: q != ""}
+	status := http.StatusOK
+	if page.Searched {
+		found, err := p.svc.Search(r.Context(), principal(r), q, SearchLimit)
+		var invalid *apperr.Error
+		switch {
+		case errors.As(err, &invalid) && invalid.Code == apperr.Invalid:
+			// Shown under the search box, the message needs no field name before it.
+			page.Error = p.render.Message(r, invalid.InField(""))
+			status = http.StatusBadRequest
+		case err != nil:
+			p.render.Error(w, r, err)
+			return
+		default:
+			page.Results, page.Limited = p.rows(found), len(found) >= SearchLimit
+		}
+	}
+	p.render.Page(w, r, status, "registry_search", page)
+}

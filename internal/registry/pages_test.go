@@ -1,0 +1,163 @@
+package registry_test
+
+import (
+	"context"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+
+	"shequ/internal/org"
+	"shequ/internal/org/orgtest"
+	"shequ/internal/platform/auth"
+	"shequ/internal/platform/db/dbtest"
+	"shequ/internal/platform/i18n"
+	"shequ/internal/platform/pii"
+	"shequ/internal/platform/web"
+	"shequ/internal/registry"
+)
+
+func TestPages_EveryTemplateKeyIsTranslated(t *testing.T) {
+	b, err := i18n.Load(registry.Locales)
+	if err != nil {
+		t.Fatal(err)
+	}
+	missing, err := i18n.MissingTemplateKeys(b, registry.Templates)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(missing) > 0 {
+		t.Errorf("keys used by the templates but not in the locale files: %v", missing)
+	}
+}
+
+// pagesWorld is the fixture of the register's tests served by the register's pages.
+type pagesWorld struct {
+	fixture
+	h http.Handler
+}
+
+func newPagesWorld(t *testing.T) pagesWorld {
+	t.Helper()
+	d := dbtest.SQLite(t)
+	f := setup(t, d)
+	b, err := i18n.Load(registry.Locales)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rend, err := web.NewRenderer(b, registry.Templates)
+	if err != nil {
+		t.Fatal(err)
+	}
+	mux := http.NewServeMux()
+	registry.RegisterPages(mux, f.s, org.NewService(d, now), rend, now)
+	return pagesWorld{fixture: f, h: web.Language(mux)}
+}
+
+// get requests target as p, in Chinese unless the target asks otherwise.
+func (w pagesWorld) get(p auth.Principal, target string) (int, string) {
+	req := httptest.NewRequest(http.MethodGet, target, nil)
+	req = req.WithContext(auth.WithPrincipal(req.Context(), p))
+	rec := httptest.NewRecorder()
+	w.h.ServeHTTP(rec, req)
+	return rec.Code, rec.Body.String()
+}
+
+func mustContain(t *testing.T, body string, want ...string) {
+	t.Helper()
+	for _, s := range want {
+		if !strings.Contains(body, s) {
+			t.Errorf("page lacks %q", s)
+		}
+	}
+}
+
+func mustNotContain(t *testing.T, body string, unwanted ...string) {
+	t.Helper()
+	for _, s := range unwanted {
+		if strings.Contains(body, s) {
+			t.Errorf("page shows %q", s)
+		}
+	}
+}
+
+func TestHouseholdPage_ShowsMembersMasked(t *testing.T) {
+	w := newPagesWorld(t)
+	code, body := w.get(gridA, "/households/"+w.hA.ID)
+	if code != http.StatusOK {
+		t.Fatalf("status %d\n%s", code, body)
+	}
+	mustContain(t, body, "户号 H001", "梧州市万秀区东兴路12号3栋201室", "3栋",
+		`<a href="/org/`+orgtest.Grid+`">东兴第一网格</a>`, `<a href="/residents/`+w.head.ID+`">李建国</a>`,
+		"户主", "男", pii.MaskIDNumber(w.head.IDNumber), "138****5678", "低保", "党员", "户籍")
+	mustNotContain(t, body, w.head.IDNumber, "13812345678")
+	// A grid worker's breadcrumbs name the units above the grid but link none of them.
+	mustNotContain(t, body, `href="/org/`+orgtest.Community+`"`)
+}
+
+func TestHouseholdPage_IsNotFoundOutsideTheScope(t *testing.T) {
+	w := newPagesWorld(t)
+	for _, target := range []string{"/households/" + w.hA.ID, "/residents/" + w.head.ID} {
+		code, body := w.get(gridB, target)
+		if code != http.StatusNotFound {
+			t.Errorf("%s as another grid's worker: status %d", target, code)
+		}
+		mustContain(t, body, "出错了")
+		mustNotContain(t, body, "李建国", w.head.IDNumber)
+	}
+	if code, _ := w.get(city, "/households/no-such-id"); code != http.StatusNotFound {
+		t.Errorf("unknown household: status %d", code)
+	}
+}
+
+func TestResidentPage_ShowsTheRecordMaskedAndItsMoves(t *testing.T) {
+	w := newPagesWorld(t)
+	code, body := w.get(street, "/residents/"+w.head.ID)
+	if code != http.StatusOK {
+		t.Fatalf("status %d\n%s", code, body)
+	}
+	mustContain(t, body, "李建国", pii.MaskIDNumber(w.head.IDNumber), "1965-03-12", "61 岁", "男",
+		`<a href="/households/`+w.hA.ID+`">H001</a>`, "138****5678", "没有迁移记录", "data-print",
+		`href="/org/`+orgtest.Community+`"`)
+	mustNotContain(t, body, w.head.IDNumber, "13812345678")
+
+	if _, err := w.s.MoveResident(context.Background(), city, w.head.ID, "H002", "head"); err != nil {
+		t.Fatal(err)
+	}
+	_, body = w.get(street, "/residents/"+w.head.ID+"?lang=en")
+	mustContain(t, body, "Moves", "H001", "H002", "2026-11-27", "61 years", "Male", "Head of household")
+	mustNotContain(t, body, "No moves recorded", w.head.IDNumber)
+}
+
+func TestSearchPage(t *testing.T) {
+	w := newPagesWorld(t)
+	tail := w.head.IDNumber[14:]
+	for _, tc := range []struct {
+		name, query string
+		status      int
+		want, not   []string
+	}{
+		{"empty form", "", http.StatusOK, []string{`name="q"`, "末 4 位"}, []string{"查询结果"}},
+		{"by ID tail", tail, http.StatusOK, []string{"共 1 人", "李建国", pii.MaskIDNumber(w.head.IDNumber), `href="/households/` + w.hA.ID + `"`}, nil},
+		{"by full ID number", w.head.IDNumber, http.StatusOK, []string{"李建国"}, nil},
+		{"by phone", "13812345678", http.StatusOK, []string{"李建国", "138****5678"}, nil},
+		{"by address", "东兴路", http.StatusOK, []string{"李建国"}, nil},
+		{"nobody", "王某某", http.StatusOK, []string{"没有找到符合条件的居民"}, []string{"李建国"}},
+		{"too short", "李", http.StatusBadRequest, []string{"查询内容太短", `aria-invalid="true"`, `value="李"`}, []string{"查询结果"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			code, body := w.get(city, "/search?q="+tc.query)
+			if code != tc.status {
+				t.Errorf("status %d, want %d", code, tc.status)
+			}
+			mustContain(t, body, tc.want...)
+			mustNotContain(t, body, tc.not...)
+			if tc.query != w.head.IDNumber { // the search box keeps what the user typed
+				mustNotContain(t, body, w.head.IDNumber)
+			}
+		})
+	}
+	if code, body := w.get(gridB, "/search?q="+tail); code != http.StatusOK || strings.Contains(body, "李建国") {
+		t.Errorf("another grid's worker found the resident: %d", code)
+	}
+}

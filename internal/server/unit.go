@@ -1,0 +1,102 @@
+package server
+
+import (
+	"net/http"
+	"strconv"
+
+	"shequ/internal/org"
+	"shequ/internal/platform/scope"
+	"shequ/internal/platform/web"
+	"shequ/internal/registry"
+	"shequ/internal/stats"
+)
+
+// householdsPerPage is the length of a grid's household list.
+const householdsPerPage = 50
+
+// unitPage is a unit of the tree: where it sits, its figures and what lies under it;
+// for a grid, its households, its worker team and its contacts.
+type unitPage struct {
+	Unit     org.Unit
+	Crumbs   []web.Crumb
+	Stats    stats.Stats
+	Children []childRow
+	// ChildLevel is the level of the units below, "" for a grid.
+	ChildLevel string
+
+	Households     []registry.Household
+	HouseholdTotal int
+	Pager          web.Pager
+	Workers        []workerCard
+	Contacts       []registry.Contact
+}
+
+// workerCard is a grid team member as the grid page shows them.
+type workerCard struct {
+	Name, Position, Phone string
+}
+
+// unit shows one unit of the tree in the user's scope; a unit outside it is "not
+// found", like one that does not exist.
+func (s *Server) unit(w http.ResponseWriter, r *http.Request) {
+	ctx, p := r.Context(), principal(r)
+	u, err := s.org.Unit(ctx, p, r.PathValue("code"))
+	if err != nil {
+		s.render.Error(w, r, err)
+		return
+	}
+	path, err := s.org.Path(ctx, p, u.Code)
+	if err != nil {
+		s.render.Error(w, r, err)
+		return
+	}
+	page := unitPage{Unit: u, ChildLevel: string(u.Level.Child())}
+	for i, a := range path {
+		c := web.Crumb{Label: a.Name}
+		if i < len(path)-1 && p.Scope().Contains(a.Code) {
+			c.URL = "/org/" + a.Code
+		}
+		page.Crumbs = append(page.Crumbs, c)
+	}
+	if page.Stats, err = stats.Compute(ctx, s.cfg.DB.Read(), p.Scope(), u.Code, s.cfg.Now().UTC()); err != nil {
+		s.render.Error(w, r, err)
+		return
+	}
+	page.Children = childRows(page.Stats)
+	if u.Level == scope.Grid {
+		if err := s.gridDetail(r, &page); err != nil {
+			s.render.Error(w, r, err)
+			return
+		}
+	}
+	s.render.Page(w, r, http.StatusOK, "org_unit", page)
+}
+
+// gridDetail adds a grid's households (one page of them), team and contacts.
+func (s *Server) gridDetail(r *http.Request, page *unitPage) error {
+	ctx, p := r.Context(), principal(r)
+	n := web.PageNumber(r)
+	offset := (n - 1) * householdsPerPage
+	hs, total, err := s.registry.Households(ctx, p, page.Unit.Code, householdsPerPage, offset)
+	if err != nil {
+		return err
+	}
+	page.Households, page.HouseholdTotal = hs, total
+	page.Pager = web.Pager{Page: n, HasNext: offset+len(hs) < total, BaseURL: r.URL.Path + "?page=" + strconv.Itoa(n)}
+	team, err := s.staff.GridWorkers(ctx, p, page.Unit.Code)
+	if err != nil {
+		return err
+	}
+	for _, wk := range team {
+		m := wk.Masked()
+		page.Workers = append(page.Workers, workerCard{Name: m.Name, Position: m.Position, Phone: m.Phone})
+	}
+	contacts, err := s.registry.Contacts(ctx, p, page.Unit.Code)
+	if err != nil {
+		return err
+	}
+	for _, c := range contacts {
+		page.Contacts = append(page.Contacts, c.Masked())
+	}
+	return nil
+}

@@ -1,0 +1,331 @@
+// Package stats computes the figures of the report's "basic situation" (基本情况) for
+// any unit of the tree and for each of its direct children: units below it,
+// households, registered and floating residents, communities by founding year, the
+// workforce (编制, 在编, age, education, sex) and office space. It only reads, through
+// db.Querier, and depends on the platform packages alone.
+package stats
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"slices"
+	"strconv"
+	"time"
+
+	"shequ/internal/platform/apperr"
+	"shequ/internal/platform/db"
+	"shequ/internal/platform/scope"
+)
+
+// Stats are the figures for one unit. The JSON shape is read by other tools: keep it.
+type Stats struct {
+	Scope                    Unit           `json:"scope"`
+	AsOf                     string         `json:"as_of"` // YYYY-MM-DD
+	Units                    Units          `json:"units"` // strictly below Scope
+	Households               int            `json:"households"`
+	Residents                Residents      `json:"residents"`
+	CommunitiesByFoundedYear map[string]int `json:"communities_by_founded_year"`
+	Staff                    Staff          `json:"staff"`
+	OfficeSpace              OfficeSpace    `json:"office_space"`
+	// Children are the direct children's figures, in code order. The top level
+	// always has the list, [] when empty; children's own lists are nil, so omitzero
+	// leaves the key out of their JSON.
+	Children []Stats `json:"children,omitzero"`
+}
+
+// Unit names the unit the figures are for.
+type Unit struct {
+	Code  string      `json:"code"`
+	Name  string      `json:"name"`
+	Level scope.Level `json:"level"`
+}
+
+// Units counts the units of each level below a unit.
+type Units struct {
+	Districts   int `json:"districts"`
+	Streets     int `json:"streets"`
+	Communities int `json:"communities"`
+	Grids       int `json:"grids"`
+}
+
+// Residents counts registered (户籍) and floating (流动) residents.
+type Residents struct {
+	Registered int `json:"registered"`
+	Floating   int `json:"floating"`
+}
+
+// Staff describes the community workforce (社区工作者). AuthorizedPosts (编制) is the
+// communities' total; Filled (在编) counts workers hired on or before the date, and
+// the age, education and sex groups count those workers.
+type Staff struct {
+	AuthorizedPosts int       `json:"authorized_posts"`
+	Filled          int       `json:"filled"`
+	Age             AgeGroups `json:"age"`
+	Education       Education `json:"education"`
+	Sex             Sex       `json:"sex"`
+}
+
+// AgeGroups are the report's: under 35, 35 to 50 inclusive, over 50 (whole years).
+type AgeGroups struct {
+	Under35    int `json:"under_35"`
+	From35To50 int `json:"35_to_50"`
+	Over50     int `json:"over_50"`
+}
+
+// Education groups the education codes as the report does: 初中以下; 高中和中专
+// (senior_high, technical_secondary); 大专以上 (junior_college, bachelor, postgraduate).
+type Education struct {
+	JuniorMiddleOrBelow   int `json:"junior_middle_or_below"`
+	SeniorHighOrTechnical int `json:"senior_high_or_technical"`
+	CollegeOrAbove        int `json:"college_or_above"`
+}
+
+// Sex counts men and women.
+type Sex struct {
+	Male   int `json:"male"`
+	Female int `json:"female"`
+}
+
+// OfficeSpace counts communities against the space standards (办公服务用房): the
+// demonstration standard of 300 m², the requirement of 150 and the minimum of 90.
+// below_90 communities are also below_150.
+type OfficeSpace struct {
+	AtLeast300 int `json:"at_least_300"`
+	Below150   int `json:"below_150"`
+	Below90    int `json:"below_90"`
+}
+
+// Compute returns the figures for the unit code and each of its direct children as
+// of asOf. It returns NotFound ("org.not_found") when code is unknown or outside sc.
+// Households and residents are the register as it stands; asOf dates the workforce:
+// who was hired by then, and how old they were.
+func Compute(ctx context.Context, q db.Querier, sc scope.Scope, code string, asOf time.Time) (Stats, error) {
+	notFound := apperr.New(apperr.NotFound, "org.not_found", "scope")
+	if !sc.Contains(code) {
+		return Stats{}, notFound
+	}
+	day := asOf.Format(time.DateOnly)
+	top := Stats{AsOf: day, CommunitiesByFoundedYear: map[string]int{}, Children: []Stats{}}
+	err := q.QueryRowContext(ctx, `SELECT code, name, level FROM org_units WHERE code = $1`, code).
+		Scan(&top.Scope.Code, &top.Scope.Name, &top.Scope.Level)
+	if errors.Is(err, sql.ErrNoRows) {
+		return Stats{}, notFound
+	}
+	if err != nil {
+		return Stats{}, err
+	}
+	t := &tally{top: &top, children: map[string]int{}}
+	cond, args := scope.Of(code).Where("org_code", 1)
+	steps := []func() error{
+		func() error { return t.units(ctx, q, code, day) },
+		func() error { return t.households(ctx, q, cond, args) },
+		func() error { return t.residents(ctx, q, cond, args) },
+		func() error { return t.workers(ctx, q, cond, args, asOf) },
+	}
+	for _, step := range steps {
+		if err := step(); err != nil {
+			return Stats{}, err
+		}
+	}
+	return top, nil
+}
+
+// tally adds rows up into the top unit's figures and its child's.
+type tally struct {
+	top      *Stats
+	children map[string]int // child code → index in top.Children
+	lengths  []int          // the distinct lengths of the children's codes
+}
+
+// each calls fn on the top figures and on the figures of the child that orgCode
+// lies under, if any.
+func (t *tally) each(orgCode string, fn func(s *Stats)) {
+	fn(t.top)
+	for _, n := range t.lengths {
+		if len(orgCode) >= n {
+			if i, ok := t.children[orgCode[:n]]; ok {
+				fn(&t.top.Children[i])
+				return
+			}
+		}
+	}
+}
+
+// units reads the subtree's org units: the children, the units below, and the
+// communities' founding years, posts and office space. A community counts for
+// those figures of its own too, when it is the unit asked about or a child.
+func (t *tally) units(ctx context.Context, q db.Querier, code, day string) error {
+	cond, args := scope.Of(code).Where("code", 1)
+	rows, err := q.QueryContext(ctx, `SELECT code, name, level, parent_code, founded_year, office_area_m2, authorized_posts
+		FROM org_units WHERE `+cond+` ORDER BY code`, args...)
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var (
+			u               Unit
+			parent          sql.NullString
+			founded, office sql.NullInt64
+			posts           int
+		)
+		if err := rows.Scan(&u.Code, &u.Name, &u.Level, &parent, &founded, &office, &posts); err != nil {
+			return err
+		}
+		// Parents sort before their children, so a child is known before anything under it.
+		if parent.Valid && parent.String == code {
+			t.children[u.Code] = len(t.top.Children)
+			t.top.Children = append(t.top.Children, Stats{Scope: u, AsOf: day, CommunitiesByFoundedYear: map[string]int{}})
+			if !slices.Contains(t.lengths, len(u.Code)) {
+				t.lengths = append(t.lengths, len(u.Code))
+			}
+		}
+		t.each(u.Code, func(s *Stats) {
+			if s.Scope.Code != u.Code {
+				switch u.Level {
+				case scope.District:
+					s.Units.Districts++
+				case scope.Street:
+					s.Units.Streets++
+				case scope.Community:
+					s.Units.Communities++
+				case scope.Grid:
+					s.Units.Grids++
+				}
+			}
+			if u.Level == scope.Community {
+				s.Staff.AuthorizedPosts += posts
+				if founded.Valid {
+					s.CommunitiesByFoundedYear[strconv.FormatInt(founded.Int64, 10)]++
+				}
+				if office.Valid {
+					s.OfficeSpace.add(int(office.Int64))
+				}
+			}
+		})
+	}
+	return rows.Err()
+}
+
+func (o *OfficeSpace) add(m2 int) {
+	if m2 >= 300 {
+		o.AtLeast300++
+	}
+	if m2 < 150 {
+		o.Below150++
+	}
+	if m2 < 90 {
+		o.Below90++
+	}
+}
+
+// households counts households per org code, in index order (households_org), and
+// rolls the counts up: a few hundred groups instead of a row per household.
+func (t *tally) households(ctx context.Context, q db.Querier, cond string, args []any) error {
+	rows, err := q.QueryContext(ctx, `SELECT org_code, COUNT(*) FROM households WHERE `+cond+` GROUP BY org_code`, args...)
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var org string
+		var n int
+		if err := rows.Scan(&org, &n); err != nil {
+			return err
+		}
+		t.each(org, func(s *Stats) { s.Households += n })
+	}
+	return rows.Err()
+}
+
+// residents counts residents per org code and population type, which is the
+// residents_org index's own order, so the count never touches the table.
+func (t *tally) residents(ctx context.Context, q db.Querier, cond string, args []any) error {
+	rows, err := q.QueryContext(ctx, `SELECT org_code, population_type, COUNT(*) FROM residents WHERE `+cond+`
+		GROUP BY org_code, population_type`, args...)
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var org, kind string
+		var n int
+		if err := rows.Scan(&org, &kind, &n); err != nil {
+			return err
+		}
+		t.each(org, func(s *Stats) {
+			switch kind {
+			case "registered":
+				s.Residents.Registered += n
+			case "floating":
+				s.Residents.Floating += n
+			}
+		})
+	}
+	return rows.Err()
+}
+
+// workers counts the workforce. It is a few hundred rows for a whole city, so the
+// grouping is done here rather than in SQL.
+func (t *tally) workers(ctx context.Context, q db.Querier, cond string, args []any, asOf time.Time) error {
+	rows, err := q.QueryContext(ctx, `SELECT org_code, sex, birth_date, education, hired_on FROM workers WHERE `+cond, args...)
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	day := asOf.Format(time.DateOnly)
+	for rows.Next() {
+		var org, sex, birth, education, hired string
+		if err := rows.Scan(&org, &sex, &birth, &education, &hired); err != nil {
+			return err
+		}
+		if hired > day {
+			continue // not yet on the staff
+		}
+		age, ageKnown := ageOn(birth, asOf)
+		t.each(org, func(s *Stats) {
+			st := &s.Staff
+			st.Filled++
+			switch {
+			case !ageKnown:
+			case age < 35:
+				st.Age.Under35++
+			case age <= 50:
+				st.Age.From35To50++
+			default:
+				st.Age.Over50++
+			}
+			switch education {
+			case "junior_middle_or_below":
+				st.Education.JuniorMiddleOrBelow++
+			case "senior_high", "technical_secondary":
+				st.Education.SeniorHighOrTechnical++
+			case "junior_college", "bachelor", "postgraduate":
+				st.Education.CollegeOrAbove++
+			}
+			switch sex {
+			case "M":
+				st.Sex.Male++
+			case "F":
+				st.Sex.Female++
+			}
+		})
+	}
+	return rows.Err()
+}
+
+// ageOn returns the age in whole years on day of someone born on birth
+// (YYYY-MM-DD): one more on each birthday. A birth date that does not parse has no age.
+func ageOn(birth string, day time.Time) (int, bool) {
+	b, err := time.Parse(time.DateOnly, birth)
+	if err != nil {
+		return 0, false
+	}
+	y, m, d := day.Date()
+	age := y - b.Year()
+	if m < b.Month() || m == b.Month() && d < b.Day() {
+		age--
+	}
+	return age, true
+}
