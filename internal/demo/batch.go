@@ -12,9 +12,10 @@ import (
 
 // batchParams bounds the parameters of one INSERT on each engine. PostgreSQL pays a
 // round trip per statement, so its batches are big (it allows 65535 parameters).
-// SQLite has no round trip, and the modernc driver looks up each $n parameter's
-// name in a list as it binds, which makes binding quadratic in a statement's
-// parameters: its batches stay small, where that cost is still negligible.
+// SQLite has no round trip, and the modernc driver looks each $n parameter's name
+// up in a list as it binds, which makes binding quadratic in a statement's
+// parameters: the full load took three times as long with 2048 parameters a
+// statement as with 128, and one row a statement was no slower than 128.
 func batchParams(d db.Dialect) int {
 	if d == db.SQLite {
 		return 128

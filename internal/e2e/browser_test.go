@@ -361,8 +361,8 @@ func newBrowser(t *testing.T, ctx context.Context, chromium string) context.Cont
 	return browser
 }
 
-// tab is one browser tab in a browser context of its own (its own cookies), at
-// the window's size or, with a width, emulating a phone.
+// tab is one browser tab in a browser context of its own (its own cookies), on a
+// desk's 1280×900 screen or, given a width and height, on a phone.
 type tab struct {
 	t    *testing.T
 	ctx  context.Context
@@ -383,6 +383,8 @@ func newTab(t *testing.T, browser context.Context, a *app, width, height int64) 
 	}
 	if width > 0 {
 		tb.do(chromedp.EmulateViewport(width, height, chromedp.EmulateScale(2), chromedp.EmulateMobile))
+	} else {
+		tb.do(chromedp.EmulateViewport(1280, 900))
 	}
 	return tb
 }

@@ -10,7 +10,6 @@ import (
 	"sync"
 	"time"
 
-
 	"shequ/internal/platform/apperr"
 	"shequ/internal/platform/db"
 	"shequ/internal/platform/scope"
