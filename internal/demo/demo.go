@@ -18,6 +18,7 @@ import (
 	"shequ/internal/platform/apperr"
 	"shequ/internal/platform/db"
 	"shequ/internal/platform/scope"
+	"shequ/internal/registry"
 )
 
 // CityCode is the demo city's code: 梧州市.
@@ -76,7 +77,7 @@ func Load(ctx context.Context, d *db.DB, w io.Writer) (Summary, error) {
 	if err != nil {
 		return Summary{}, err
 	}
-	sum, err := load(ctx, tx, batchParams(d.Dialect), w)
+	sum, err := load(ctx, tx, d.Dialect, w)
 	if err != nil {
 		_ = tx.Rollback()
 		return Summary{}, err
@@ -87,7 +88,8 @@ func Load(ctx context.Context, d *db.DB, w io.Writer) (Summary, error) {
 	return sum, nil
 }
 
-func load(ctx context.Context, tx *sql.Tx, params int, w io.Writer) (Summary, error) {
+func load(ctx context.Context, tx *sql.Tx, dialect db.Dialect, w io.Writer) (Summary, error) {
+	params := batchParams(dialect)
 	var n int
 	if err := tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM org_units`).Scan(&n); err != nil {
 		return Summary{}, err
@@ -99,6 +101,11 @@ func load(ctx context.Context, tx *sql.Tx, params int, w io.Writer) (Summary, er
 	defer ins.close()
 	sum, err := generate(ctx, w, func(ts *tables) error { return ins.write(ctx, ts) })
 	if err != nil {
+		return Summary{}, err
+	}
+	// The households were written directly, so their addresses are indexed for
+	// search in one pass here.
+	if err := registry.RebuildAddressIndex(ctx, tx, dialect); err != nil {
 		return Summary{}, err
 	}
 	_, err = tx.ExecContext(ctx, `INSERT INTO settings (key, value) VALUES ('demo', '1')

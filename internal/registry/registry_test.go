@@ -218,6 +218,12 @@ func TestHousehold_MovingToAnotherGridTakesItsResidents(t *testing.T) {
 		if _, _, err := f.s.Resident(ctx, gridB, f.head.ID); err != nil {
 			t.Errorf("new grid cannot see the resident: %v", err)
 		}
+		if rs, err := f.s.Search(ctx, city, "新地址", 10); err != nil || len(rs) != 1 {
+			t.Errorf("search by the new address: %d (%v)", len(rs), err)
+		}
+		if rs, err := f.s.Search(ctx, city, "东兴路12号", 10); err != nil || len(rs) != 0 {
+			t.Errorf("search by the old address still finds %d (%v)", len(rs), err)
+		}
 	})
 }
 
@@ -242,7 +248,8 @@ func TestSearch_FindsByEveryFormWithinScope(t *testing.T) {
 			{street, "李建", 1},
 			{city, "东兴路12号", 1},
 			{city, "东兴路", 1},
-			{city, "南环", 1},
+			{city, "南环路", 1},
+			{city, "南环", 0},
 			{city, "100%", 0},
 			{city, "张", 0},
 		} {

@@ -83,7 +83,7 @@ func (s *Service) Search(ctx context.Context, p auth.Principal, query string, li
 	if limit <= 0 || limit > 200 {
 		limit = 50
 	}
-	return Search(ctx, s.db.Read(), p.Scope(), query, limit)
+	return Search(ctx, s.db.Read(), s.db.Dialect, p.Scope(), query, limit)
 }
 
 // gridInScope checks that code is an existing grid the principal may write to.
@@ -112,7 +112,7 @@ func (s *Service) CreateHousehold(ctx context.Context, p auth.Principal, in Hous
 			return err
 		}
 		id := db.NewID()
-		if err := InsertHousehold(ctx, tx, id, db.NewID(), in, s.now()); err != nil {
+		if err := InsertHousehold(ctx, tx, s.db.Dialect, id, db.NewID(), in, s.now()); err != nil {
 			return err
 		}
 		var err error
@@ -139,7 +139,7 @@ func (s *Service) UpdateHousehold(ctx context.Context, p auth.Principal, id stri
 		if err := gridInScope(ctx, tx, p, in.GridCode); err != nil {
 			return err
 		}
-		if err := UpdateHousehold(ctx, tx, id, db.NewID(), in, s.now()); err != nil {
+		if err := UpdateHousehold(ctx, tx, s.db.Dialect, id, db.NewID(), in, s.now()); err != nil {
 			return err
 		}
 		var err error

@@ -7,6 +7,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"shequ/internal/platform/apperr"
 	"shequ/internal/platform/db"
@@ -98,7 +99,7 @@ func ensureBuilding(ctx context.Context, q db.Querier, grid, name, newID string)
 }
 
 // InsertHousehold adds a household; the caller has checked its grid.
-func InsertHousehold(ctx context.Context, q db.Querier, id, buildingID string, in HouseholdInput, now time.Time) error {
+func InsertHousehold(ctx context.Context, q db.Querier, dialect db.Dialect, id, buildingID string, in HouseholdInput, now time.Time) error {
 	b, err := ensureBuilding(ctx, q, in.GridCode, in.Building, buildingID)
 	if err != nil {
 		return err
@@ -108,12 +109,41 @@ func InsertHousehold(ctx context.Context, q db.Querier, id, buildingID string, i
 	if db.IsUniqueViolation(err) {
 		return apperr.New(apperr.Conflict, "household.no_taken", "household_no")
 	}
+	if err != nil {
+		return err
+	}
+	return indexAddress(ctx, q, dialect, id)
+}
+
+// indexAddress puts a household's address into SQLite's trigram index, replacing what
+// was there. On PostgreSQL the GIN index on households.address keeps itself.
+func indexAddress(ctx context.Context, q db.Querier, dialect db.Dialect, id string) error {
+	if dialect != db.SQLite {
+		return nil
+	}
+	if _, err := q.ExecContext(ctx, `DELETE FROM household_address_fts WHERE rowid = (SELECT rowid FROM households WHERE id = $1)`, id); err != nil {
+		return err
+	}
+	_, err := q.ExecContext(ctx, `INSERT INTO household_address_fts (rowid, address) SELECT rowid, address FROM households WHERE id = $1`, id)
+	return err
+}
+
+// RebuildAddressIndex fills SQLite's trigram index of addresses from scratch, for
+// bulk loads that write households directly.
+func RebuildAddressIndex(ctx context.Context, q db.Querier, dialect db.Dialect) error {
+	if dialect != db.SQLite {
+		return nil
+	}
+	if _, err := q.ExecContext(ctx, `DELETE FROM household_address_fts`); err != nil {
+		return err
+	}
+	_, err := q.ExecContext(ctx, `INSERT INTO household_address_fts (rowid, address) SELECT rowid, address FROM households`)
 	return err
 }
 
 // UpdateHousehold changes a household's grid, address and building. Its residents
 // follow it to the new grid.
-func UpdateHousehold(ctx context.Context, q db.Querier, id, buildingID string, in HouseholdInput, now time.Time) error {
+func UpdateHousehold(ctx context.Context, q db.Querier, dialect db.Dialect, id, buildingID string, in HouseholdInput, now time.Time) error {
 	b, err := ensureBuilding(ctx, q, in.GridCode, in.Building, buildingID)
 	if err != nil {
 		return err
@@ -123,6 +153,9 @@ func UpdateHousehold(ctx context.Context, q db.Querier, id, buildingID string, i
 		if db.IsUniqueViolation(err) {
 			return apperr.New(apperr.Conflict, "household.no_taken", "household_no")
 		}
+		return err
+	}
+	if err := indexAddress(ctx, q, dialect, id); err != nil {
 		return err
 	}
 	if _, err := q.ExecContext(ctx, `UPDATE residents SET org_code = $1 WHERE household_id = $2`, in.GridCode, id); err != nil {
@@ -320,13 +353,15 @@ func GridContacts(ctx context.Context, q db.Querier, sc scope.Scope, grid string
 
 // Search finds residents in scope by a query whose shape says what it is: a full ID
 // number; 4 to 17 trailing characters of one; a phone number; otherwise the start of
-// a name or a fragment of an address. At most limit results, in name order.
-func Search(ctx context.Context, q db.Querier, sc scope.Scope, query string, limit int) ([]Resident, error) {
+// a name, or — from three characters on — a fragment of an address. At most limit
+// results, in name order. Every form is served by an index: ID numbers by their own
+// and by their last four characters, names by prefix, addresses by trigrams.
+func Search(ctx context.Context, q db.Querier, dialect db.Dialect, sc scope.Scope, query string, limit int) ([]Resident, error) {
 	query = strings.TrimSpace(query)
 	w, args := sc.Where("r.org_code", 1)
 	base := `SELECT ` + residentColumns + residentFrom + `WHERE ` + w + ` AND `
 	var conds []string
-	switch k := classify(query); k {
+	switch classify(query) {
 	case queryIDNumber:
 		conds = append(conds, `r.id_number = $3`)
 		args = append(args, strings.ToUpper(query))
@@ -339,9 +374,19 @@ func Search(ctx context.Context, q db.Querier, sc scope.Scope, query string, lim
 			args = append(args, query)
 		}
 	case queryText:
-		args = append(args, query, query+"\U0010FFFF", "%"+escapeLike(query)+"%")
-		conds = append(conds, `(r.name >= $3 AND r.name < $4)`,
-			`r.household_id IN (SELECT id FROM households WHERE `+strings.ReplaceAll(w, "r.org_code", "org_code")+` AND address LIKE $5 ESCAPE '\')`)
+		args = append(args, query, query+"\U0010FFFF")
+		conds = append(conds, `(r.name >= $3 AND r.name < $4)`)
+		if utf8.RuneCountInString(query) >= 3 {
+			hw := strings.ReplaceAll(w, "r.org_code", "org_code")
+			if dialect == db.SQLite {
+				args = append(args, `"`+strings.ReplaceAll(query, `"`, `""`)+`"`)
+				conds = append(conds, `r.household_id IN (SELECT id FROM households WHERE `+hw+` AND rowid IN
+					(SELECT rowid FROM household_address_fts WHERE household_address_fts MATCH $5))`)
+			} else {
+				args = append(args, "%"+escapeLike(query)+"%")
+				conds = append(conds, `r.household_id IN (SELECT id FROM households WHERE `+hw+` AND address LIKE $5 ESCAPE '\')`)
+			}
+		}
 	default:
 		return nil, apperr.Invalidf("q", "search.too_short")
 	}
@@ -349,8 +394,7 @@ func Search(ctx context.Context, q db.Querier, sc scope.Scope, query string, lim
 	for i, c := range conds {
 		parts[i] = base + c
 	}
-	n := len(args) + 1
-	sqlText := `SELECT * FROM (` + strings.Join(parts, ` UNION `) + `) found ORDER BY 2, 1 LIMIT $` + strconv.Itoa(n)
+	sqlText := `SELECT * FROM (` + strings.Join(parts, ` UNION `) + `) found ORDER BY 2, 1 LIMIT $` + strconv.Itoa(len(args)+1)
 	return collectResidents(q.QueryContext(ctx, sqlText, append(args, limit)...))
 }
 
