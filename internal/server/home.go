@@ -2,6 +2,7 @@ package server
 
 import (
 	"net/http"
+	"shequ/internal/demo"
 	"strings"
 	"time"
 
@@ -40,8 +41,11 @@ type homePage struct {
 	Stats     stats.Stats
 	AsOf      string // the date the figures are counted at, YYYY-MM-DD
 	AsOfError string // why ?as_of= was not used, translated
-	Bars      []web.Bar
-	Children  []childRow
+	// ReportDate is the day the demo city's figures are true (the report's date);
+	// the page offers it when the database holds the demo city.
+	ReportDate string
+	Bars       []web.Bar
+	Children   []childRow
 	// ChildLevel is the level of the units below, "" for a grid.
 	ChildLevel string
 	// ShowWorkers is whether the children have workers of their own: workers
@@ -95,7 +99,7 @@ func (s *Server) home(w http.ResponseWriter, r *http.Request) {
 		s.render.Error(w, r, err)
 		return
 	}
-	page := homePage{Stats: st, AsOf: day.Format(time.DateOnly), AsOfError: asOfErr, Children: childRows(st),
+	page := homePage{Stats: st, AsOf: day.Format(time.DateOnly), ReportDate: demo.ReportDate, AsOfError: asOfErr, Children: childRows(st),
 		ChildLevel: string(scope.LevelOf(p.OrgCode).Child())}
 	page.ShowWorkers = page.ChildLevel != string(scope.Grid)
 	for _, c := range page.Children {

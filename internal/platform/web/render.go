@@ -9,6 +9,7 @@ import (
 	"io"
 	"io/fs"
 	"net/http"
+	"net/url"
 	"path"
 	"strings"
 	"sync/atomic"
@@ -47,6 +48,18 @@ type View struct {
 	Demo   bool    // the database holds the demo city
 	Path   string  // the request's path, without its query
 	Langs  []LangOption
+	query  url.Values
+}
+
+// LangURL is this page in another language: the same path and query, with lang set,
+// so switching language on page 3 of a search keeps the search and the page.
+func (v View) LangURL(code string) string {
+	q := url.Values{}
+	for k, vs := range v.query {
+		q[k] = vs
+	}
+	q.Set("lang", code)
+	return v.Path + "?" + q.Encode()
 }
 
 // Current reports whether the page lies under the section at prefix, for marking
@@ -183,7 +196,7 @@ func (r *Renderer) render(w http.ResponseWriter, req *http.Request, status int, 
 	if !ok {
 		return fmt.Errorf("web: no page %q", name)
 	}
-	v := View{Data: data, Lang: lang, Demo: r.demo.Load(), Path: req.URL.Path, Langs: r.langs}
+	v := View{Data: data, Lang: lang, Demo: r.demo.Load(), Path: req.URL.Path, Langs: r.langs, query: req.URL.Query()}
 	if viewer, ok := ViewerFrom(req.Context()); ok {
 		v.Viewer = &viewer
 	}
