@@ -85,6 +85,11 @@ func Load(ctx context.Context, d *db.DB, w io.Writer) (Summary, error) {
 	if err := tx.Commit(); err != nil {
 		return Summary{}, err
 	}
+	// Fresh statistics, so the planners know a city now fills the tables: without
+	// them PostgreSQL may not use the address trigram index until autovacuum runs.
+	if _, err := conn.ExecContext(ctx, `ANALYZE`); err != nil {
+		return Summary{}, err
+	}
 	return sum, nil
 }
 

@@ -354,48 +354,71 @@ func GridContacts(ctx context.Context, q db.Querier, sc scope.Scope, grid string
 // Search finds residents in scope by a query whose shape says what it is: a full ID
 // number; 4 to 17 trailing characters of one; a phone number; otherwise the start of
 // a name, or — from three characters on — a fragment of an address. At most limit
-// results, in name order. Every form is served by an index: ID numbers by their own
-// and by their last four characters, names by prefix, addresses by trigrams.
+// results, in name order. Every form is served by an index (decision 4). The ids are
+// found first, on residents alone, and only then joined to their households: in one
+// statement PostgreSQL's planner, misjudging how rare an address fragment is, chose
+// to scan every resident.
 func Search(ctx context.Context, q db.Querier, dialect db.Dialect, sc scope.Scope, query string, limit int) ([]Resident, error) {
 	query = strings.TrimSpace(query)
-	w, args := sc.Where("r.org_code", 1)
-	base := `SELECT ` + residentColumns + residentFrom + `WHERE ` + w + ` AND `
-	var conds []string
+	w, args := sc.Where("org_code", 1)
+	var forms []string
 	switch classify(query) {
 	case queryIDNumber:
-		conds = append(conds, `r.id_number = $3`)
+		forms = append(forms, `id_number = $3`)
 		args = append(args, strings.ToUpper(query))
 	case queryDigits:
 		upper := strings.ToUpper(query)
 		args = append(args, upper[len(upper)-4:], "%"+upper)
-		conds = append(conds, `(r.id_tail = $3 AND r.id_number LIKE $4)`)
+		forms = append(forms, `id_tail = $3 AND id_number LIKE $4`)
 		if isPhoneLike(query) {
-			conds = append(conds, `r.phone = $5`)
+			forms = append(forms, `phone = $5`)
 			args = append(args, query)
 		}
 	case queryText:
 		args = append(args, query, query+"\U0010FFFF")
-		conds = append(conds, `(r.name >= $3 AND r.name < $4)`)
+		forms = append(forms, `name >= $3 AND name < $4`)
 		if utf8.RuneCountInString(query) >= 3 {
-			hw := strings.ReplaceAll(w, "r.org_code", "org_code")
+			var match string
 			if dialect == db.SQLite {
 				args = append(args, `"`+strings.ReplaceAll(query, `"`, `""`)+`"`)
-				conds = append(conds, `r.household_id IN (SELECT id FROM households WHERE `+hw+` AND rowid IN
-					(SELECT rowid FROM household_address_fts WHERE household_address_fts MATCH $5))`)
+				match = `rowid IN (SELECT rowid FROM household_address_fts WHERE household_address_fts MATCH $5)`
 			} else {
 				args = append(args, "%"+escapeLike(query)+"%")
-				conds = append(conds, `r.household_id IN (SELECT id FROM households WHERE `+hw+` AND address LIKE $5 ESCAPE '\')`)
+				match = `address LIKE $5 ESCAPE '\'`
 			}
+			forms = append(forms, `household_id IN (SELECT id FROM households WHERE `+w+` AND `+match+`)`)
 		}
 	default:
 		return nil, apperr.Invalidf("q", "search.too_short")
 	}
-	parts := make([]string, len(conds))
-	for i, c := range conds {
-		parts[i] = base + c
+	branches := make([]string, len(forms))
+	for i, f := range forms {
+		branches[i] = `SELECT id, name FROM residents WHERE ` + w + ` AND ` + f
 	}
-	sqlText := `SELECT * FROM (` + strings.Join(parts, ` UNION `) + `) found ORDER BY 2, 1 LIMIT $` + strconv.Itoa(len(args)+1)
-	return collectResidents(q.QueryContext(ctx, sqlText, append(args, limit)...))
+	rows, err := q.QueryContext(ctx, `SELECT id FROM (`+strings.Join(branches, ` UNION `)+`) found ORDER BY name, id LIMIT $`+
+		strconv.Itoa(len(args)+1), append(args, limit)...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var found []any
+	for rows.Next() {
+		var id string
+		if err := rows.Scan(&id); err != nil {
+			return nil, err
+		}
+		found = append(found, id)
+	}
+	if err := rows.Err(); err != nil || len(found) == 0 {
+		return []Resident{}, err
+	}
+	rw, fetch := sc.Where("r.org_code", 1)
+	marks := make([]string, len(found))
+	for i := range found {
+		marks[i] = "$" + strconv.Itoa(i+3)
+	}
+	return collectResidents(q.QueryContext(ctx, `SELECT `+residentColumns+residentFrom+`WHERE `+rw+` AND r.id IN (`+strings.Join(marks, ", ")+`)
+		ORDER BY r.name, r.id`, append(fetch, found...)...))
 }
 
 type queryKind int

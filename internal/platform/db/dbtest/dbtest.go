@@ -12,6 +12,7 @@ import (
 	"os"
 	"path/filepath"
 	"testing"
+	"time"
 
 	"shequ/internal/platform/db"
 )
@@ -83,6 +84,16 @@ func NewSchema(t testing.TB, base string) (string, func()) {
 	admin, err := sql.Open("pgx", base)
 	if err != nil {
 		t.Fatal(err)
+	}
+	// The address index needs pg_trgm, which lives in public and outlives the
+	// schema. Test packages run in parallel and CREATE EXTENSION IF NOT EXISTS can
+	// still collide, so a failure is tried once more; a lasting one shows up in the
+	// migration.
+	for range 2 {
+		if _, err := admin.Exec(`CREATE EXTENSION IF NOT EXISTS pg_trgm WITH SCHEMA public`); err == nil {
+			break
+		}
+		time.Sleep(100 * time.Millisecond)
 	}
 	if _, err := admin.Exec(`CREATE SCHEMA ` + schema); err != nil {
 		admin.Close()
