@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"strconv"
-	"text/tabwriter"
 	"time"
 
 	"shequ/internal/platform/apperr"
@@ -62,30 +61,27 @@ func (e *env) statsTable(st stats.Stats) error {
 	lang := terminalLang()
 	t := func(key string) string { return b.T(lang, key) }
 	fmt.Fprintf(e.stdout, "%s %s (%s), %s %s\n\n", st.Scope.Name, st.Scope.Code, t("level."+string(st.Scope.Level)), t("stats.as_of"), st.AsOf)
-	tw := tabwriter.NewWriter(e.stdout, 0, 4, 2, ' ', tabwriter.AlignRight)
 	cols := []string{"stats.unit", "stats.communities", "stats.grids", "stats.households", "stats.registered", "stats.floating",
 		"stats.posts", "stats.filled", "stats.under_35", "stats.35_to_50", "stats.over_50", "stats.male", "stats.female",
-		"stats.area_300", "stats.area_150", "stats.area_90", ""}
-	for _, c := range cols {
-		if c != "" {
-			fmt.Fprint(tw, t(c))
-		}
-		fmt.Fprint(tw, "\t")
+		"stats.area_300", "stats.area_150", "stats.area_90"}
+	header := make([]string, len(cols))
+	for i, c := range cols {
+		header[i] = t(c)
 	}
-	fmt.Fprintln(tw)
+	rows := [][]string{header}
 	row := func(name string, s stats.Stats) {
 		v := []int{s.Units.Communities, s.Units.Grids, s.Households, s.Residents.Registered, s.Residents.Floating,
 			s.Staff.AuthorizedPosts, s.Staff.Filled, s.Staff.Age.Under35, s.Staff.Age.From35To50, s.Staff.Age.Over50,
 			s.Staff.Sex.Male, s.Staff.Sex.Female, s.OfficeSpace.AtLeast300, s.OfficeSpace.Below150, s.OfficeSpace.Below90}
-		fmt.Fprint(tw, name, "\t")
+		cells := []string{name}
 		for _, x := range v {
-			fmt.Fprint(tw, x, "\t")
+			cells = append(cells, strconv.Itoa(x))
 		}
-		fmt.Fprintln(tw)
+		rows = append(rows, cells)
 	}
 	for _, c := range st.Children {
 		row(c.Scope.Name, c)
 	}
 	row(t("stats.total"), st)
-	return tw.Flush()
+	return writeTable(e.stdout, rows)
 }
