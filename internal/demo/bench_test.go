@@ -10,17 +10,10 @@ import (
 	"shequ/internal/platform/db/dbtest"
 )
 
-func benchDialects() []db.Dialect {
-	if dbtest.PostgresURL() != "" {
-		return []db.Dialect{db.SQLite, db.Postgres}
-	}
-	return []db.Dialect{db.SQLite}
-}
-
 // BenchmarkLoadDemo loads the whole city into a fresh database: generation and
 // every table's rows.
 func BenchmarkLoadDemo(b *testing.B) {
-	for _, dialect := range benchDialects() {
+	for _, dialect := range dbtest.Dialects() {
 		b.Run(string(dialect), func(b *testing.B) {
 			rows := 0
 			for range b.N {
@@ -57,7 +50,7 @@ func BenchmarkBareInsertLoop(b *testing.B) {
 		b.Fatal(err)
 	}
 
-	for _, dialect := range benchDialects() {
+	for _, dialect := range dbtest.Dialects() {
 		b.Run(string(dialect), func(b *testing.B) {
 			rows := 0
 			for range b.N {

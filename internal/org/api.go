@@ -20,23 +20,18 @@ func RegisterAPI(mux web.Router, svc *Service, render *web.Renderer) {
 	mux.HandleFunc("GET /api/v1/org/{code}/children", a.children)
 }
 
-func principal(r *http.Request) auth.Principal {
-	p, _ := auth.PrincipalFrom(r.Context())
-	return p
-}
-
 type unitView struct {
 	Unit
 	Path []Unit `json:"path"`
 }
 
 func (a *API) get(w http.ResponseWriter, r *http.Request) {
-	u, err := a.svc.Unit(r.Context(), principal(r), r.PathValue("code"))
+	u, err := a.svc.Unit(r.Context(), auth.From(r), r.PathValue("code"))
 	if err != nil {
 		a.render.Error(w, r, err)
 		return
 	}
-	path, err := a.svc.Path(r.Context(), principal(r), u.Code)
+	path, err := a.svc.Path(r.Context(), auth.From(r), u.Code)
 	if err != nil {
 		a.render.Error(w, r, err)
 		return
@@ -45,7 +40,7 @@ func (a *API) get(w http.ResponseWriter, r *http.Request) {
 }
 
 func (a *API) children(w http.ResponseWriter, r *http.Request) {
-	us, err := a.svc.Children(r.Context(), principal(r), r.PathValue("code"))
+	us, err := a.svc.Children(r.Context(), auth.From(r), r.PathValue("code"))
 	if err != nil {
 		a.render.Error(w, r, err)
 		return

@@ -28,11 +28,6 @@ func RegisterAPI(mux web.Router, svc *Service, render *web.Renderer) {
 	mux.HandleFunc("PUT /api/v1/residents/{id}", a.updateResident)
 }
 
-func principal(r *http.Request) auth.Principal {
-	p, _ := auth.PrincipalFrom(r.Context())
-	return p
-}
-
 func maskAll(rs []Resident) []Resident {
 	out := make([]Resident, len(rs))
 	for i, r := range rs {
@@ -63,7 +58,7 @@ func paging(r *http.Request) (limit, offset int) {
 
 func (a *API) listHouseholds(w http.ResponseWriter, r *http.Request) {
 	limit, offset := paging(r)
-	hs, total, err := a.svc.Households(r.Context(), principal(r), r.PathValue("code"), limit, offset)
+	hs, total, err := a.svc.Households(r.Context(), auth.From(r), r.PathValue("code"), limit, offset)
 	if err != nil {
 		a.render.Error(w, r, err)
 		return
@@ -72,7 +67,7 @@ func (a *API) listHouseholds(w http.ResponseWriter, r *http.Request) {
 }
 
 func (a *API) contacts(w http.ResponseWriter, r *http.Request) {
-	cs, err := a.svc.Contacts(r.Context(), principal(r), r.PathValue("code"))
+	cs, err := a.svc.Contacts(r.Context(), auth.From(r), r.PathValue("code"))
 	if err != nil {
 		a.render.Error(w, r, err)
 		return
@@ -89,7 +84,7 @@ type householdView struct {
 }
 
 func (a *API) household(w http.ResponseWriter, r *http.Request) {
-	h, members, err := a.svc.Household(r.Context(), principal(r), r.PathValue("id"))
+	h, members, err := a.svc.Household(r.Context(), auth.From(r), r.PathValue("id"))
 	if err != nil {
 		a.render.Error(w, r, err)
 		return
@@ -103,7 +98,7 @@ func (a *API) createHousehold(w http.ResponseWriter, r *http.Request) {
 		a.render.Error(w, r, err)
 		return
 	}
-	h, err := a.svc.CreateHousehold(r.Context(), principal(r), in)
+	h, err := a.svc.CreateHousehold(r.Context(), auth.From(r), in)
 	if err != nil {
 		a.render.Error(w, r, err)
 		return
@@ -117,7 +112,7 @@ func (a *API) updateHousehold(w http.ResponseWriter, r *http.Request) {
 		a.render.Error(w, r, err)
 		return
 	}
-	h, err := a.svc.UpdateHousehold(r.Context(), principal(r), r.PathValue("id"), in)
+	h, err := a.svc.UpdateHousehold(r.Context(), auth.From(r), r.PathValue("id"), in)
 	if err != nil {
 		a.render.Error(w, r, err)
 		return
@@ -127,7 +122,7 @@ func (a *API) updateHousehold(w http.ResponseWriter, r *http.Request) {
 
 func (a *API) search(w http.ResponseWriter, r *http.Request) {
 	limit, _ := paging(r)
-	rs, err := a.svc.Search(r.Context(), principal(r), r.URL.Query().Get("q"), limit)
+	rs, err := a.svc.Search(r.Context(), auth.From(r), r.URL.Query().Get("q"), limit)
 	if err != nil {
 		a.render.Error(w, r, err)
 		return
@@ -141,7 +136,7 @@ type residentView struct {
 }
 
 func (a *API) resident(w http.ResponseWriter, r *http.Request) {
-	res, moves, err := a.svc.Resident(r.Context(), principal(r), r.PathValue("id"))
+	res, moves, err := a.svc.Resident(r.Context(), auth.From(r), r.PathValue("id"))
 	if err != nil {
 		a.render.Error(w, r, err)
 		return
@@ -155,7 +150,7 @@ func (a *API) createResident(w http.ResponseWriter, r *http.Request) {
 		a.render.Error(w, r, err)
 		return
 	}
-	res, err := a.svc.CreateResident(r.Context(), principal(r), in)
+	res, err := a.svc.CreateResident(r.Context(), auth.From(r), in)
 	if err != nil {
 		a.render.Error(w, r, err)
 		return
@@ -169,7 +164,7 @@ func (a *API) updateResident(w http.ResponseWriter, r *http.Request) {
 		a.render.Error(w, r, err)
 		return
 	}
-	res, err := a.svc.UpdateResident(r.Context(), principal(r), r.PathValue("id"), in)
+	res, err := a.svc.UpdateResident(r.Context(), auth.From(r), r.PathValue("id"), in)
 	if err != nil {
 		a.render.Error(w, r, err)
 		return

@@ -19,11 +19,7 @@ import (
 // by each form of query, and reports the p50 and p99 latency of one search.
 // Target: p99 under 20 ms on SQLite.
 func BenchmarkSearch(b *testing.B) {
-	dialects := []db.Dialect{db.SQLite}
-	if dbtest.PostgresURL() != "" {
-		dialects = append(dialects, db.Postgres)
-	}
-	for _, dialect := range dialects {
+	for _, dialect := range dbtest.Dialects() {
 		b.Run(string(dialect), func(b *testing.B) {
 			ctx := context.Background()
 			d := dbtest.Open(b, dialect)

@@ -5,6 +5,7 @@
 package registry
 
 import (
+	"slices"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -28,15 +29,6 @@ var Tags = []string{"dibao", "disabled", "elderly_alone", "empty_nest", "entitle
 // ContactRoles lists the residents a grid worker keeps in touch with: 居民小组长,
 // 居民代表, 楼栋长.
 var ContactRoles = []string{"group_leader", "representative", "building_head"}
-
-func oneOf(v string, list []string) bool {
-	for _, s := range list {
-		if s == v {
-			return true
-		}
-	}
-	return false
-}
 
 // Household is a 户: a dwelling's registered group of residents.
 type Household struct {
@@ -144,10 +136,10 @@ func (in *ResidentInput) Validate(today time.Time) (pii.IDNumber, error) {
 		return pii.IDNumber{}, apperr.Invalidf("household_no", "required")
 	}
 	in.HouseholdNo = strings.TrimSpace(in.HouseholdNo)
-	if !oneOf(in.Relation, Relations) {
+	if !slices.Contains(Relations, in.Relation) {
 		return pii.IDNumber{}, apperr.Invalidf("relation", "resident.relation")
 	}
-	if !oneOf(in.PopulationType, PopulationTypes) {
+	if !slices.Contains(PopulationTypes, in.PopulationType) {
 		return pii.IDNumber{}, apperr.Invalidf("population_type", "resident.population_type")
 	}
 	if in.Phone, err = pii.NormalizePhone(in.Phone); err != nil {
@@ -155,12 +147,12 @@ func (in *ResidentInput) Validate(today time.Time) (pii.IDNumber, error) {
 	}
 	tags := make([]string, 0, len(in.Tags))
 	for _, t := range Tags {
-		if oneOf(t, in.Tags) {
+		if slices.Contains(in.Tags, t) {
 			tags = append(tags, t)
 		}
 	}
 	for _, t := range in.Tags {
-		if !oneOf(t, Tags) {
+		if !slices.Contains(Tags, t) {
 			return pii.IDNumber{}, apperr.Invalidf("tags", "resident.tag").With("tag", t)
 		}
 	}

@@ -95,7 +95,7 @@ type householdPage struct {
 }
 
 func (p *Pages) household(w http.ResponseWriter, r *http.Request) {
-	pr := principal(r)
+	pr := auth.From(r)
 	h, members, err := p.svc.Household(r.Context(), pr, r.PathValue("id"))
 	if err != nil {
 		p.render.Error(w, r, err)
@@ -118,7 +118,7 @@ type residentPage struct {
 }
 
 func (p *Pages) resident(w http.ResponseWriter, r *http.Request) {
-	pr := principal(r)
+	pr := auth.From(r)
 	res, moves, err := p.svc.Resident(r.Context(), pr, r.PathValue("id"))
 	if err != nil {
 		p.render.Error(w, r, err)
@@ -148,7 +148,7 @@ func (p *Pages) search(w http.ResponseWriter, r *http.Request) {
 	page := searchPage{Query: q, Searched: q != ""}
 	status := http.StatusOK
 	if page.Searched {
-		found, err := p.svc.Search(r.Context(), principal(r), q, SearchLimit)
+		found, err := p.svc.Search(r.Context(), auth.From(r), q, SearchLimit)
 		var invalid *apperr.Error
 		switch {
 		case errors.As(err, &invalid) && invalid.Code == apperr.Invalid:

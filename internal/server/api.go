@@ -30,7 +30,7 @@ type meView struct {
 }
 
 func (s *Server) me(w http.ResponseWriter, r *http.Request) {
-	p := principal(r)
+	p := auth.From(r)
 	v, _ := web.ViewerFrom(r.Context())
 	web.WriteJSON(w, http.StatusOK, meView{Name: p.Name, Role: p.Role, OrgCode: p.OrgCode, OrgName: v.OrgName, Permissions: auth.Permissions(p.Role)})
 }
@@ -38,7 +38,7 @@ func (s *Server) me(w http.ResponseWriter, r *http.Request) {
 // statsFor reads ?scope= (default the caller's unit) and ?as_of= (default today)
 // and computes the statistics within the caller's scope.
 func (s *Server) statsFor(r *http.Request) (stats.Stats, error) {
-	p := principal(r)
+	p := auth.From(r)
 	if err := p.Require(auth.ReadRegister); err != nil {
 		return stats.Stats{}, err
 	}

@@ -3,6 +3,7 @@ package server
 import (
 	"net/http"
 	"shequ/internal/demo"
+	"shequ/internal/platform/auth"
 	"strings"
 	"time"
 
@@ -92,7 +93,7 @@ func (s *Server) asOf(r *http.Request) (time.Time, string) {
 
 // home shows the signed-in user's unit as the report counts it.
 func (s *Server) home(w http.ResponseWriter, r *http.Request) {
-	p := principal(r)
+	p := auth.From(r)
 	day, asOfErr := s.asOf(r)
 	st, err := stats.Compute(r.Context(), s.cfg.DB.Read(), p.Scope(), p.OrgCode, day)
 	if err != nil {

@@ -153,9 +153,3 @@ func (s *Server) authenticate(next http.Handler) http.Handler {
 		next.ServeHTTP(w, r.WithContext(web.WithViewer(ctx, v)))
 	})
 }
-
-// principal returns the signed-in user; authenticate guarantees there is one.
-func principal(r *http.Request) auth.Principal {
-	p, _ := auth.PrincipalFrom(r.Context())
-	return p
-}

@@ -2,6 +2,7 @@ package server
 
 import (
 	"net/http"
+	"shequ/internal/platform/auth"
 	"strconv"
 
 	"shequ/internal/org"
@@ -39,7 +40,7 @@ type workerCard struct {
 // unit shows one unit of the tree in the user's scope; a unit outside it is "not
 // found", like one that does not exist.
 func (s *Server) unit(w http.ResponseWriter, r *http.Request) {
-	ctx, p := r.Context(), principal(r)
+	ctx, p := r.Context(), auth.From(r)
 	u, err := s.org.Unit(ctx, p, r.PathValue("code"))
 	if err != nil {
 		s.render.Error(w, r, err)
@@ -74,7 +75,7 @@ func (s *Server) unit(w http.ResponseWriter, r *http.Request) {
 
 // gridDetail adds a grid's households (one page of them), team and contacts.
 func (s *Server) gridDetail(r *http.Request, page *unitPage) error {
-	ctx, p := r.Context(), principal(r)
+	ctx, p := r.Context(), auth.From(r)
 	n := web.PageNumber(r)
 	offset := (n - 1) * householdsPerPage
 	hs, total, err := s.registry.Households(ctx, p, page.Unit.Code, householdsPerPage, offset)

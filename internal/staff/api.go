@@ -21,11 +21,6 @@ func RegisterAPI(mux web.Router, svc *Service, render *web.Renderer) {
 	mux.HandleFunc("GET /api/v1/org/{code}/workers", a.gridTeam)
 }
 
-func principal(r *http.Request) auth.Principal {
-	p, _ := auth.PrincipalFrom(r.Context())
-	return p
-}
-
 func masked(ws []Worker) []Worker {
 	for i := range ws {
 		ws[i] = ws[i].Masked()
@@ -35,7 +30,7 @@ func masked(ws []Worker) []Worker {
 
 // list returns the workers under ?scope= (default: the caller's unit).
 func (a *API) list(w http.ResponseWriter, r *http.Request) {
-	p := principal(r)
+	p := auth.From(r)
 	code := r.URL.Query().Get("scope")
 	if code == "" {
 		code = p.OrgCode
@@ -49,7 +44,7 @@ func (a *API) list(w http.ResponseWriter, r *http.Request) {
 }
 
 func (a *API) get(w http.ResponseWriter, r *http.Request) {
-	wk, err := a.svc.Worker(r.Context(), principal(r), r.PathValue("id"))
+	wk, err := a.svc.Worker(r.Context(), auth.From(r), r.PathValue("id"))
 	if err != nil {
 		a.render.Error(w, r, err)
 		return
@@ -58,7 +53,7 @@ func (a *API) get(w http.ResponseWriter, r *http.Request) {
 }
 
 func (a *API) gridTeam(w http.ResponseWriter, r *http.Request) {
-	ws, err := a.svc.GridWorkers(r.Context(), principal(r), r.PathValue("code"))
+	ws, err := a.svc.GridWorkers(r.Context(), auth.From(r), r.PathValue("code"))
 	if err != nil {
 		a.render.Error(w, r, err)
 		return

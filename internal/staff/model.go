@@ -4,6 +4,7 @@
 package staff
 
 import (
+	"slices"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -51,15 +52,6 @@ type WorkerInput struct {
 	GridCodes     []string `json:"grid_codes"`
 }
 
-func oneOf(v string, list []string) bool {
-	for _, s := range list {
-		if s == v {
-			return true
-		}
-	}
-	return false
-}
-
 // Validate checks the fields on their own and returns the parsed ID number.
 func (in *WorkerInput) Validate(today time.Time) (pii.IDNumber, error) {
 	in.Name = strings.TrimSpace(in.Name)
@@ -74,10 +66,10 @@ func (in *WorkerInput) Validate(today time.Time) (pii.IDNumber, error) {
 		return pii.IDNumber{}, err
 	}
 	in.IDNumber = id.Value
-	if !oneOf(in.Position, Positions) {
+	if !slices.Contains(Positions, in.Position) {
 		return pii.IDNumber{}, apperr.Invalidf("position", "worker.position")
 	}
-	if !oneOf(in.Education, Educations) {
+	if !slices.Contains(Educations, in.Education) {
 		return pii.IDNumber{}, apperr.Invalidf("education", "worker.education")
 	}
 	d, err := time.Parse(time.DateOnly, in.HiredOn)

@@ -74,7 +74,7 @@ func staffURL(code string) string { return "/staff?scope=" + url.QueryEscape(cod
 // list is the roster of the workers under ?scope= (default the user's unit), by
 // community then name.
 func (p *Pages) list(w http.ResponseWriter, r *http.Request) {
-	ctx, pr := r.Context(), principal(r)
+	ctx, pr := r.Context(), auth.From(r)
 	code := r.URL.Query().Get("scope")
 	if code == "" {
 		code = pr.OrgCode

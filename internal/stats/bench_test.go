@@ -6,7 +6,6 @@ import (
 	"testing"
 
 	"shequ/internal/demo"
-	"shequ/internal/platform/db"
 	"shequ/internal/platform/db/dbtest"
 	"shequ/internal/platform/scope"
 	"shequ/internal/stats"
@@ -15,11 +14,7 @@ import (
 // BenchmarkStatsCity computes the whole demo city's figures: every household and
 // resident counted. Target: well under 300 ms an operation on SQLite.
 func BenchmarkStatsCity(b *testing.B) {
-	dialects := []db.Dialect{db.SQLite}
-	if dbtest.PostgresURL() != "" {
-		dialects = append(dialects, db.Postgres)
-	}
-	for _, dialect := range dialects {
+	for _, dialect := range dbtest.Dialects() {
 		b.Run(string(dialect), func(b *testing.B) {
 			ctx := context.Background()
 			d := dbtest.Open(b, dialect)

@@ -6,6 +6,7 @@ package auth
 
 import (
 	"context"
+	"net/http"
 
 	"shequ/internal/platform/apperr"
 	"shequ/internal/platform/scope"
@@ -126,6 +127,14 @@ type principalKey struct{}
 // WithPrincipal returns ctx carrying p.
 func WithPrincipal(ctx context.Context, p Principal) context.Context {
 	return context.WithValue(ctx, principalKey{}, p)
+}
+
+// From returns the signed-in principal of a request. The server's sign-in
+// middleware guarantees one on every route that is not public; elsewhere it is the
+// zero Principal, whose scope contains nothing and whose role may do nothing.
+func From(r *http.Request) Principal {
+	p, _ := PrincipalFrom(r.Context())
+	return p
 }
 
 // PrincipalFrom returns the principal in ctx, if any.

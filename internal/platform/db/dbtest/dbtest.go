@@ -20,6 +20,15 @@ import (
 // PostgresURL is the server that PostgreSQL runs use, or "" when none is configured.
 func PostgresURL() string { return os.Getenv("SHEQU_TEST_POSTGRES") }
 
+// Dialects lists the configured databases: SQLite, and PostgreSQL when
+// SHEQU_TEST_POSTGRES is set. Benchmarks run a sub-benchmark for each.
+func Dialects() []db.Dialect {
+	if PostgresURL() != "" {
+		return []db.Dialect{db.SQLite, db.Postgres}
+	}
+	return []db.Dialect{db.SQLite}
+}
+
 // Each runs fn as a subtest on every configured database.
 func Each(t *testing.T, fn func(t *testing.T, d *db.DB)) {
 	t.Helper()
