@@ -253,7 +253,7 @@ func TestAPI_BadInputGetsTheOneErrorShapeNamingTheField(t *testing.T) {
 			{"malformed JSON", "city", "POST", "/api/v1/residents", `{"name":`, 400, "invalid", "body"},
 			{"unknown field", "city", "POST", "/api/v1/residents", `{"name":"x","shoe_size":42}`, 400, "invalid", "shoe_size"},
 			{"wrong type", "city", "POST", "/api/v1/residents", `{"name":42}`, 400, "invalid", "name"},
-			{"oversize body", "city", "POST", "/api/v1/residents", `{"name":"` + strings.Repeat("x", 2<<20) + `"}`, 413, "too_large", "body"},
+			{"oversize body", "city", "POST", "/api/v1/residents", `{"name":"` + strings.Repeat("x", 2<<20) + `"}`, 400, "invalid", "body"},
 			{"invalid check digit", "city", "POST", "/api/v1/residents", good(bad), 400, "invalid", "id_number"},
 			{"duplicate ID number", "city", "POST", "/api/v1/residents", good(w.ids["idnumberA"]), 409, "conflict", "id_number"},
 			{"unknown household", "city", "POST", "/api/v1/households/x", `{}`, 405, "", ""},

@@ -19,7 +19,6 @@ const (
 	Forbidden    Code = "forbidden"
 	Conflict     Code = "conflict"
 	Unauthorized Code = "unauthorized"
-	TooLarge     Code = "too_large"
 	Internal     Code = "internal"
 )
 

@@ -26,8 +26,6 @@ func Status(code apperr.Code) int {
 		return http.StatusConflict
 	case apperr.Unauthorized:
 		return http.StatusUnauthorized
-	case apperr.TooLarge:
-		return http.StatusRequestEntityTooLarge
 	}
 	return http.StatusInternalServerError
 }

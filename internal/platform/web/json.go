@@ -36,7 +36,7 @@ func WriteJSON(w http.ResponseWriter, status int, v any) {
 
 // DecodeJSON reads the request body, one JSON value of at most MaxBodyBytes, into v.
 // Its errors are domain errors ready for WriteAPIError:
-//   - json.too_large (TooLarge, field "body") past MaxBodyBytes;
+//   - json.too_large (Invalid, field "body") past MaxBodyBytes;
 //   - json.malformed (Invalid, field "body") for bad syntax, an empty body or
 //     anything after the value;
 //   - json.unknown_field (Invalid) for a member v has no field for, with Field and
@@ -69,7 +69,7 @@ func decodeError(err error) error {
 	)
 	switch {
 	case errors.As(err, &tooLarge):
-		return apperr.New(apperr.TooLarge, "json.too_large", "body")
+		return apperr.New(apperr.Invalid, "json.too_large", "body")
 	case errors.As(err, &syntax), errors.Is(err, io.EOF), errors.Is(err, io.ErrUnexpectedEOF):
 		return apperr.New(apperr.Invalid, "json.malformed", "body")
 	case errors.As(err, &wrongType):

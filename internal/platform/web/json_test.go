@@ -50,7 +50,7 @@ func TestDecodeJSON_NamesWhatIsWrong(t *testing.T) {
 		{"empty body", ``, apperr.Invalid, "json.malformed", "body"},
 		{"trailing garbage", `{"name": "x"} garbage`, apperr.Invalid, "json.malformed", "body"},
 		{"second object", `{"name": "x"} {"name": "y"}`, apperr.Invalid, "json.malformed", "body"},
-		{"too large", `{"name": "` + strings.Repeat("x", MaxBodyBytes) + `"}`, apperr.TooLarge, "json.too_large", "body"},
+		{"too large", `{"name": "` + strings.Repeat("x", MaxBodyBytes) + `"}`, apperr.Invalid, "json.too_large", "body"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			_, err := decode(tc.body)
@@ -69,14 +69,14 @@ func TestDecodeJSON_NamesWhatIsWrong(t *testing.T) {
 	}
 }
 
-func TestDecodeJSON_OversizeBodyAnswers413(t *testing.T) {
+func TestDecodeJSON_OversizeBodyAnswers400NamingTheBody(t *testing.T) {
 	_, err := decode(`{"name": "` + strings.Repeat("x", MaxBodyBytes) + `"}`)
 	rec := httptest.NewRecorder()
 	WriteAPIError(rec, httptest.NewRequest(http.MethodPost, "/api/v1/units", nil), bundle(t), err)
-	if rec.Code != http.StatusRequestEntityTooLarge {
+	if rec.Code != http.StatusBadRequest {
 		t.Errorf("status %d", rec.Code)
 	}
-	want := `{"error":{"code":"too_large","message":"请求内容：太大了，上限为 1 MB","field":"body"}}` + "\n"
+	want := `{"error":{"code":"invalid","message":"请求内容：太大了，上限为 1 MB","field":"body"}}` + "\n"
 	if rec.Body.String() != want {
 		t.Errorf("body %s", rec.Body)
 	}
@@ -119,8 +119,8 @@ func TestWriteAPIError_OneShapeAndTheStatusOfEachCode(t *testing.T) {
 			`{"error":{"code":"conflict","message":"户号：该户号已被使用","field":"household_no"}}`},
 		{apperr.New(apperr.Unauthorized, "auth.required", ""), 401,
 			`{"error":{"code":"unauthorized","message":"请先登录","field":""}}`},
-		{apperr.New(apperr.TooLarge, "json.too_large", "body"), 413,
-			`{"error":{"code":"too_large","message":"请求内容：太大了，上限为 1 MB","field":"body"}}`},
+		{apperr.New(apperr.Invalid, "json.too_large", "body"), 400,
+			`{"error":{"code":"invalid","message":"请求内容：太大了，上限为 1 MB","field":"body"}}`},
 		{errors.New("database is locked"), 500,
 			`{"error":{"code":"internal","message":"系统出错了，请稍后再试；如果问题一直存在，请联系系统管理员","field":""}}`},
 		{apperr.New(apperr.Internal, "org.not_found", "code"), 500,
