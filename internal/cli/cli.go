@@ -29,6 +29,7 @@ Usage:
   shequ demo    [--db DB]                                   load the demo city into an empty database
   shequ migrate [--db DB]                                   bring the database schema up to date
   shequ stats   [--db DB] [--scope CODE] [--as-of YYYY-MM-DD] [--json]
+  shequ org     add --code CODE --name NAME [--parent CODE] [--founded YEAR] [--area M2] [--posts N]
   shequ user    add --name N --role R --org CODE | list | token --name N | reset --name N
   shequ version
 
@@ -61,6 +62,8 @@ func Run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		err = env.stats(ctx, args[1:])
 	case "user":
 		err = env.user(ctx, args[1:])
+	case "org":
+		err = env.orgCmd(ctx, args[1:])
 	case "version":
 		fmt.Fprintln(stdout, "shequ", Version)
 	case "help", "-h", "--help":

@@ -47,6 +47,32 @@ func TestCLI_UserAddExplainsWhatIsWrongInChinese(t *testing.T) {
 	}
 }
 
+func TestCLI_ANewCitySetsUpItsTreeAndFirstUser(t *testing.T) {
+	dbPath := filepath.Join(t.TempDir(), "t.db")
+	for _, args := range [][]string{
+		{"--code", "450400", "--name", "梧州市"},
+		{"--code", "450403", "--name", "万秀区", "--parent", "450400"},
+		{"--code", "450403001", "--name", "城东街道", "--parent", "450403"},
+		{"--code", "450403001001", "--name", "东兴社区", "--parent", "450403001", "--founded", "2001", "--area", "120", "--posts", "8"},
+	} {
+		if code, out, errOut := run(t, append([]string{"org", "add", "--db", dbPath}, args...)...); code != 0 || !strings.HasPrefix(out, "added ") {
+			t.Fatalf("org add %v: exit %d %s %s", args, code, out, errOut)
+		}
+	}
+	code, _, errOut := run(t, "org", "add", "--db", dbPath, "--code", "450404001", "--name", "x", "--parent", "450403")
+	if code != 1 || !strings.Contains(errOut, "代码") {
+		t.Errorf("street code under the wrong district: exit %d %q", code, errOut)
+	}
+	code, out, _ := run(t, "user", "add", "--db", dbPath, "--name", "li", "--role", "community", "--org", "450403001001")
+	if code != 0 || !strings.Contains(out, "initial password: ") {
+		t.Errorf("user add: exit %d %q", code, out)
+	}
+	code, out, _ = run(t, "stats", "--db", dbPath, "--json")
+	if code != 0 || !strings.Contains(out, `"communities": 1`) {
+		t.Errorf("stats of the new city: exit %d %s", code, out)
+	}
+}
+
 // TestCLI_StatsOfTheDemoCityReproduceTheReport is the issue's acceptance check:
 // `shequ stats --json --as-of 2013-05-20` on the demo city gives every figure of the
 // report's first section and its office-space figures.
