@@ -132,3 +132,43 @@ func TestPermissions_AuditorReadsButNeverWrites(t *testing.T) {
 		t.Fatal("a principal without a unit sees the city")
 	}
 }
+
+func TestLogin_FiveWrongPasswordsLockTheAccountForFifteenMinutes(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, d *db.DB) {
+		orgtest.Build(t, d)
+		c := &clock{time.Date(2026, 1, 1, 8, 0, 0, 0, time.UTC)}
+		s := auth.NewService(d, c.now)
+		ctx := context.Background()
+		pw, err := s.AddUser(ctx, "zhao", auth.RoleGrid, orgtest.Grid)
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, _, unknown := s.Login(ctx, "nobody", "wrong")
+		for i := range 4 {
+			if _, _, err := s.Login(ctx, "zhao", "wrong"); !apperr.Is(err, apperr.Unauthorized) {
+				t.Fatalf("wrong password %d: %v", i+1, err)
+			}
+		}
+		if _, _, err := s.Login(ctx, "zhao", pw); err != nil {
+			t.Fatalf("right password after four wrong ones: %v", err)
+		}
+		for range 5 {
+			_, _, _ = s.Login(ctx, "zhao", "wrong")
+		}
+		_, _, locked := s.Login(ctx, "zhao", pw)
+		if !apperr.Is(locked, apperr.Unauthorized) {
+			t.Fatalf("right password while locked: %v", locked)
+		}
+		if locked.Error() != unknown.Error() {
+			t.Errorf("a locked account answers %q, an unknown user %q", locked, unknown)
+		}
+		c.t = c.t.Add(14 * time.Minute)
+		if _, _, err := s.Login(ctx, "zhao", pw); err == nil {
+			t.Error("signed in 14 minutes into the lock")
+		}
+		c.t = c.t.Add(time.Minute)
+		if _, _, err := s.Login(ctx, "zhao", pw); err != nil {
+			t.Errorf("right password after the lock: %v", err)
+		}
+	})
+}

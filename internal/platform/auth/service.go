@@ -22,11 +22,15 @@ type Service struct {
 	// SessionIdle ends a session unused this long; SessionMax ends any session this old.
 	SessionIdle time.Duration
 	SessionMax  time.Duration
+	// MaxFailures wrong passwords in a row lock an account for LockFor.
+	MaxFailures int
+	LockFor     time.Duration
 }
 
-// NewService returns a Service with 30-minute idle and 12-hour absolute session limits.
+// NewService returns a Service with 30-minute idle and 12-hour absolute session
+// limits, and a 15-minute lock after 5 wrong passwords in a row.
 func NewService(d *db.DB, now func() time.Time) *Service {
-	return &Service{db: d, now: now, SessionIdle: 30 * time.Minute, SessionMax: 12 * time.Hour}
+	return &Service{db: d, now: now, SessionIdle: 30 * time.Minute, SessionMax: 12 * time.Hour, MaxFailures: 5, LockFor: 15 * time.Minute}
 }
 
 // User is an account.
@@ -125,33 +129,60 @@ func (s *Service) Login(ctx context.Context, name, password string) (string, Pri
 	var p Principal
 	var hash string
 	var disabled int
-	err := s.db.Read().QueryRowContext(ctx, `SELECT id, name, role, org_code, password_hash, disabled FROM users WHERE name = $1`,
-		strings.TrimSpace(name)).Scan(&p.UserID, &p.Name, &p.Role, &p.OrgCode, &hash, &disabled)
+	var lockedUntil int64
+	refused := apperr.New(apperr.Unauthorized, "auth.bad_credentials", "")
+	err := s.db.Read().QueryRowContext(ctx, `SELECT id, name, role, org_code, password_hash, disabled, locked_until FROM users WHERE name = $1`,
+		strings.TrimSpace(name)).Scan(&p.UserID, &p.Name, &p.Role, &p.OrgCode, &hash, &disabled, &lockedUntil)
 	if errors.Is(err, sql.ErrNoRows) {
 		// Spend the same time as a real check.
 		CheckPassword(dummyHash(), password)
-		return "", Principal{}, apperr.New(apperr.Unauthorized, "auth.bad_credentials", "")
+		return "", Principal{}, refused
 	}
 	if err != nil {
 		return "", Principal{}, err
 	}
-	if !CheckPassword(hash, password) || disabled != 0 {
-		return "", Principal{}, apperr.New(apperr.Unauthorized, "auth.bad_credentials", "")
+	now := s.now().UnixMilli()
+	// A locked account refuses even the right password, with the same answer as a
+	// wrong one, so guessing cannot go on and a lock tells nothing about the name.
+	ok := CheckPassword(hash, password)
+	if now < lockedUntil || !ok || disabled != 0 {
+		if !ok && now >= lockedUntil {
+			if err := s.recordFailure(ctx, p.UserID, now); err != nil {
+				return "", Principal{}, err
+			}
+		}
+		return "", Principal{}, refused
 	}
 	token := NewToken()
-	now := s.now().UnixMilli()
 	err = s.db.InTx(ctx, func(tx *sql.Tx) error {
 		if _, err := tx.ExecContext(ctx, `INSERT INTO sessions (token_hash, user_id, created_at, last_seen_at, expires_at) VALUES ($1, $2, $3, $3, $4)`,
 			hashToken(token), p.UserID, now, now+s.SessionMax.Milliseconds()); err != nil {
 			return err
 		}
-		_, err := tx.ExecContext(ctx, `UPDATE users SET last_login_at = $1 WHERE id = $2`, now, p.UserID)
+		_, err := tx.ExecContext(ctx, `UPDATE users SET last_login_at = $1, failed_logins = 0 WHERE id = $2`, now, p.UserID)
 		return err
 	})
 	if err != nil {
 		return "", Principal{}, err
 	}
 	return token, p, nil
+}
+
+// recordFailure counts a wrong password; the MaxFailures-th in a row locks the
+// account for LockFor and starts the count again.
+func (s *Service) recordFailure(ctx context.Context, userID string, now int64) error {
+	return s.db.InTx(ctx, func(tx *sql.Tx) error {
+		var failed int
+		if err := tx.QueryRowContext(ctx, `SELECT failed_logins FROM users WHERE id = $1`, userID).Scan(&failed); err != nil {
+			return err
+		}
+		if failed+1 >= s.MaxFailures {
+			_, err := tx.ExecContext(ctx, `UPDATE users SET failed_logins = 0, locked_until = $1 WHERE id = $2`, now+s.LockFor.Milliseconds(), userID)
+			return err
+		}
+		_, err := tx.ExecContext(ctx, `UPDATE users SET failed_logins = $1 WHERE id = $2`, failed+1, userID)
+		return err
+	})
 }
 
 // dummyHash is checked against when the user is unknown, so that answer takes as
