@@ -4,6 +4,8 @@ import (
 	"context"
 	"database/sql"
 	"io"
+	"strconv"
+	"strings"
 	"testing"
 
 	"shequ/internal/platform/db"
@@ -41,10 +43,10 @@ func BenchmarkBareInsertLoop(b *testing.B) {
 	ts := newTables()
 	var orgVals, buildingVals, households, residents []any
 	if _, err := generate(ctx, io.Discard, func(c *tables) error {
-		orgVals = append(orgVals, c.orgUnits.vals...)
-		buildingVals = append(buildingVals, c.buildings.vals...)
-		households = append(households, c.households.vals...)
-		residents = append(residents, c.residents.vals...)
+		orgVals = append(orgVals, c.orgUnits.Vals...)
+		buildingVals = append(buildingVals, c.buildings.Vals...)
+		households = append(households, c.households.Vals...)
+		residents = append(residents, c.residents.Vals...)
 		return nil
 	}); err != nil {
 		b.Fatal(err)
@@ -56,17 +58,7 @@ func BenchmarkBareInsertLoop(b *testing.B) {
 			for range b.N {
 				b.StopTimer()
 				d := dbtest.Open(b, dialect)
-				conn, err := d.Write().Conn(ctx)
-				if err != nil {
-					b.Fatal(err)
-				}
-				restore := func() {}
-				if dialect == db.SQLite {
-					if restore, err = sqliteBulk(ctx, conn); err != nil {
-						b.Fatal(err)
-					}
-				}
-				err = inTx(ctx, conn, func(tx *sql.Tx) error {
+				err := d.BulkTx(ctx, func(tx *sql.Tx) error {
 					if err := insertEach(ctx, tx, ts.orgUnits, orgVals); err != nil {
 						return err
 					}
@@ -76,7 +68,7 @@ func BenchmarkBareInsertLoop(b *testing.B) {
 					b.Fatal(err)
 				}
 				b.StartTimer()
-				err = inTx(ctx, conn, func(tx *sql.Tx) error {
+				err = d.BulkTx(ctx, func(tx *sql.Tx) error {
 					if err := insertEach(ctx, tx, ts.households, households); err != nil {
 						return err
 					}
@@ -86,9 +78,7 @@ func BenchmarkBareInsertLoop(b *testing.B) {
 					b.Fatal(err)
 				}
 				b.StopTimer()
-				restore()
-				conn.Close()
-				rows += len(households)/len(ts.households.cols) + len(residents)/len(ts.residents.cols)
+				rows += len(households)/len(ts.households.Cols) + len(residents)/len(ts.residents.Cols)
 				b.StartTimer()
 			}
 			b.ReportMetric(float64(rows)/b.Elapsed().Seconds(), "rows/s")
@@ -97,29 +87,22 @@ func BenchmarkBareInsertLoop(b *testing.B) {
 }
 
 // insertEach inserts vals, rows of t's columns, with one single-row statement each.
-func insertEach(ctx context.Context, tx *sql.Tx, t *table, vals []any) error {
-	st, err := tx.PrepareContext(ctx, insertSQL(t.name, t.cols, 1))
+func insertEach(ctx context.Context, tx *sql.Tx, t *db.Table, vals []any) error {
+	cols := strings.Join(t.Cols, ", ")
+	marks := make([]string, len(t.Cols))
+	for i := range marks {
+		marks[i] = "$" + strconv.Itoa(i+1)
+	}
+	st, err := tx.PrepareContext(ctx, "INSERT INTO "+t.Name+" ("+cols+") VALUES ("+strings.Join(marks, ", ")+")")
 	if err != nil {
 		return err
 	}
 	defer st.Close()
-	c := len(t.cols)
+	c := len(t.Cols)
 	for i := 0; i < len(vals); i += c {
 		if _, err := st.ExecContext(ctx, vals[i:i+c]...); err != nil {
 			return err
 		}
 	}
 	return nil
-}
-
-func inTx(ctx context.Context, conn *sql.Conn, fn func(tx *sql.Tx) error) error {
-	tx, err := conn.BeginTx(ctx, nil)
-	if err != nil {
-		return err
-	}
-	if err := fn(tx); err != nil {
-		_ = tx.Rollback()
-		return err
-	}
-	return tx.Commit()
 }

@@ -10,9 +10,7 @@ package demo
 import (
 	"context"
 	"database/sql"
-	"database/sql/driver"
 	"io"
-	"strconv"
 	"time"
 
 	"shequ/internal/platform/apperr"
@@ -61,40 +59,24 @@ func (s Summary) Rows() int {
 // exists. Progress lines go to w. The settings row demo=1 marks the data as demo data.
 // Users are not created here.
 func Load(ctx context.Context, d *db.DB, w io.Writer) (Summary, error) {
-	conn, err := d.Write().Conn(ctx)
+	var sum Summary
+	err := d.BulkTx(ctx, func(tx *sql.Tx) error {
+		var err error
+		sum, err = load(ctx, tx, d.Dialect, w)
+		return err
+	})
 	if err != nil {
-		return Summary{}, err
-	}
-	defer conn.Close()
-	if d.Dialect == db.SQLite {
-		restore, err := sqliteBulk(ctx, conn)
-		if err != nil {
-			return Summary{}, err
-		}
-		defer restore()
-	}
-	tx, err := conn.BeginTx(ctx, nil)
-	if err != nil {
-		return Summary{}, err
-	}
-	sum, err := load(ctx, tx, d.Dialect, w)
-	if err != nil {
-		_ = tx.Rollback()
-		return Summary{}, err
-	}
-	if err := tx.Commit(); err != nil {
 		return Summary{}, err
 	}
 	// Fresh statistics, so the planners know a city now fills the tables: without
 	// them PostgreSQL may not use the address trigram index until autovacuum runs.
-	if _, err := conn.ExecContext(ctx, `ANALYZE`); err != nil {
+	if _, err := d.Write().ExecContext(ctx, `ANALYZE`); err != nil {
 		return Summary{}, err
 	}
 	return sum, nil
 }
 
 func load(ctx context.Context, tx *sql.Tx, dialect db.Dialect, w io.Writer) (Summary, error) {
-	params := batchParams(dialect)
 	var n int
 	if err := tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM org_units`).Scan(&n); err != nil {
 		return Summary{}, err
@@ -102,9 +84,9 @@ func load(ctx context.Context, tx *sql.Tx, dialect db.Dialect, w io.Writer) (Sum
 	if n > 0 {
 		return Summary{}, apperr.New(apperr.Conflict, "demo.not_empty", "")
 	}
-	ins := newInserter(tx, params)
-	defer ins.close()
-	sum, err := generate(ctx, w, func(ts *tables) error { return ins.write(ctx, ts) })
+	ins := db.NewInserter(tx, dialect)
+	defer ins.Close()
+	sum, err := generate(ctx, w, func(ts *tables) error { return ins.Write(ctx, ts.all()...) })
 	if err != nil {
 		return Summary{}, err
 	}
@@ -116,35 +98,6 @@ func load(ctx context.Context, tx *sql.Tx, dialect db.Dialect, w io.Writer) (Sum
 	_, err = tx.ExecContext(ctx, `INSERT INTO settings (key, value) VALUES ('demo', '1')
 		ON CONFLICT (key) DO UPDATE SET value = excluded.value`)
 	return sum, err
-}
-
-// sqliteBulk gives conn, while the load runs, a page cache big enough for the
-// indexes being built and in-memory temporary storage. With the default 2 MB cache,
-// inserts in random key order (ID numbers, names, phones) spill dirty index pages to
-// the WAL and read them back again and again; and multi-row INSERTs inside a
-// transaction keep a statement journal, by default in a temporary file. Each
-// roughly doubles the load's time. The returned func restores the settings; it must
-// run after the transaction ends, as temp_store cannot change inside one.
-func sqliteBulk(ctx context.Context, conn *sql.Conn) (restore func(), err error) {
-	var cache, temp int
-	if err := conn.QueryRowContext(ctx, `PRAGMA cache_size`).Scan(&cache); err != nil {
-		return nil, err
-	}
-	if err := conn.QueryRowContext(ctx, `PRAGMA temp_store`).Scan(&temp); err != nil {
-		return nil, err
-	}
-	if _, err := conn.ExecContext(ctx, `PRAGMA cache_size = -131072; PRAGMA temp_store = MEMORY`); err != nil {
-		return nil, err
-	}
-	return func() {
-		_, err := conn.ExecContext(context.WithoutCancel(ctx),
-			`PRAGMA cache_size = `+strconv.Itoa(cache)+`; PRAGMA temp_store = `+strconv.Itoa(temp))
-		if err != nil {
-			// The pool closes a connection that reports itself bad, rather than
-			// handing on one that keeps a load's settings.
-			_ = conn.Raw(func(any) error { return driver.ErrBadConn })
-		}
-	}, nil
 }
 
 // FirstCodes returns the first district, street, community and grid of the city in

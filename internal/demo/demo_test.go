@@ -316,7 +316,7 @@ func TestGenerate_SameSeedSameRows(t *testing.T) {
 		h := sha256.New()
 		_, err := generate(context.Background(), io.Discard, func(ts *tables) error {
 			for _, tb := range ts.all() {
-				fmt.Fprintln(h, tb.name, tb.vals)
+				fmt.Fprintln(h, tb.Name, tb.Vals)
 			}
 			return nil
 		})
@@ -345,19 +345,12 @@ func TestIDGen_IDsAreVersion7AndAscend(t *testing.T) {
 	}
 }
 
-func TestInsertSQL_NumbersPlaceholdersAcrossRows(t *testing.T) {
-	got := insertSQL("t", []string{"a", "b"}, 2)
-	if want := "INSERT INTO t (a, b) VALUES ($1, $2), ($3, $4)"; got != want {
-		t.Fatalf("got %s", got)
-	}
-}
-
 // generatedResidents returns, per resident the generator makes, the values that
 // DatabaseHoldsExactlyTheGeneratedRows reads back.
 func generatedResidents(t *testing.T) []string {
 	var out []string
 	_, err := generate(context.Background(), io.Discard, func(ts *tables) error {
-		v, c := ts.residents.vals, len(ts.residents.cols)
+		v, c := ts.residents.Vals, len(ts.residents.Cols)
 		for i := 0; i < len(v); i += c {
 			out = append(out, fmt.Sprint(v[i], " ", v[i+2], " ", v[i+1], " ", v[i+6]))
 		}

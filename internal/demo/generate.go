@@ -52,7 +52,7 @@ func generate(ctx context.Context, w io.Writer, emit func(*tables) error) (Summa
 					if err := g.grid(d, cm, gi, gr); err != nil {
 						return g.sum, err
 					}
-					if g.ts.households.pending() >= flushHouseholds {
+					if g.ts.households.Pending() >= flushHouseholds {
 						if err := g.flush(ctx); err != nil {
 							return g.sum, err
 						}
@@ -77,7 +77,7 @@ func (g *gen) flush(ctx context.Context) error {
 	}
 	err := g.emit(g.ts)
 	for _, t := range g.ts.all() {
-		t.reset()
+		t.Reset()
 	}
 	return err
 }
@@ -85,7 +85,7 @@ func (g *gen) flush(ctx context.Context) error {
 // orgUnits adds the tree: city, districts, streets, communities and grids.
 func (g *gen) orgUnits(c *city) {
 	add := func(code, name, level string, parent, founded, office any, posts int) {
-		g.ts.orgUnits.add(code, name, level, parent, founded, office, posts, createdAt)
+		g.ts.orgUnits.Add(code, name, level, parent, founded, office, posts, createdAt)
 		g.sum.OrgUnits++
 	}
 	add(CityCode, cityName, "city", nil, nil, nil, 0)
@@ -127,12 +127,12 @@ func (g *gen) grid(d *district, cm *community, gi int, gr grid) error {
 			buildings++
 			buildingName = place + strconv.Itoa(buildings) + "栋"
 			buildingID = g.ids.next()
-			g.ts.buildings.add(buildingID, gr.code, buildingName)
+			g.ts.buildings.Add(buildingID, gr.code, buildingName)
 			g.sum.Buildings++
 		}
 		householdID := g.ids.next()
 		putDigits(householdNo[len(gr.code):], h+1)
-		g.ts.households.add(householdID, string(householdNo), gr.code, buildingID,
+		g.ts.households.Add(householdID, string(householdNo), gr.code, buildingID,
 			cityName+d.name+buildingName+layout.flat(flat), createdAt, createdAt)
 		g.sum.Households++
 		flat++
@@ -191,7 +191,7 @@ type householdFacts struct {
 func (g *gen) careTags(residentID, gridCode string, m member, h householdFacts) {
 	rng := g.rng
 	tag := func(t string) {
-		g.ts.tags.add(residentID, t, gridCode)
+		g.ts.tags.Add(residentID, t, gridCode)
 		g.sum.Tags++
 	}
 	if !m.floating {
@@ -242,7 +242,7 @@ func (g *gen) resident(d *district, gr grid, householdID string, m member) (stri
 		phone = mobile(g.rng)
 	}
 	id := g.ids.next()
-	g.ts.residents.add(id, personName(g.rng, m.family, m.male), num, num[14:], sexOf(num), birthDate(num),
+	g.ts.residents.Add(id, personName(g.rng, m.family, m.male), num, num[14:], sexOf(num), birthDate(num),
 		householdID, gr.code, m.relation, population, phone, createdAt, createdAt)
 	return id, nil
 }
@@ -252,7 +252,7 @@ func (g *gen) resident(d *district, gr grid, householdID string, m member) (stri
 func (g *gen) contacts(gridCode string, cs []contactCandidate, buildings int) {
 	used := map[string]bool{}
 	add := func(residentID, role string) {
-		g.ts.contacts.add(g.ids.next(), gridCode, residentID, role)
+		g.ts.contacts.Add(g.ids.next(), gridCode, residentID, role)
 		g.sum.GridContacts++
 		used[residentID] = true
 	}

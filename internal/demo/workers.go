@@ -135,10 +135,10 @@ func (g *gen) workforce(c *city) error {
 		// Every grid gets one worker, about half of them a second: a team of 1–2.
 		for gi, gr := range cm.grids {
 			n := len(gridTeam)
-			g.ts.workerGrids.add(gridTeam[gi%n], gr.code)
+			g.ts.workerGrids.Add(gridTeam[gi%n], gr.code)
 			g.sum.WorkerGrids++
 			if n > 1 && g.rng.IntN(2) == 0 {
-				g.ts.workerGrids.add(gridTeam[(gi+1)%n], gr.code)
+				g.ts.workerGrids.Add(gridTeam[(gi+1)%n], gr.code)
 				g.sum.WorkerGrids++
 			}
 		}
@@ -163,7 +163,7 @@ func (g *gen) worker(cm *community, position string, p profile, male bool) (stri
 		}
 	}
 	id := g.ids.next()
-	g.ts.workers.add(id, personName(g.rng, surname(g.rng), male), num, sexOf(num), birthDate(num), cm.code,
+	g.ts.workers.Add(id, personName(g.rng, surname(g.rng), male), num, sexOf(num), birthDate(num), cm.code,
 		position, p.education, hiredOn(g.rng, birth, p.in2011), certificate, mobile(g.rng), createdAt, createdAt)
 	g.sum.Workers++
 	return id, nil
