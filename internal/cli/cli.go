@@ -30,9 +30,13 @@ Usage:
   shequ migrate [--db DB]                                   bring the database schema up to date
   shequ stats   [--db DB] [--scope CODE] [--as-of YYYY-MM-DD] [--json]
   shequ org     add --code CODE --name NAME [--parent CODE] [--founded YEAR] [--area M2] [--posts N]
+  shequ import   KIND FILE [--dry-run] [--encoding auto|utf-8|gb18030] [--sheet NAME] [--map 'header=field,…'] [--as USER] [--json]
+  shequ export   KIND [--scope CODE] [--format csv|xlsx] [--out FILE] [--as USER] [--lang zh-CN|en]
+  shequ template KIND [--format xlsx|csv] [--out FILE]
   shequ user    add --name N --role R --org CODE | list | token --name N | reset --name N
   shequ version
 
+KIND is org, households, residents or staff; FILE is .csv (UTF-8 or GB18030) or .xlsx.
 DB is a SQLite file (default shequ.db, or $SHEQU_DB) or a postgres:// URL.
 `
 
@@ -64,6 +68,12 @@ func Run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		err = env.user(ctx, args[1:])
 	case "org":
 		err = env.orgCmd(ctx, args[1:])
+	case "import":
+		err = env.importCmd(ctx, args[1:])
+	case "export":
+		err = env.exportCmd(ctx, args[1:])
+	case "template":
+		err = env.templateCmd(ctx, args[1:])
 	case "version":
 		fmt.Fprintln(stdout, "shequ", Version)
 	case "help", "-h", "--help":
@@ -77,6 +87,9 @@ func Run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	}
 	if errors.Is(err, flag.ErrHelp) {
 		return 2
+	}
+	if errors.As(err, new(problemsError)) {
+		return 1 // the problems are printed already
 	}
 	var ue usageError
 	if errors.As(err, &ue) {

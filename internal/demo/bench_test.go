@@ -58,21 +58,21 @@ func BenchmarkBareInsertLoop(b *testing.B) {
 			for range b.N {
 				b.StopTimer()
 				d := dbtest.Open(b, dialect)
-				err := d.BulkTx(ctx, func(tx *sql.Tx) error {
-					if err := insertEach(ctx, tx, ts.orgUnits, orgVals); err != nil {
+				err := d.BulkTx(ctx, func(tx *db.Bulk) error {
+					if err := insertEach(ctx, tx.Tx, ts.orgUnits, orgVals); err != nil {
 						return err
 					}
-					return insertEach(ctx, tx, ts.buildings, buildingVals)
+					return insertEach(ctx, tx.Tx, ts.buildings, buildingVals)
 				})
 				if err != nil {
 					b.Fatal(err)
 				}
 				b.StartTimer()
-				err = d.BulkTx(ctx, func(tx *sql.Tx) error {
-					if err := insertEach(ctx, tx, ts.households, households); err != nil {
+				err = d.BulkTx(ctx, func(tx *db.Bulk) error {
+					if err := insertEach(ctx, tx.Tx, ts.households, households); err != nil {
 						return err
 					}
-					return insertEach(ctx, tx, ts.residents, residents)
+					return insertEach(ctx, tx.Tx, ts.residents, residents)
 				})
 				if err != nil {
 					b.Fatal(err)

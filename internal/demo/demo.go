@@ -60,9 +60,9 @@ func (s Summary) Rows() int {
 // Users are not created here.
 func Load(ctx context.Context, d *db.DB, w io.Writer) (Summary, error) {
 	var sum Summary
-	err := d.BulkTx(ctx, func(tx *sql.Tx) error {
+	err := d.BulkTx(ctx, func(b *db.Bulk) error {
 		var err error
-		sum, err = load(ctx, tx, d.Dialect, w)
+		sum, err = load(ctx, b, d.Dialect, w)
 		return err
 	})
 	if err != nil {
@@ -76,7 +76,7 @@ func Load(ctx context.Context, d *db.DB, w io.Writer) (Summary, error) {
 	return sum, nil
 }
 
-func load(ctx context.Context, tx *sql.Tx, dialect db.Dialect, w io.Writer) (Summary, error) {
+func load(ctx context.Context, tx *db.Bulk, dialect db.Dialect, w io.Writer) (Summary, error) {
 	var n int
 	if err := tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM org_units`).Scan(&n); err != nil {
 		return Summary{}, err
@@ -84,7 +84,7 @@ func load(ctx context.Context, tx *sql.Tx, dialect db.Dialect, w io.Writer) (Sum
 	if n > 0 {
 		return Summary{}, apperr.New(apperr.Conflict, "demo.not_empty", "")
 	}
-	ins := db.NewInserter(tx, dialect)
+	ins := tx.NewInserter()
 	defer ins.Close()
 	sum, err := generate(ctx, w, func(ts *tables) error { return ins.Write(ctx, ts.all()...) })
 	if err != nil {

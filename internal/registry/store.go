@@ -129,15 +129,41 @@ func indexAddress(ctx context.Context, q db.Querier, dialect db.Dialect, id stri
 }
 
 // RebuildAddressIndex fills SQLite's trigram index of addresses from scratch, for
-// bulk loads that write households directly.
+// bulk loads that write households directly; on PostgreSQL it empties the
+// pending list, as IndexAddressesAfter does.
 func RebuildAddressIndex(ctx context.Context, q db.Querier, dialect db.Dialect) error {
 	if dialect != db.SQLite {
-		return nil
+		return IndexAddressesAfter(ctx, q, dialect, 0)
 	}
 	if _, err := q.ExecContext(ctx, `DELETE FROM household_address_fts`); err != nil {
 		return err
 	}
 	_, err := q.ExecContext(ctx, `INSERT INTO household_address_fts (rowid, address) SELECT rowid, address FROM households`)
+	return err
+}
+
+// AddressIndexMark returns where SQLite's address index stands (the largest
+// household rowid), so that IndexAddressesAfter can index the households a bulk
+// load adds after it. On PostgreSQL it is 0: its index keeps itself.
+func AddressIndexMark(ctx context.Context, q db.Querier, dialect db.Dialect) (int64, error) {
+	if dialect != db.SQLite {
+		return 0, nil
+	}
+	var mark int64
+	err := q.QueryRowContext(ctx, `SELECT COALESCE(MAX(rowid), 0) FROM households`).Scan(&mark)
+	return mark, err
+}
+
+// IndexAddressesAfter puts into SQLite's address index the households added after
+// mark; SQLite gives new rows rowids above every existing one. On PostgreSQL it
+// moves the entries waiting in the trigram index's pending list into the index
+// proper, so that searches after a bulk load do not read through them.
+func IndexAddressesAfter(ctx context.Context, q db.Querier, dialect db.Dialect, mark int64) error {
+	if dialect != db.SQLite {
+		_, err := q.ExecContext(ctx, `SELECT gin_clean_pending_list('households_address_trgm'::regclass)`)
+		return err
+	}
+	_, err := q.ExecContext(ctx, `INSERT INTO household_address_fts (rowid, address) SELECT rowid, address FROM households WHERE rowid > $1`, mark)
 	return err
 }
 
@@ -205,11 +231,13 @@ func GetResident(ctx context.Context, q db.Querier, sc scope.Scope, id string) (
 	if err != nil {
 		return Resident{}, err
 	}
-	r.Tags, err = residentTags(ctx, q, id)
+	r.Tags, err = ResidentTags(ctx, q, id)
 	return r, err
 }
 
-func residentTags(ctx context.Context, q db.Querier, id string) ([]string, error) {
+// ResidentTags returns the tags of a resident in the order of Tags. The caller has
+// checked the resident is in scope.
+func ResidentTags(ctx context.Context, q db.Querier, id string) ([]string, error) {
 	rows, err := q.QueryContext(ctx, `SELECT tag FROM resident_tags WHERE resident_id = $1`, id)
 	if err != nil {
 		return nil, err
@@ -241,7 +269,7 @@ func HouseholdMembers(ctx context.Context, q db.Querier, sc scope.Scope, househo
 		return nil, err
 	}
 	for i := range rs {
-		if rs[i].Tags, err = residentTags(ctx, q, rs[i].ID); err != nil {
+		if rs[i].Tags, err = ResidentTags(ctx, q, rs[i].ID); err != nil {
 			return nil, err
 		}
 	}

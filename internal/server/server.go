@@ -18,6 +18,7 @@ import (
 	"shequ/internal/platform/web"
 	"shequ/internal/registry"
 	"shequ/internal/staff"
+	"shequ/internal/transfer"
 )
 
 //go:embed templates/*.html
@@ -51,7 +52,7 @@ type Server struct {
 func LoadBundle() (*i18n.Bundle, error) { return i18n.Load(Locales()...) }
 
 // Locales returns the message files of every domain with pages.
-func Locales() []fs.FS { return []fs.FS{localeFS, registry.Locales, staff.Locales} }
+func Locales() []fs.FS { return []fs.FS{localeFS, registry.Locales, staff.Locales, transfer.Locales} }
 
 //go:embed locales/*.json
 var localeFS embed.FS

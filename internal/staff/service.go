@@ -90,7 +90,7 @@ func (s *Service) save(ctx context.Context, p auth.Principal, id string, in Work
 			if u == nil || u.Level != scope.Grid || u.ParentCode != c.Code {
 				return apperr.Invalidf("grid_codes", "worker.grid").With("grid", g)
 			}
-			n, err := countGridWorkers(ctx, tx, g, id)
+			n, err := CountGridWorkers(ctx, tx, g, id)
 			if err != nil {
 				return err
 			}

@@ -129,8 +129,8 @@ func GridWorkers(ctx context.Context, q db.Querier, sc scope.Scope, grid string)
 	return out, rows.Err()
 }
 
-// countGridWorkers counts the workers other than except serving grid.
-func countGridWorkers(ctx context.Context, q db.Querier, grid, except string) (int, error) {
+// CountGridWorkers counts the workers other than except serving grid.
+func CountGridWorkers(ctx context.Context, q db.Querier, grid, except string) (int, error) {
 	var n int
 	err := q.QueryRowContext(ctx, `SELECT COUNT(*) FROM worker_grids WHERE grid_code = $1 AND worker_id <> $2`, grid, except).Scan(&n)
 	return n, err

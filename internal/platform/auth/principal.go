@@ -66,14 +66,18 @@ const (
 	WriteRegister Action = "registry.write" // create and change households and residents
 	WriteOrg      Action = "org.write"      // create and change org units
 	WriteStaff    Action = "staff.write"    // create and change community workers
+	// ExportFull lets an export carry ID numbers and phones in full, so that the
+	// offices that exchange registers can import each other's sheets; everyone
+	// else exports them masked.
+	ExportFull Action = "registry.export_full"
 )
 
 // permissions is the declarative table role → actions.
 var permissions = map[Role][]Action{
-	RoleCity:      {ReadRegister, WriteRegister, WriteOrg, WriteStaff},
-	RoleDistrict:  {ReadRegister, WriteRegister, WriteOrg, WriteStaff},
-	RoleStreet:    {ReadRegister, WriteRegister, WriteOrg, WriteStaff},
-	RoleCommunity: {ReadRegister, WriteRegister, WriteStaff},
+	RoleCity:      {ReadRegister, WriteRegister, WriteOrg, WriteStaff, ExportFull},
+	RoleDistrict:  {ReadRegister, WriteRegister, WriteOrg, WriteStaff, ExportFull},
+	RoleStreet:    {ReadRegister, WriteRegister, WriteOrg, WriteStaff, ExportFull},
+	RoleCommunity: {ReadRegister, WriteRegister, WriteStaff, ExportFull},
 	RoleGrid:      {ReadRegister, WriteRegister},
 	RoleAuditor:   {ReadRegister},
 }

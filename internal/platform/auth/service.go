@@ -256,6 +256,20 @@ func (s *Service) Token(ctx context.Context, token string) (Principal, error) {
 	return p, err
 }
 
+// Principal returns the principal of an enabled account by name, for an
+// administrator at the command line acting as that user (shequ import --as), so
+// that the user's scope and permissions apply as they would in a browser.
+func (s *Service) Principal(ctx context.Context, name string) (Principal, error) {
+	var p Principal
+	var disabled int
+	err := s.db.Read().QueryRowContext(ctx, `SELECT id, name, role, org_code, disabled FROM users WHERE name = $1`, name).
+		Scan(&p.UserID, &p.Name, &p.Role, &p.OrgCode, &disabled)
+	if errors.Is(err, sql.ErrNoRows) || (err == nil && disabled != 0) {
+		return Principal{}, apperr.New(apperr.NotFound, "user.not_found", "user_name")
+	}
+	return p, err
+}
+
 // hashToken is what the database keeps of a token: a stolen database copy yields no
 // usable sessions.
 func hashToken(token string) string {

@@ -19,10 +19,11 @@ import (
 // the header and a few hundred rows, little enough to decide before reading on.
 const sniffSize = 64 << 10
 
-var (
-	bomUTF8    = []byte{0xEF, 0xBB, 0xBF}
-	bomUTF16LE = []byte{0xFF, 0xFE}
-	bomUTF16BE = []byte{0xFE, 0xFF}
+// The byte order marks a CSV file may start with.
+const (
+	bomUTF8    = "\xEF\xBB\xBF"
+	bomUTF16LE = "\xFF\xFE"
+	bomUTF16BE = "\xFE\xFF"
 )
 
 // csvReader reads a CSV file through encoding/csv, decoding GB18030 on the way.
@@ -70,10 +71,10 @@ func newCSVReader(file *os.File, enc Encoding) (*csvReader, error) {
 	if err != nil && !complete {
 		return nil, err
 	}
-	if bytes.HasPrefix(head, bomUTF16LE) || bytes.HasPrefix(head, bomUTF16BE) {
+	if bytes.HasPrefix(head, []byte(bomUTF16LE)) || bytes.HasPrefix(head, []byte(bomUTF16BE)) {
 		return nil, fileError("sheet.utf16")
 	}
-	bom := bytes.HasPrefix(head, bomUTF8)
+	bom := bytes.HasPrefix(head, []byte(bomUTF8))
 	switch {
 	case enc == Auto && bom:
 		enc = UTF8

@@ -1,0 +1,322 @@
+package cli
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+	"time"
+
+	"shequ/internal/platform/auth"
+	"shequ/internal/platform/db"
+	"shequ/internal/platform/sheet"
+	"shequ/internal/transfer"
+)
+
+// importCmd imports a register file: every row checked, all written or none.
+func (e *env) importCmd(ctx context.Context, args []string) error {
+	fs := e.flags("import")
+	dsn := dbFlag(fs)
+	dryRun := fs.Bool("dry-run", false, "check every row and report, write nothing")
+	encoding := fs.String("encoding", "auto", "CSV encoding: auto, utf-8 or gb18030")
+	sheetName := fs.String("sheet", "", "XLSX sheet to read (default: the first)")
+	mapping := fs.String("map", "", "headers the file spells differently: 'header=field,…'")
+	as := fs.String("as", "", "import as this user, within their scope (default: the administrator, everywhere)")
+	asJSON := fs.Bool("json", false, "print the result as JSON (the shape of POST /api/v1/imports)")
+	kind, file, err := kindAndFile(fs, args, true)
+	if err != nil {
+		return err
+	}
+	enc, err := sheet.ParseEncoding(*encoding)
+	if err != nil {
+		return err
+	}
+	m, err := transfer.ParseMap(*mapping)
+	if err != nil {
+		return err
+	}
+	format, err := sheet.FormatOf(file)
+	if err != nil {
+		return err
+	}
+	d, svc, p, err := e.transferService(ctx, *dsn, *as)
+	if err != nil {
+		return err
+	}
+	defer d.Close()
+	r, err := sheet.Open(file, format, sheet.Options{Encoding: enc, Sheet: *sheetName})
+	if err != nil {
+		return err
+	}
+	defer r.Close()
+	bar := newProgressBar(e.stderr, e.bundle, terminalLang())
+	res, err := svc.Import(ctx, p, kind, r, transfer.Options{DryRun: *dryRun, Map: m, Progress: bar.update})
+	bar.done()
+	if err != nil {
+		return err
+	}
+	lang := terminalLang()
+	svc.Describe(res, lang)
+	if *asJSON {
+		enc := json.NewEncoder(e.stdout)
+		enc.SetIndent("", "  ")
+		enc.SetEscapeHTML(false)
+		if err := enc.Encode(res); err != nil {
+			return err
+		}
+	} else {
+		e.printResult(res, lang)
+	}
+	if !res.OK() {
+		return problemsError{n: res.ProblemCount}
+	}
+	return nil
+}
+
+// problemsError ends an import whose file had problems with a non-zero exit.
+type problemsError struct{ n int }
+
+func (p problemsError) Error() string { return fmt.Sprintf("%d problems, nothing imported", p.n) }
+
+func (e *env) printResult(res *transfer.Result, lang string) {
+	t := func(key string, args ...any) string { return e.bundle.T(lang, key, args...) }
+	for _, w := range res.Warnings {
+		fmt.Fprintln(e.stdout, t("import.warning", "message", w.Message))
+	}
+	for _, p := range res.Problems {
+		where := t("import.at_row", "row", p.Row)
+		if strings.HasPrefix(p.Key, "sheet.") {
+			where = "" // a fault of the file itself names its row in its message
+		} else if p.Column != "" {
+			where = t("import.at_cell", "row", p.Row, "column", p.Column, "value", p.Value)
+		}
+		fmt.Fprintln(e.stdout, where+p.Message)
+	}
+	if more := res.ProblemCount - len(res.Problems); more > 0 {
+		fmt.Fprintln(e.stdout, t("import.more", "n", more))
+	}
+	secs := res.Elapsed.Seconds()
+	rate := 0.0
+	if secs > 0 {
+		rate = float64(res.Rows) / secs
+	}
+	key := "import.done"
+	switch {
+	case !res.OK():
+		key = "import.refused"
+	case res.DryRun:
+		key = "import.dry_run"
+	}
+	fmt.Fprintln(e.stdout, t(key, "rows", res.Rows, "inserted", res.Inserted, "updated", res.Updated, "unchanged", res.Unchanged,
+		"problems", res.ProblemCount, "seconds", fmt.Sprintf("%.1f", secs), "rate", fmt.Sprintf("%.0f", rate)))
+	if res.OK() && res.Inserted == 0 && res.Updated == 0 {
+		fmt.Fprintln(e.stdout, t("import.nothing_changed"))
+	}
+}
+
+// exportCmd writes a register as CSV or XLSX.
+func (e *env) exportCmd(ctx context.Context, args []string) error {
+	fs := e.flags("export")
+	dsn := dbFlag(fs)
+	code := fs.String("scope", "", "code of the unit to export (default: the city, or the --as user's unit)")
+	format := fs.String("format", "csv", "csv or xlsx")
+	out := fs.String("out", "", "file to write (default: standard output)")
+	as := fs.String("as", "", "export as this user: their scope, and masked ID numbers and phones unless their role may see them")
+	lang := fs.String("lang", "zh-CN", "headers and values in zh-CN or en")
+	kind, _, err := kindAndFile(fs, args, false)
+	if err != nil {
+		return err
+	}
+	f, err := sheet.FormatOf("x." + *format)
+	if err != nil {
+		return err
+	}
+	d, svc, p, err := e.transferService(ctx, *dsn, *as)
+	if err != nil {
+		return err
+	}
+	defer d.Close()
+	return e.writeOut(*out, func(w io.Writer) error {
+		n, err := exportTo(ctx, svc, p, kind, *code, *lang, f, w)
+		if err == nil {
+			fmt.Fprintln(e.stderr, e.bundle.T(terminalLang(), "export.done", "rows", n))
+		}
+		return err
+	})
+}
+
+// exportTo runs an export into a file format on w.
+func exportTo(ctx context.Context, svc *transfer.Service, p auth.Principal, kind transfer.Kind, code, lang string, f sheet.Format, w io.Writer) (int, error) {
+	if f == sheet.CSV {
+		c := sheet.NewCSV(w)
+		n, err := svc.Export(ctx, p, kind, code, lang, c)
+		if err != nil {
+			return n, err
+		}
+		return n, c.Close()
+	}
+	b := sheet.NewBook()
+	defer b.Close()
+	s, err := b.Sheet(string(kind))
+	if err != nil {
+		return 0, err
+	}
+	n, err := svc.Export(ctx, p, kind, code, lang, s)
+	if err != nil {
+		return n, err
+	}
+	_, err = b.WriteTo(w)
+	return n, err
+}
+
+// templateCmd writes an empty register file with its headers and help.
+func (e *env) templateCmd(_ context.Context, args []string) error {
+	fs := e.flags("template")
+	format := fs.String("format", "xlsx", "xlsx or csv")
+	out := fs.String("out", "", "file to write (default: standard output)")
+	kind, _, err := kindAndFile(fs, args, false)
+	if err != nil {
+		return err
+	}
+	f, err := sheet.FormatOf("x." + *format)
+	if err != nil {
+		return err
+	}
+	b, err := loadBundle()
+	if err != nil {
+		return err
+	}
+	svc := transfer.NewService(nil, b, e.now)
+	return e.writeOut(*out, func(w io.Writer) error { return svc.Template(kind, f, w) })
+}
+
+// kindAndFile parses flags given before or after the positional KIND [FILE].
+func kindAndFile(fs interface {
+	Parse([]string) error
+	Args() []string
+}, args []string, wantFile bool) (transfer.Kind, string, error) {
+	var pos []string
+	for {
+		if err := fs.Parse(args); err != nil {
+			return "", "", err
+		}
+		rest := fs.Args()
+		if len(rest) == 0 {
+			break
+		}
+		pos, args = append(pos, rest[0]), rest[1:]
+	}
+	want := 1
+	if wantFile {
+		want = 2
+	}
+	if len(pos) != want {
+		if wantFile {
+			return "", "", usageError{"want KIND FILE, where KIND is org, households, residents or staff"}
+		}
+		return "", "", usageError{"want KIND: org, households, residents or staff"}
+	}
+	kind, err := transfer.ParseKind(pos[0])
+	if err != nil {
+		return "", "", err
+	}
+	if wantFile {
+		return kind, pos[1], nil
+	}
+	return kind, "", nil
+}
+
+// transferService opens the database and finds who is acting: the named user, or
+// the administrator with the whole city.
+func (e *env) transferService(ctx context.Context, dsn, as string) (*db.DB, *transfer.Service, auth.Principal, error) {
+	b, err := loadBundle()
+	if err != nil {
+		return nil, nil, auth.Principal{}, err
+	}
+	e.bundle = b
+	d, err := e.open(ctx, dsn)
+	if err != nil {
+		return nil, nil, auth.Principal{}, err
+	}
+	p := auth.System()
+	if as != "" {
+		if p, err = auth.NewService(d, e.now).Principal(ctx, as); err != nil {
+			d.Close()
+			return nil, nil, auth.Principal{}, err
+		}
+	}
+	return d, transfer.NewService(d, b, e.now), p, nil
+}
+
+// writeOut runs write on the named file, or standard output. A file that fails
+// half-way is removed, so no truncated export is left looking complete.
+func (e *env) writeOut(name string, write func(io.Writer) error) error {
+	if name == "" {
+		return write(e.stdout)
+	}
+	f, err := os.Create(name)
+	if err != nil {
+		return err
+	}
+	if err := write(f); err != nil {
+		f.Close()
+		os.Remove(name)
+		return err
+	}
+	return f.Close()
+}
+
+// progressBar shows an import's progress: a bar redrawn in place on a terminal,
+// a plain line every few seconds otherwise (a log, a pipe).
+type progressBar struct {
+	w        io.Writer
+	tty      bool
+	t        func(key string, args ...any) string
+	last     time.Time
+	drawn    bool
+	interval time.Duration
+}
+
+func newProgressBar(w io.Writer, b interface {
+	T(lang, key string, args ...any) string
+}, lang string) *progressBar {
+	tty := false
+	if f, ok := w.(*os.File); ok {
+		if fi, err := f.Stat(); err == nil && fi.Mode()&os.ModeCharDevice != 0 {
+			tty = true
+		}
+	}
+	interval := 5 * time.Second
+	if tty {
+		interval = 200 * time.Millisecond
+	}
+	return &progressBar{w: w, tty: tty, t: func(key string, args ...any) string { return b.T(lang, key, args...) }, interval: interval}
+}
+
+func (p *progressBar) update(pr transfer.Progress) {
+	if time.Since(p.last) < p.interval {
+		return
+	}
+	p.last = time.Now()
+	left := "?"
+	if r := pr.Remaining(); r > 0 {
+		left = r.Round(time.Second).String()
+	}
+	msg := p.t("import.progress", "rows", pr.Rows, "rate", fmt.Sprintf("%.0f", pr.RowsPerSecond()), "left", left)
+	if !p.tty {
+		fmt.Fprintf(p.w, "%3.0f%% %s\n", pr.Done*100, msg)
+		return
+	}
+	const width = 30
+	n := int(pr.Done * width)
+	fmt.Fprintf(p.w, "\r[%s%s] %3.0f%% %s\033[K", strings.Repeat("#", n), strings.Repeat("-", width-n), pr.Done*100, msg)
+	p.drawn = true
+}
+
+func (p *progressBar) done() {
+	if p.drawn {
+		fmt.Fprintln(p.w)
+	}
+}

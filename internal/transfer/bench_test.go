@@ -1,0 +1,367 @@
+package transfer_test
+
+import (
+	"context"
+	"net/url"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"runtime"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"shequ/internal/demo"
+	"shequ/internal/platform/auth"
+	"shequ/internal/platform/db"
+	"shequ/internal/platform/db/dbtest"
+	"shequ/internal/platform/sheet"
+	"shequ/internal/transfer"
+)
+
+// cityFiles are the demo city's registers exported once as CSV, the input of the
+// import benchmarks: 649 units, 142,176 households, 457,951 residents.
+var cityFiles = sync.OnceValues(func() (string, error) {
+	dir, err := os.MkdirTemp("", "shequ-bench-")
+	if err != nil {
+		return "", err
+	}
+	ctx := context.Background()
+	d, err := db.Open(ctx, filepath.Join(dir, "source.db"))
+	if err != nil {
+		return "", err
+	}
+	defer d.Close()
+	if err := d.Migrate(ctx); err != nil {
+		return "", err
+	}
+	if _, err := demo.Load(ctx, d, nopWriter{}); err != nil {
+		return "", err
+	}
+	svc := transfer.NewService(d, bundle(nil), time.Now)
+	for _, k := range transfer.Kinds {
+		f, err := os.Create(filepath.Join(dir, string(k)+".csv"))
+		if err != nil {
+			return "", err
+		}
+		c := sheet.NewCSV(f)
+		if _, err := svc.Export(ctx, auth.System(), k, "", "zh-CN", c); err != nil {
+			return "", err
+		}
+		if err := c.Close(); err != nil {
+			return "", err
+		}
+		if err := f.Close(); err != nil {
+			return "", err
+		}
+	}
+	return dir, nil
+})
+
+type nopWriter struct{}
+
+func (nopWriter) Write(p []byte) (int, error) { return len(p), nil }
+
+// peakHeap samples the Go heap while fn runs and returns its peak in bytes.
+func peakHeap(fn func()) uint64 {
+	runtime.GC()
+	var peak atomic.Uint64
+	stop := make(chan struct{})
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		var m runtime.MemStats
+		for {
+			runtime.ReadMemStats(&m)
+			if v := m.HeapInuse + m.StackInuse; v > peak.Load() {
+				peak.Store(v)
+			}
+			select {
+			case <-stop:
+				return
+			case <-time.After(50 * time.Millisecond):
+			}
+		}
+	}()
+	fn()
+	close(stop)
+	<-done
+	return peak.Load()
+}
+
+func importFile(b *testing.B, svc *transfer.Service, k transfer.Kind, path string) *transfer.Result {
+	r, err := sheet.Open(path, sheet.CSV, sheet.Options{})
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer r.Close()
+	res, err := svc.Import(context.Background(), auth.System(), k, r, transfer.Options{})
+	if err != nil {
+		b.Fatal(err)
+	}
+	if !res.OK() {
+		b.Fatalf("%s: %d problems, first %+v", k, res.ProblemCount, res.Problems[0])
+	}
+	return res
+}
+
+// BenchmarkImportCity imports the city's households and residents from CSV into a
+// database holding its org tree, each file in one transaction, every row checked.
+// Anchors: BenchmarkBareLoad.
+func BenchmarkImportCity(b *testing.B) {
+	dir, err := cityFiles()
+	if err != nil {
+		b.Fatal(err)
+	}
+	for _, dialect := range dbtest.Dialects() {
+		for _, k := range []transfer.Kind{transfer.Households, transfer.Residents} {
+			b.Run(string(dialect)+"/"+string(k), func(b *testing.B) {
+				rows := 0
+				var peak uint64
+				for range b.N {
+					b.StopTimer()
+					d := dbtest.Open(b, dialect)
+					svc := transfer.NewService(d, bundle(b), time.Now)
+					importFile(b, svc, transfer.Org, filepath.Join(dir, "org.csv"))
+					if k == transfer.Residents {
+						importFile(b, svc, transfer.Households, filepath.Join(dir, "households.csv"))
+					}
+					b.StartTimer()
+					peak = max(peak, peakHeap(func() {
+						rows += importFile(b, svc, k, filepath.Join(dir, string(k)+".csv")).Rows
+					}))
+				}
+				b.ReportMetric(float64(rows)/b.Elapsed().Seconds(), "rows/s")
+				b.ReportMetric(float64(peak)/(1<<20), "peak-heap-MiB")
+			})
+		}
+	}
+}
+
+// BenchmarkBareLoad is the anchor of BenchmarkImportCity: the same CSV files loaded
+// by the engines' own bulk loaders into bare tables of text columns, no checks,
+// no indexes — sqlite3's .import and PostgreSQL's COPY (through psql's \copy).
+func BenchmarkBareLoad(b *testing.B) {
+	dir, err := cityFiles()
+	if err != nil {
+		b.Fatal(err)
+	}
+	for _, k := range []transfer.Kind{transfer.Households, transfer.Residents} {
+		csv := filepath.Join(dir, string(k)+".csv")
+		b.Run("sqlite3-import/"+string(k), func(b *testing.B) {
+			if _, err := exec.LookPath("sqlite3"); err != nil {
+				b.Skip("no sqlite3 command")
+			}
+			rows := 0
+			for i := range b.N {
+				b.StopTimer()
+				path := filepath.Join(b.TempDir(), "bare.db")
+				b.StartTimer()
+				out, err := exec.Command("sqlite3", path, ".mode csv", ".import "+csv+" bare", "SELECT COUNT(*) FROM bare").CombinedOutput()
+				if err != nil {
+					b.Fatalf("%v: %s", err, out)
+				}
+				rows += atoi(b, strings.TrimSpace(string(out)))
+				_ = i
+			}
+			b.ReportMetric(float64(rows)/b.Elapsed().Seconds(), "rows/s")
+		})
+		b.Run("postgres-copy/"+string(k), func(b *testing.B) {
+			base := dbtest.PostgresURL()
+			if base == "" {
+				b.Skip("SHEQU_TEST_POSTGRES is not set")
+			}
+			if _, err := exec.LookPath("psql"); err != nil {
+				b.Skip("no psql command")
+			}
+			cols := transfer.Kind(k).Headers("en")
+			rows := 0
+			for range b.N {
+				b.StopTimer()
+				_, psql, drop := psqlSchema(b, base)
+				if out, err := psql("-c", "CREATE TABLE bare ("+strings.Join(cols, " TEXT, ")+" TEXT)"); err != nil {
+					b.Fatalf("%v: %s", err, out)
+				}
+				b.StartTimer()
+				out, err := psql("-c", `\copy bare FROM '`+csv+`' WITH (FORMAT csv, HEADER true)`)
+				if err != nil {
+					b.Fatalf("%v: %s", err, out)
+				}
+				b.StopTimer()
+				out, err = psql("-c", "SELECT COUNT(*) FROM bare")
+				if err != nil {
+					b.Fatalf("%v: %s", err, out)
+				}
+				rows += atoi(b, strings.TrimSpace(string(out)))
+				drop()
+				b.StartTimer()
+			}
+			b.ReportMetric(float64(rows)/b.Elapsed().Seconds(), "rows/s")
+		})
+	}
+}
+
+// BenchmarkExportResidentsXLSX writes the city's residents as one XLSX sheet.
+func BenchmarkExportResidentsXLSX(b *testing.B) {
+	dir, err := cityFiles()
+	if err != nil {
+		b.Fatal(err)
+	}
+	ctx := context.Background()
+	d, err := db.Open(ctx, filepath.Join(dir, "source.db"))
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer d.Close()
+	svc := transfer.NewService(d, bundle(b), time.Now)
+	rows := 0
+	var peak uint64
+	for range b.N {
+		peak = max(peak, peakHeap(func() {
+			f, err := os.Create(filepath.Join(b.TempDir(), "residents.xlsx"))
+			if err != nil {
+				b.Fatal(err)
+			}
+			defer f.Close()
+			book := sheet.NewBook()
+			defer book.Close()
+			s, err := book.Sheet("residents")
+			if err != nil {
+				b.Fatal(err)
+			}
+			n, err := svc.Export(ctx, auth.System(), transfer.Residents, "", "zh-CN", s)
+			if err != nil {
+				b.Fatal(err)
+			}
+			if _, err := book.WriteTo(f); err != nil {
+				b.Fatal(err)
+			}
+			rows += n
+		}))
+	}
+	b.ReportMetric(float64(rows)/b.Elapsed().Seconds(), "rows/s")
+	b.ReportMetric(float64(peak)/(1<<20), "peak-heap-MiB")
+}
+
+// psqlSchema makes a fresh schema and returns its pgx URL, a way to run psql in it,
+// and a func that drops it. psql does not take pgx's search_path parameter, so
+// each psql session sets it first.
+func psqlSchema(b *testing.B, base string) (string, func(args ...string) ([]byte, error), func()) {
+	dsn, drop := dbtest.NewSchema(b, base)
+	u, err := url.Parse(dsn)
+	if err != nil {
+		b.Fatal(err)
+	}
+	q := u.Query()
+	setPath := "SET search_path TO " + q.Get("search_path") + ", public"
+	q.Del("search_path")
+	u.RawQuery = q.Encode()
+	return dsn, func(args ...string) ([]byte, error) {
+		return exec.Command("psql", append([]string{u.String(), "-qtA", "-v", "ON_ERROR_STOP=1", "-c", setPath}, args...)...).CombinedOutput()
+	}, drop
+}
+
+// schemaRows dumps the source database's org units, buildings, households and
+// residents as finished table rows, in the tables' own column order.
+var schemaRows = sync.OnceValues(func() (string, error) {
+	dir, err := cityFiles()
+	if err != nil {
+		return "", err
+	}
+	out := filepath.Join(dir, "rows")
+	if err := os.MkdirAll(out, 0o755); err != nil {
+		return "", err
+	}
+	for _, t := range []string{"org_units", "buildings", "households", "residents"} {
+		f, err := os.Create(filepath.Join(out, t+".csv"))
+		if err != nil {
+			return "", err
+		}
+		cmd := exec.Command("sqlite3", "-csv", filepath.Join(dir, "source.db"), "SELECT * FROM "+t)
+		cmd.Stdout = f
+		if err := cmd.Run(); err != nil {
+			f.Close()
+			return "", err
+		}
+		if err := f.Close(); err != nil {
+			return "", err
+		}
+	}
+	return out, nil
+})
+
+// BenchmarkSchemaLoad is the second anchor of BenchmarkImportCity: the engines' own
+// bulk loaders writing the same residents, as finished rows, into the real schema
+// with its indexes and constraints, after the units, buildings and households
+// they refer to. It is the floor the schema itself sets: the gap between it and
+// the import is what the import's checks, lookups and driver cost.
+func BenchmarkSchemaLoad(b *testing.B) {
+	if _, err := exec.LookPath("sqlite3"); err != nil {
+		b.Skip("no sqlite3 command")
+	}
+	rowsDir, err := schemaRows()
+	if err != nil {
+		b.Fatal(err)
+	}
+	file := func(t string) string { return filepath.Join(rowsDir, t+".csv") }
+	ctx := context.Background()
+	b.Run("sqlite3-import/residents", func(b *testing.B) {
+		for range b.N {
+			b.StopTimer()
+			path := filepath.Join(b.TempDir(), "schema.db")
+			d, err := db.Open(ctx, path)
+			if err != nil {
+				b.Fatal(err)
+			}
+			if err := d.Migrate(ctx); err != nil {
+				b.Fatal(err)
+			}
+			d.Close()
+			args := []string{path}
+			for _, t := range []string{"org_units", "buildings", "households"} {
+				args = append(args, ".import --csv "+file(t)+" "+t)
+			}
+			if out, err := exec.Command("sqlite3", args...).CombinedOutput(); err != nil {
+				b.Fatalf("%v: %s", err, out)
+			}
+			b.StartTimer()
+			if out, err := exec.Command("sqlite3", path, "PRAGMA foreign_keys = ON", ".import --csv "+file("residents")+" residents").CombinedOutput(); err != nil {
+				b.Fatalf("%v: %s", err, out)
+			}
+		}
+		b.ReportMetric(457951*float64(b.N)/b.Elapsed().Seconds(), "rows/s")
+	})
+	b.Run("postgres-copy/residents", func(b *testing.B) {
+		base := dbtest.PostgresURL()
+		if base == "" {
+			b.Skip("SHEQU_TEST_POSTGRES is not set")
+		}
+		for range b.N {
+			b.StopTimer()
+			dsn, psql, drop := psqlSchema(b, base)
+			d, err := db.Open(ctx, dsn)
+			if err != nil {
+				b.Fatal(err)
+			}
+			if err := d.Migrate(ctx); err != nil {
+				b.Fatal(err)
+			}
+			d.Close()
+			for _, t := range []string{"org_units", "buildings", "households"} {
+				if out, err := psql("-c", `\copy `+t+` FROM '`+file(t)+`' WITH (FORMAT csv)`); err != nil {
+					b.Fatalf("%v: %s", err, out)
+				}
+			}
+			b.StartTimer()
+			if out, err := psql("-c", `\copy residents FROM '`+file("residents")+`' WITH (FORMAT csv)`); err != nil {
+				b.Fatalf("%v: %s", err, out)
+			}
+			b.StopTimer()
+			drop()
+			b.StartTimer()
+		}
+		b.ReportMetric(457951*float64(b.N)/b.Elapsed().Seconds(), "rows/s")
+	})
+}

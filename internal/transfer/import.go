@@ -1,0 +1,487 @@
+package transfer
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"io"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"shequ/internal/platform/apperr"
+	"shequ/internal/platform/auth"
+	"shequ/internal/platform/db"
+	"shequ/internal/platform/i18n"
+	"shequ/internal/platform/sheet"
+)
+
+// MaxProblems bounds the problems an import keeps to report; it goes on counting
+// past them. A file with ten thousand bad rows has a systematic fault, and listing
+// the rest would only make the report too big to open.
+const MaxProblems = 10000
+
+// Service imports and exports registers for a principal, within their scope.
+type Service struct {
+	db     *db.DB
+	bundle *i18n.Bundle
+	now    func() time.Time
+}
+
+// NewService returns the import and export service. The bundle gives the labels an
+// enumerated cell may hold (户主 for head) and the help text of templates.
+func NewService(d *db.DB, b *i18n.Bundle, now func() time.Time) *Service {
+	return &Service{db: d, bundle: b, now: now}
+}
+
+// Options steer one import.
+type Options struct {
+	// DryRun checks every row and reports what would change, then writes nothing.
+	DryRun bool
+	// Map names the field of a header the file spells differently: 户号 → household_no.
+	Map map[string]string
+	// Progress, if set, is called every few thousand rows and once at the end.
+	Progress func(Progress)
+}
+
+// Progress is how far an import has got.
+type Progress struct {
+	Rows    int           // data rows read so far
+	Done    float64       // fraction of the file read, 0..1 (0 when unknown)
+	Elapsed time.Duration // since the import started
+}
+
+// RowsPerSecond is the import's rate so far.
+func (p Progress) RowsPerSecond() float64 {
+	if p.Elapsed <= 0 {
+		return 0
+	}
+	return float64(p.Rows) / p.Elapsed.Seconds()
+}
+
+// Remaining estimates the time left from the fraction done, or 0 when unknown.
+func (p Progress) Remaining() time.Duration {
+	if p.Done <= 0 || p.Done >= 1 {
+		return 0
+	}
+	return time.Duration(float64(p.Elapsed) * (1 - p.Done) / p.Done)
+}
+
+// Problem is one thing wrong with an input file: a row (1 is the header row), the
+// column as the file names it, the value found and why it is refused. Message is
+// filled by Describe in the reader's language.
+type Problem struct {
+	Row     int            `json:"row"`
+	Column  string         `json:"column,omitempty"`
+	Value   string         `json:"value,omitempty"`
+	Key     string         `json:"key"`
+	Args    map[string]any `json:"args,omitempty"`
+	Message string         `json:"message"`
+}
+
+// ColumnMatch says what a column of the file was read as.
+type ColumnMatch struct {
+	Header string `json:"header"`
+	Field  string `json:"field,omitempty"` // empty: ignored
+}
+
+// Result is what an import did, or — in a dry run or when the file has problems —
+// what it would have done.
+type Result struct {
+	Kind      Kind          `json:"kind"`
+	DryRun    bool          `json:"dry_run"`
+	Committed bool          `json:"committed"`
+	Encoding  string        `json:"encoding,omitempty"`
+	Columns   []ColumnMatch `json:"columns"`
+	Warnings  []Problem     `json:"warnings"`
+	Rows      int           `json:"rows"`
+	Inserted  int           `json:"inserted"`
+	Updated   int           `json:"updated"`
+	Unchanged int           `json:"unchanged"`
+	Problems  []Problem     `json:"problems"`
+	// ProblemCount counts every problem; Problems holds the first MaxProblems.
+	ProblemCount int           `json:"problem_count"`
+	Elapsed      time.Duration `json:"elapsed_ns"`
+}
+
+// OK reports whether the file had no problems.
+func (r *Result) OK() bool { return r.ProblemCount == 0 }
+
+// Describe fills in the message of every problem and warning in lang.
+func (s *Service) Describe(r *Result, lang string) {
+	for _, ps := range [][]Problem{r.Problems, r.Warnings} {
+		for i := range ps {
+			ps[i].Message = s.bundle.Tm(lang, "err."+ps[i].Key, ps[i].Args)
+		}
+	}
+}
+
+// errRollback ends an import's transaction without writing: the file had problems
+// or the import was a dry run.
+var errRollback = errors.New("roll back")
+
+// Import reads every row of r as a register of kind and writes it for p: all rows
+// or, if any row has a problem, none. The returned error is for failures of the
+// system (the database, the disk); problems with the file are in the Result.
+func (s *Service) Import(ctx context.Context, p auth.Principal, kind Kind, r sheet.Reader, opt Options) (*Result, error) {
+	if err := p.Require(kind.writeAction()); err != nil {
+		return nil, err
+	}
+	start, began := s.now(), time.Now()
+	res := &Result{Kind: kind, DryRun: opt.DryRun, Encoding: string(r.Encoding()), Warnings: []Problem{}, Problems: []Problem{}}
+	run := &run{res: res, cols: kind.columns(), bundle: s.bundle, principal: p, now: start}
+	run.matchHeaders(r.Header(), opt.Map)
+	if !res.OK() {
+		return res, nil
+	}
+	progress := func() {
+		if opt.Progress != nil {
+			opt.Progress(Progress{Rows: res.Rows, Done: r.Progress(), Elapsed: time.Since(began)})
+		}
+	}
+	err := s.db.BulkTx(ctx, func(b *db.Bulk) error {
+		run.tx, run.bulk, run.dialect = b.Tx, b, s.db.Dialect
+		h, err := newHandler(ctx, run, kind)
+		if err != nil {
+			return err
+		}
+		defer h.close()
+		for {
+			row, err := r.Next()
+			if errors.Is(err, io.EOF) {
+				break
+			}
+			var ae *apperr.Error
+			if errors.As(err, &ae) {
+				run.fileProblem(ae)
+				if ae.Key == "sheet.mixed_encoding" {
+					// The reader goes on past a row in another encoding, so that
+					// every such row is listed.
+					res.Rows++
+					continue
+				}
+				// A stray quote: nothing after it can be read reliably.
+				break
+			}
+			if err != nil {
+				return err
+			}
+			res.Rows++
+			rec := run.record(row)
+			if !rec.complete() {
+				continue
+			}
+			if err := h.row(ctx, rec); err != nil {
+				return err
+			}
+			if res.Rows%5000 == 0 {
+				if err := ctx.Err(); err != nil {
+					return err
+				}
+				progress()
+			}
+		}
+		if err := h.finish(ctx); err != nil {
+			return err
+		}
+		if res.Rows == 0 && res.OK() {
+			run.problem(1, "", "", apperr.New(apperr.Invalid, "transfer.no_rows", ""))
+		}
+		if !res.OK() || opt.DryRun {
+			return errRollback
+		}
+		return run.rebuildIndexes(ctx)
+	})
+	res.Committed = err == nil
+	// The kinds that look rows up in batches find some problems after later rows'.
+	slices.SortStableFunc(res.Problems, func(a, b Problem) int { return a.Row - b.Row })
+	if err != nil && !errors.Is(err, errRollback) {
+		return nil, err
+	}
+	res.Elapsed = time.Since(began)
+	progress()
+	return res, nil
+}
+
+// run is the state of one import that the kinds share: the columns found, the
+// problems so far, the transaction.
+type run struct {
+	res       *Result
+	cols      []Column
+	index     []int    // index[i] is the file column of cols[i], or -1
+	headers   []string // the file's own headers, by file column
+	bundle    *i18n.Bundle
+	principal auth.Principal
+	now       time.Time
+	tx        *sql.Tx
+	bulk      *db.Bulk
+	dialect   db.Dialect
+	rebuild   func(context.Context) error // set once indexes are deferred
+}
+
+// normalHeader folds a header for matching: no spaces, no required-marks, any case.
+func normalHeader(h string) string {
+	h = strings.ToLower(strings.TrimSpace(h))
+	h = strings.NewReplacer(" ", "", "\u3000", "", "*", "", "＊", "").Replace(h)
+	return h
+}
+
+// matchHeaders finds each column of the kind in the header row, by Chinese or
+// English header, or through the user's map.
+func (r *run) matchHeaders(headers []string, userMap map[string]string) {
+	r.headers = headers
+	r.index = make([]int, len(r.cols))
+	for i := range r.index {
+		r.index[i] = -1
+	}
+	mapped := map[string]string{}
+	for h, f := range userMap {
+		mapped[normalHeader(h)] = normalHeader(f)
+	}
+	r.res.Columns = make([]ColumnMatch, len(headers))
+	for fi, h := range headers {
+		r.res.Columns[fi].Header = h
+		key := normalHeader(h)
+		if key == "" {
+			continue
+		}
+		if to, ok := mapped[key]; ok {
+			key = to
+		}
+		ci := -1
+		for i, c := range r.cols {
+			if key == c.Field || key == normalHeader(c.Header) {
+				ci = i
+			}
+		}
+		if ci < 0 {
+			r.res.Warnings = append(r.res.Warnings, Problem{Row: 1, Column: h, Key: "transfer.unknown_column",
+				Args: map[string]any{"column": h}})
+			continue
+		}
+		if r.index[ci] >= 0 {
+			r.problem(1, h, "", apperr.New(apperr.Invalid, "transfer.duplicate_column", "").With("column", h))
+			continue
+		}
+		r.index[ci] = fi
+		r.res.Columns[fi].Field = r.cols[ci].Field
+	}
+	for i, c := range r.cols {
+		if c.Required && r.index[i] < 0 {
+			r.problem(1, c.Header, "", apperr.New(apperr.Invalid, "transfer.missing_column", "").
+				With("column", c.Header).With("field", c.Field))
+		}
+	}
+}
+
+// problem records one problem; past MaxProblems it only counts.
+func (r *run) problem(row int, column, value string, e *apperr.Error) {
+	r.res.ProblemCount++
+	if len(r.res.Problems) >= MaxProblems {
+		return
+	}
+	r.res.Problems = append(r.res.Problems, Problem{Row: row, Column: column, Value: value, Key: e.Key, Args: e.Args})
+}
+
+// fileProblem records a fault of the file itself, at the row the reader names.
+func (r *run) fileProblem(e *apperr.Error) {
+	row, _ := e.Args["row"].(int)
+	r.problem(row, "", "", e)
+}
+
+// record is one data row, its cells by the kind's columns.
+type record struct {
+	run  *run
+	line int
+	vals []string // by kind column
+}
+
+func (r *run) record(row sheet.Row) *record {
+	rec := &record{run: r, line: row.Line, vals: make([]string, len(r.cols))}
+	for i, fi := range r.index {
+		if fi >= 0 && fi < len(row.Cells) {
+			rec.vals[i] = strings.TrimSpace(row.Cells[fi])
+		}
+	}
+	return rec
+}
+
+func (rec *record) col(field string) int {
+	for i, c := range rec.run.cols {
+		if c.Field == field {
+			return i
+		}
+	}
+	return -1
+}
+
+// get returns the cell of a field.
+func (rec *record) get(field string) string {
+	if i := rec.col(field); i >= 0 {
+		return rec.vals[i]
+	}
+	return ""
+}
+
+// complete records a "required" problem for each empty required cell, and reports
+// whether there was none: such a row is not checked further, as most of its other
+// problems would only follow from the gap.
+func (rec *record) complete() bool {
+	ok := true
+	for i, c := range rec.run.cols {
+		if c.Required && rec.vals[i] == "" {
+			rec.bad(apperr.Invalidf(c.Field, "required"))
+			ok = false
+		}
+	}
+	return ok
+}
+
+// bad records a problem with a field of this row; an error that names no field, or
+// a field that is not a column, is put on the row as a whole.
+func (rec *record) bad(err *apperr.Error) {
+	column, value := "", ""
+	if i := rec.col(err.Field); i >= 0 {
+		column, value = rec.run.cols[i].Header, rec.vals[i]
+		if fi := rec.run.index[i]; fi >= 0 {
+			column = rec.run.headers[fi]
+		}
+	}
+	rec.run.problem(rec.line, column, value, err)
+}
+
+// check records err if it is a domain error and reports whether there was none;
+// any other error is returned for the import to stop on.
+func (rec *record) check(err error) (ok bool, fatal error) {
+	if err == nil {
+		return true, nil
+	}
+	var ae *apperr.Error
+	if errors.As(err, &ae) {
+		rec.bad(ae)
+		return false, nil
+	}
+	return false, err
+}
+
+// enum reads an enumerated field; a value not in the list is a problem, "" is
+// returned for an empty cell.
+func (rec *record) enum(field, key string) (string, bool) {
+	c := rec.run.cols[rec.col(field)]
+	cell := rec.get(field)
+	if cell == "" {
+		return "", true
+	}
+	v, ok := c.valueOf(rec.run.bundle, cell)
+	if !ok {
+		rec.bad(apperr.Invalidf(field, key))
+	}
+	return v, ok
+}
+
+// handler imports the rows of one kind.
+type handler interface {
+	// row checks one row and writes it, or records its problems.
+	row(ctx context.Context, rec *record) error
+	// finish writes what the handler holds back.
+	finish(ctx context.Context) error
+	close()
+}
+
+func newHandler(ctx context.Context, r *run, k Kind) (handler, error) {
+	switch k {
+	case Org:
+		return &orgImport{run: r}, nil
+	case Households:
+		return newHouseholdImport(ctx, r)
+	case Residents:
+		return newResidentImport(r), nil
+	}
+	return &staffImport{run: r, seen: map[string]int{}}, nil
+}
+
+// seenBefore records key at line and returns the line it was first seen at, or 0.
+func seenBefore(seen map[string]int, key string, line int) int {
+	if first, ok := seen[key]; ok {
+		return first
+	}
+	seen[key] = line
+	return 0
+}
+
+// ParseMap reads a --map value: 'header=field,header=field'.
+func ParseMap(s string) (map[string]string, error) {
+	out := map[string]string{}
+	for _, pair := range strings.FieldsFunc(s, func(r rune) bool { return r == ',' || r == '，' }) {
+		h, f, ok := strings.Cut(pair, "=")
+		if !ok || strings.TrimSpace(h) == "" || strings.TrimSpace(f) == "" {
+			return nil, apperr.Invalidf("map", "transfer.map").With("pair", pair)
+		}
+		out[strings.TrimSpace(h)] = strings.TrimSpace(f)
+	}
+	return out, nil
+}
+
+// batchRows is how many checked rows the register kinds gather before looking
+// them all up with one query per table: one round trip per row would make a
+// PostgreSQL import wait on the network most of the time.
+const batchRows = 500
+
+// queryIn runs query for keys, replacing its "@keys" with a list of placeholders,
+// in chunks small enough for either engine, and hands each row to scan.
+func (r *run) queryIn(ctx context.Context, query string, keys []string, scan func(*sql.Rows) error) error {
+	chunk := 100 // modernc's SQLite binds parameters in time quadratic in their number
+	if r.dialect != db.SQLite {
+		chunk = 1000
+	}
+	for len(keys) > 0 {
+		n := min(chunk, len(keys))
+		marks := make([]string, n)
+		args := make([]any, n)
+		for i := range n {
+			marks[i] = "$" + strconv.Itoa(i+1)
+			args[i] = keys[i]
+		}
+		rows, err := r.tx.QueryContext(ctx, strings.Replace(query, "@keys", strings.Join(marks, ", "), 1), args...)
+		if err != nil {
+			return err
+		}
+		for rows.Next() {
+			if err := scan(rows); err != nil {
+				rows.Close()
+				return err
+			}
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return err
+		}
+		keys = keys[n:]
+	}
+	return nil
+}
+
+// bulkRows is the number of new rows past which an import on SQLite stops keeping
+// the read-only indexes of the tables it fills and builds them again at the end
+// (db.DeferIndexes). Below it, keeping them is cheaper than rebuilding them over a
+// whole city's table.
+const bulkRows = 20000
+
+// deferIndexes switches the import to bulk mode once it has bulkRows new rows.
+func (r *run) deferIndexes(ctx context.Context, tables ...string) error {
+	if r.rebuild != nil || r.res.Inserted < bulkRows {
+		return nil
+	}
+	var err error
+	r.rebuild, err = db.DeferIndexes(ctx, r.tx, r.dialect, tables...)
+	return err
+}
+
+// rebuildIndexes builds again the indexes deferIndexes dropped.
+func (r *run) rebuildIndexes(ctx context.Context) error {
+	if r.rebuild == nil {
+		return nil
+	}
+	return r.rebuild(ctx)
+}

@@ -1,0 +1,128 @@
+package transfer
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"slices"
+	"time"
+
+	"shequ/internal/org"
+	"shequ/internal/platform/apperr"
+	"shequ/internal/platform/db"
+	"shequ/internal/platform/scope"
+	"shequ/internal/platform/sheet"
+	"shequ/internal/staff"
+)
+
+// staffImport writes workers one by one: a city has a few hundred.
+type staffImport struct {
+	run  *run
+	seen map[string]int
+}
+
+func (s *staffImport) close()                       {}
+func (s *staffImport) finish(context.Context) error { return nil }
+
+func (s *staffImport) row(ctx context.Context, rec *record) error {
+	r := s.run
+	position, ok1 := rec.enum("position", "worker.position")
+	education, ok2 := rec.enum("education", "worker.education")
+	if !ok1 || !ok2 {
+		return nil
+	}
+	hired := rec.get("hired_on")
+	if hired != "" {
+		d, err := sheet.ParseDate(hired)
+		if err != nil {
+			rec.bad(apperr.Invalidf("hired_on", "worker.date"))
+			return nil
+		}
+		hired = d.Format(time.DateOnly)
+	}
+	in := staff.WorkerInput{Name: rec.get("name"), IDNumber: rec.get("id_number"), CommunityCode: rec.get("community_code"),
+		Position: position, Education: education, HiredOn: hired, Certificates: rec.get("certificates"),
+		GridCodes: splitList(rec.get("grid_codes"))}
+	if in.CommunityCode == "" {
+		rec.bad(apperr.Invalidf("community_code", "required"))
+		return nil
+	}
+	idn, err := in.Validate(r.now)
+	if ok, err := rec.check(err); !ok {
+		return err
+	}
+	if first := seenBefore(s.seen, in.IDNumber, rec.line); first != 0 {
+		rec.bad(apperr.Invalidf("id_number", "transfer.duplicate").With("row", first))
+		return nil
+	}
+	c, err := org.Lookup(ctx, r.tx, in.CommunityCode)
+	if err != nil {
+		return err
+	}
+	if c == nil || c.Level != scope.Community {
+		rec.bad(apperr.Invalidf("community_code", "org.not_found"))
+		return nil
+	}
+	if !r.principal.Scope().Contains(c.Code) {
+		rec.bad(apperr.Invalidf("community_code", "transfer.out_of_scope"))
+		return nil
+	}
+	var id string
+	err = r.tx.QueryRowContext(ctx, `SELECT id FROM workers WHERE id_number = $1`, in.IDNumber).Scan(&id)
+	insert := errors.Is(err, sql.ErrNoRows)
+	if err != nil && !insert {
+		return err
+	}
+	w := staff.Worker{ID: id, Name: in.Name, IDNumber: idn.Value, Sex: string(idn.Sex), BirthDate: idn.BirthDate(),
+		CommunityCode: c.Code, Position: in.Position, Education: in.Education, HiredOn: in.HiredOn,
+		Certificates: in.Certificates, GridCodes: in.GridCodes}
+	if !insert {
+		old, err := staff.Get(ctx, r.tx, r.principal.Scope(), id)
+		if apperr.Is(err, apperr.NotFound) {
+			rec.bad(apperr.Invalidf("id_number", "worker.id_taken"))
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+		w.Phone = old.Phone // the file has no phone column: keep what is stored
+		slices.Sort(old.GridCodes)
+		if slices.Equal(old.GridCodes, sortedCopy(w.GridCodes)) && old.Name == w.Name && old.CommunityCode == w.CommunityCode &&
+			old.Position == w.Position && old.Education == w.Education && old.HiredOn == w.HiredOn && old.Certificates == w.Certificates {
+			r.res.Unchanged++
+			return nil
+		}
+	} else {
+		w.ID = db.NewID()
+	}
+	for _, g := range w.GridCodes {
+		u, err := org.Lookup(ctx, r.tx, g)
+		if err != nil {
+			return err
+		}
+		if u == nil || u.Level != scope.Grid || u.ParentCode != c.Code {
+			rec.bad(apperr.Invalidf("grid_codes", "worker.grid").With("grid", g))
+			return nil
+		}
+		n, err := staff.CountGridWorkers(ctx, r.tx, g, w.ID)
+		if err != nil {
+			return err
+		}
+		if n >= staff.MaxWorkersPerGrid {
+			rec.bad(apperr.Invalidf("grid_codes", "worker.grid_full").With("grid", g))
+			return nil
+		}
+	}
+	if insert {
+		r.res.Inserted++
+	} else {
+		r.res.Updated++
+	}
+	return staff.Save(ctx, r.tx, w, insert, r.now)
+}
+
+func sortedCopy(s []string) []string {
+	c := slices.Clone(s)
+	slices.Sort(c)
+	return c
+}
