@@ -23,6 +23,7 @@ import (
 
 	"shequ/internal/cli"
 	"shequ/internal/platform/db"
+	"shequ/internal/platform/pii"
 )
 
 // maskedID is how every page shows a citizen ID number: the area code and the last
@@ -31,12 +32,13 @@ var maskedID = regexp.MustCompile(`^\d{6}\*{8}\d{3}[\dX]$`)
 
 // TestBrowser_WalkTheDemoCity starts `shequ serve --demo` as a user would and walks
 // it in headless Chromium: a community secretary from the home page down to one
-// resident, on a desk and on a phone, in both languages; and a grid worker who
-// must not open another grid's household.
+// resident, on a desk and on a phone, in both languages; a grid worker who must
+// not open another grid's household; and the secretary importing two residents
+// from a CSV file.
 //
 // It needs Chromium; without it the test is skipped, unless SHEQU_BROWSER=required.
-// With SHEQU_SCREENSHOTS=DIR it leaves home.png, grid.png, resident.png and
-// home-phone.png in DIR.
+// With SHEQU_SCREENSHOTS=DIR it leaves home.png, grid.png, resident.png,
+// home-phone.png, import.png and import-phone.png in DIR.
 func TestBrowser_WalkTheDemoCity(t *testing.T) {
 	chromium := findChromium(t)
 	ctx := t.Context()
@@ -74,6 +76,66 @@ func TestBrowser_WalkTheDemoCity(t *testing.T) {
 	if strings.HasSuffix(walk.gridPath, "/"+grid.org) {
 		worker.open(walk.residentPath, 200)
 	}
+
+	importer := newTab(t, browser, app, 0, 0)
+	importer.login(community)
+	job := importer.importResidents(community)
+	phone.open("/imports", 200)
+	phone.noSidewaysScroll()
+	phone.shot("import-phone.png")
+	phone.open(job, 200)
+	phone.noSidewaysScroll()
+}
+
+// importResidents uploads a CSV file of two new residents of a household of the
+// user's community, checks it, confirms it, and returns the import's page.
+func (tb *tab) importResidents(l login) string {
+	t := tb.t
+	household := l.app.query(t, `SELECT household_no FROM households WHERE org_code LIKE $1 ORDER BY household_no LIMIT 1`, l.org+"%")
+	ids := l.app.newIDNumbers(t, 2)
+	file := filepath.Join(t.TempDir(), "居民.csv")
+	csv := "姓名,公民身份号码,户编号,与户主关系,人口类型,联系电话,标签\n" +
+		"导入甲," + ids[0] + "," + household + ",子女,户籍,13900001111,\n" +
+		"导入乙," + ids[1] + "," + household + ",孙子女,户籍,,\n"
+	if err := os.WriteFile(file, []byte(csv), 0o600); err != nil {
+		t.Fatal(err)
+	}
+
+	tb.open("/", 200)
+	tb.click(`.main-nav a[href="/imports"]`)
+	tb.mustSee("导入台账", "检查文件", "下载模板", "什么也不导入")
+	tb.do(chromedp.SetUploadFiles(chromedp.CSS("#import-file"), []string{file}))
+	tb.click(`form[action="/imports"] button[type="submit"]`)
+	job := tb.path()
+
+	// The check runs in the background while the page refreshes itself.
+	tb.waitFor(`form[action$="/confirm"]`)
+	tb.mustSee("检查通过：共 2 行", "将新增", "导入甲", "导入乙", "读作")
+	html := tb.html()
+	for _, id := range ids {
+		if strings.Contains(html, id) {
+			t.Error("the preview shows a full ID number")
+		}
+	}
+	if got := l.app.query(t, `SELECT COUNT(*) FROM residents WHERE id_number IN ($1, $2)`, ids[0], ids[1]); got != "0" {
+		t.Errorf("the check wrote %s residents", got)
+	}
+	tb.shot("import.png")
+
+	tb.click(`form[action$="/confirm"] button[type="submit"]`)
+	tb.waitFor(`.actions a[href="/org/` + l.org + `"]`)
+	tb.mustSee("导入完成：共 2 行", "已新增")
+	if got := l.app.query(t, `SELECT COUNT(*) FROM residents WHERE id_number IN ($1, $2)`, ids[0], ids[1]); got != "2" {
+		t.Errorf("%s of the 2 residents imported", got)
+	}
+
+	tb.click(`.lang-switch a[hreflang="en"]`)
+	tb.mustSee("Imported: 2 rows", "Added")
+	if keys := rawKeys.FindAllString(tb.bodyText(), -1); len(keys) > 0 {
+		t.Errorf("untranslated keys on the English import page: %v", keys)
+	}
+	tb.click(`.lang-switch a[hreflang="zh-CN"]`)
+	return job
 }
 
 // walk is what the community walk found on its way.
@@ -198,7 +260,7 @@ func (tb *tab) walkAsCommunity(l login) walk {
 }
 
 // rawKeys matches a message key shown as it is, the sign of a missing translation.
-var rawKeys = regexp.MustCompile(`\b(?:app|home|unit|login|household|resident|search|staff|layout|nav|level|field|err|pager|role|sex|pop|tag|position|education|relation|contact)\.[a-z_]+\b`)
+var rawKeys = regexp.MustCompile(`\b(?:app|home|unit|login|household|resident|search|staff|layout|nav|level|field|err|pager|role|sex|pop|tag|position|education|relation|contact|transfer)\.[a-z_]+\b`)
 
 // app is the program under test.
 type app struct {
@@ -276,6 +338,30 @@ func startDemo(t *testing.T, ctx context.Context) *app {
 	t.Cleanup(func() { d.Close() })
 	a.db = d
 	return a
+}
+
+// query reads one value from the program's database.
+func (a *app) query(t *testing.T, q string, args ...any) string {
+	t.Helper()
+	var v string
+	if err := a.db.Read().QueryRowContext(context.Background(), q, args...).Scan(&v); err != nil {
+		t.Fatalf("%s: %v", q, err)
+	}
+	return v
+}
+
+// newIDNumbers returns n valid ID numbers nobody in the database has.
+func (a *app) newIDNumbers(t *testing.T, n int) []string {
+	t.Helper()
+	var out []string
+	for seq := 900; len(out) < n; seq++ {
+		s := fmt.Sprintf("450403%s%03d", "20200229", seq)
+		id := s + string(pii.CheckDigit(s))
+		if a.query(t, `SELECT COUNT(*) FROM residents WHERE id_number = $1`, id) == "0" {
+			out = append(out, id)
+		}
+	}
+	return out
 }
 
 // residentIDNumber reads a resident's full ID number from the database, to make
@@ -505,6 +591,29 @@ func (tb *tab) texts(sel string) []string {
 func (tb *tab) count(sel string) int {
 	tb.t.Helper()
 	return run(tb, chromedp.Evaluate[int](fmt.Sprintf(`document.querySelectorAll(%q).length`, sel)))
+}
+
+// waitFor waits until the page shows sel, across the reloads of a page that
+// refreshes itself while a job runs.
+func (tb *tab) waitFor(sel string) {
+	tb.t.Helper()
+	ctx, cancel := context.WithTimeout(tb.ctx, step)
+	defer cancel()
+	for {
+		poll, cancelPoll := context.WithTimeout(ctx, 5*time.Second)
+		// While a reload commits, the evaluation may fail: try again.
+		n, err := chromedp.Run(poll, chromedp.Evaluate[int](fmt.Sprintf(
+			`document.readyState === "complete" ? document.querySelectorAll(%q).length : 0`, sel)))
+		cancelPoll()
+		if err == nil && n > 0 {
+			return
+		}
+		select {
+		case <-ctx.Done():
+			tb.t.Fatalf("%s never showed %s: %v", tb.pathOrEmpty(), sel, ctx.Err())
+		case <-time.After(100 * time.Millisecond):
+		}
+	}
 }
 
 // attr returns the attribute of the first element matching sel, "" if none does.

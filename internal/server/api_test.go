@@ -129,6 +129,8 @@ func readRoutes(w *world) map[string][2]string {
 		"GET /api/v1/staff":                 {"/api/v1/staff?scope=" + orgtest.Grid, "/api/v1/staff?scope=" + orgtest.GridB},
 		"GET /api/v1/staff/{id}":            {"/api/v1/staff/" + w.ids["workerA"], "/api/v1/staff/" + w.ids["workerB"]},
 		"GET /api/v1/stats":                 {"/api/v1/stats?scope=" + orgtest.Grid, "/api/v1/stats?scope=" + orgtest.GridB},
+		"GET /api/v1/exports/{kind}":        {"/api/v1/exports/residents?scope=" + orgtest.Grid, "/api/v1/exports/residents?scope=" + orgtest.GridB},
+		"GET /api/v1/templates/{kind}":      {"/api/v1/templates/residents", ""},
 		"GET /api/v1/me":                    {"/api/v1/me", ""},
 		"GET /api/v1/openapi.json":          {"/api/v1/openapi.json", ""},
 	}
@@ -350,4 +352,40 @@ func TestOpenAPI_DescribesEveryRouteAndNoOther(t *testing.T) {
 	if len(documented) > 0 {
 		t.Errorf("openapi.json documents routes that do not exist: %v", documented)
 	}
+}
+
+func TestAPI_ImportAndExportThroughTheServer(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, d *db.DB) {
+		w := newWorld(t, d)
+		id := idNumber("20100101", "071")
+		file := "姓名,公民身份号码,户编号,与户主关系,人口类型\n新居民," + id + ",HA,子女,户籍\n"
+		for _, tc := range []struct {
+			user, query string
+			status      int
+			residents   string
+		}{
+			{"auditor", "kind=residents", 403, "3"},
+			{"community", "kind=residents&dry_run=true", 200, "3"},
+			{"grid", "kind=org", 403, "3"},
+			{"community", "kind=residents", 200, "4"},
+		} {
+			if code, body := w.do(t, tc.user, "POST", "/api/v1/imports?filename=in.csv&"+tc.query, file); code != tc.status {
+				t.Errorf("%s imports with %s: %d, want %d: %s", tc.user, tc.query, code, tc.status, body)
+			}
+			var n string
+			if err := d.Read().QueryRowContext(context.Background(), `SELECT COUNT(*) FROM residents`).Scan(&n); err != nil || n != tc.residents {
+				t.Errorf("after %s imports with %s: %s residents (%v), want %s", tc.user, tc.query, n, err, tc.residents)
+			}
+		}
+		for user, want := range map[string]string{"community": id, "grid": pii.MaskIDNumber(id)} {
+			code, body := w.do(t, user, "GET", "/api/v1/exports/residents", "")
+			if code != http.StatusOK || !strings.Contains(body, "新居民,"+want+",HA,子女,户籍") {
+				t.Errorf("%s export: %d\n%s", user, code, body)
+			}
+		}
+		if code, body := w.do(t, "community", "GET", "/org/"+orgtest.Community, ""); code != http.StatusOK ||
+			!strings.Contains(body, `href="/exports/residents.xlsx?scope=`+orgtest.Community+`"`) {
+			t.Errorf("the unit page offers no export: %d", code)
+		}
+	})
 }

@@ -5,6 +5,7 @@ import (
 	"shequ/internal/platform/web"
 	"shequ/internal/registry"
 	"shequ/internal/staff"
+	"shequ/internal/transfer"
 )
 
 // routes registers the API and the domains' pages.
@@ -15,7 +16,9 @@ func (s *Server) routes(mux *web.Mux) {
 	org.RegisterAPI(mux, s.org, s.render)
 	registry.RegisterAPI(mux, s.registry, s.render)
 	staff.RegisterAPI(mux, s.staff, s.render)
+	transfer.RegisterAPI(mux, s.transfer, s.render)
 	mux.HandleFunc("GET /org/{code}", s.unit)
 	registry.RegisterPages(mux, s.registry, s.org, s.render, s.cfg.Now)
 	staff.RegisterPages(mux, s.staff, s.org, s.render, s.cfg.Now)
+	transfer.RegisterPages(mux, s.transfer, s.render)
 }

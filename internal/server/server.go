@@ -44,6 +44,7 @@ type Server struct {
 	org      *org.Service
 	registry *registry.Service
 	staff    *staff.Service
+	transfer *transfer.Service
 	render   *web.Renderer
 	bundle   *i18n.Bundle
 }
@@ -73,7 +74,7 @@ func New(cfg Config) (*Server, error) {
 	if err != nil {
 		return nil, err
 	}
-	r, err := web.NewRenderer(b, pages, registry.Templates, staff.Templates)
+	r, err := web.NewRenderer(b, pages, registry.Templates, staff.Templates, transfer.Templates)
 	if err != nil {
 		return nil, err
 	}
@@ -84,6 +85,7 @@ func New(cfg Config) (*Server, error) {
 		org:      org.NewService(cfg.DB, cfg.Now),
 		registry: registry.NewService(cfg.DB, cfg.Now),
 		staff:    staff.NewService(cfg.DB, cfg.Now),
+		transfer: transfer.NewService(cfg.DB, b, cfg.Now),
 		render:   r,
 		bundle:   b,
 	}
@@ -148,6 +150,9 @@ func (s *Server) authenticate(next http.Handler) http.Handler {
 		}
 		ctx := auth.WithPrincipal(r.Context(), p)
 		v := web.Viewer{UserName: p.Name, Role: string(p.Role), OrgCode: p.OrgCode}
+		if len(transfer.Importable(p)) > 0 {
+			v.Links = append(v.Links, web.NavLink{Key: "transfer.nav", URL: "/imports"})
+		}
 		if u, err := org.Lookup(ctx, s.cfg.DB.Read(), p.OrgCode); err == nil && u != nil {
 			v.OrgName = u.Name
 		}

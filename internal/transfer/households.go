@@ -56,7 +56,7 @@ func (g *grids) check(ctx context.Context, code string) (gridCheck, error) {
 type householdImport struct {
 	run       *run
 	grids     grids
-	seen      map[string]int
+	seen      seenKeys
 	buildings map[string]string // grid + "\x00" + name → building id
 	loaded    map[string]bool   // grids whose buildings are in the map
 	mark      int64             // where the address index stood before the import
@@ -78,7 +78,7 @@ func newHouseholdImport(ctx context.Context, r *run) (*householdImport, error) {
 		return nil, err
 	}
 	return &householdImport{
-		run: r, grids: grids{run: r, known: map[string]gridCheck{}}, seen: map[string]int{},
+		run: r, grids: grids{run: r, known: map[string]gridCheck{}}, seen: seenKeys{},
 		buildings: map[string]string{}, loaded: map[string]bool{}, mark: mark, ins: r.bulk.NewInserter(),
 		newBuild: db.NewTable("buildings", "id", "org_code", "name"),
 		newHouse: db.NewTable("households", "id", "household_no", "org_code", "building_id", "address", "created_at", "updated_at"),
@@ -92,7 +92,7 @@ func (h *householdImport) row(ctx context.Context, rec *record) error {
 	if ok, err := rec.check(in.Validate()); !ok {
 		return err
 	}
-	if first := seenBefore(h.seen, in.No, rec.line); first != 0 {
+	if first := h.seen.before(in.No, rec.line); first != 0 {
 		rec.bad(apperr.Invalidf("household_no", "transfer.duplicate").With("row", first))
 		return nil
 	}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"errors"
+	"hash/fnv"
 	"io"
 	"slices"
 	"strconv"
@@ -398,15 +399,25 @@ func newHandler(ctx context.Context, r *run, k Kind) (handler, error) {
 	case Residents:
 		return newResidentImport(r), nil
 	}
-	return &staffImport{run: r, seen: map[string]int{}}, nil
+	return &staffImport{run: r, seen: seenKeys{}}, nil
 }
 
-// seenBefore records key at line and returns the line it was first seen at, or 0.
-func seenBefore(seen map[string]int, key string, line int) int {
-	if first, ok := seen[key]; ok {
-		return first
+// seenKeys remembers the natural keys a file has had so far, to catch one given
+// twice. It keeps a 64-bit hash of each key and its row — about 40 bytes a row, so
+// a city's 458k residents take some 18 MB — rather than the keys themselves; two
+// keys sharing a hash, which would be reported as a repeat, have a chance of about
+// one in 30 million in a file of a million rows.
+type seenKeys map[uint64]int32
+
+// before records key at line and returns the line it was first seen at, or 0.
+func (s seenKeys) before(key string, line int) int {
+	h := fnv.New64a()
+	h.Write([]byte(key))
+	sum := h.Sum64()
+	if first, ok := s[sum]; ok {
+		return int(first)
 	}
-	seen[key] = line
+	s[sum] = int32(line)
 	return 0
 }
 

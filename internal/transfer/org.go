@@ -26,10 +26,10 @@ func (o *orgImport) row(_ context.Context, rec *record) error {
 func (o *orgImport) close() {}
 
 func (o *orgImport) finish(ctx context.Context) error {
-	seen := map[string]int{}
+	seen := seenKeys{}
 	slices.SortStableFunc(o.rows, func(a, b *record) int { return len(a.get("code")) - len(b.get("code")) })
 	for _, rec := range o.rows {
-		if first := seenBefore(seen, rec.get("code"), rec.line); first != 0 {
+		if first := seen.before(rec.get("code"), rec.line); first != 0 {
 			rec.bad(apperr.Invalidf("code", "transfer.duplicate").With("row", first))
 			continue
 		}

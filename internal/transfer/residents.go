@@ -16,7 +16,7 @@ import (
 // one by one.
 type residentImport struct {
 	run     *run
-	seen    map[string]int // ID number → first row
+	seen    seenKeys // ID numbers so far
 	ins     *db.Inserter
 	newRes  *db.Table
 	newTags *db.Table
@@ -31,7 +31,7 @@ type pendingResident struct {
 
 func newResidentImport(r *run) *residentImport {
 	return &residentImport{
-		run: r, seen: map[string]int{}, ins: r.bulk.NewInserter(),
+		run: r, seen: seenKeys{}, ins: r.bulk.NewInserter(),
 		newRes: db.NewTable("residents", "id", "name", "id_number", "id_tail", "sex", "birth_date", "household_id", "org_code",
 			"relation", "population_type", "phone", "created_at", "updated_at"),
 		newTags: db.NewTable("resident_tags", "resident_id", "tag", "org_code"),
@@ -54,7 +54,7 @@ func (ri *residentImport) row(ctx context.Context, rec *record) error {
 	if ok, err := rec.check(err); !ok {
 		return err
 	}
-	if first := seenBefore(ri.seen, in.IDNumber, rec.line); first != 0 {
+	if first := ri.seen.before(in.IDNumber, rec.line); first != 0 {
 		rec.bad(apperr.Invalidf("id_number", "transfer.duplicate").With("row", first))
 		return nil
 	}

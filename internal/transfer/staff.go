@@ -18,7 +18,7 @@ import (
 // staffImport writes workers one by one: a city has a few hundred.
 type staffImport struct {
 	run  *run
-	seen map[string]int
+	seen seenKeys
 }
 
 func (s *staffImport) close()                       {}
@@ -51,7 +51,7 @@ func (s *staffImport) row(ctx context.Context, rec *record) error {
 	if ok, err := rec.check(err); !ok {
 		return err
 	}
-	if first := seenBefore(s.seen, in.IDNumber, rec.line); first != 0 {
+	if first := s.seen.before(in.IDNumber, rec.line); first != 0 {
 		rec.bad(apperr.Invalidf("id_number", "transfer.duplicate").With("row", first))
 		return nil
 	}

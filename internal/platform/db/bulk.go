@@ -64,7 +64,7 @@ func sqliteBulk(ctx context.Context, conn *sql.Conn) (restore func(), err error)
 	if err := conn.QueryRowContext(ctx, `PRAGMA temp_store`).Scan(&temp); err != nil {
 		return nil, err
 	}
-	if _, err := conn.ExecContext(ctx, `PRAGMA cache_size = -131072; PRAGMA temp_store = MEMORY`); err != nil {
+	if _, err := conn.ExecContext(ctx, `PRAGMA cache_size = -65536; PRAGMA temp_store = MEMORY`); err != nil {
 		return nil, err
 	}
 	return func() {

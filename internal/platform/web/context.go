@@ -16,9 +16,17 @@ const (
 
 // Viewer is the signed-in user as the layout shows them. Role is an auth role value
 // ("community"), shown through the message "role.<Role>"; OrgCode and OrgName are the
-// unit the user is bound to.
+// unit the user is bound to. Links are the entries of the main navigation that only
+// some users get, after those everyone gets: the server decides who, as web knows
+// nothing of permissions.
 type Viewer struct {
 	UserName, Role, OrgCode, OrgName string
+	Links                            []NavLink
+}
+
+// NavLink is an entry of the main navigation: a message key and where it leads.
+type NavLink struct {
+	Key, URL string
 }
 
 // WithViewer returns ctx carrying v; the auth middleware calls it for signed-in users.
