@@ -5,6 +5,7 @@
 package registry
 
 import (
+	"errors"
 	"slices"
 	"strings"
 	"time"
@@ -48,29 +49,40 @@ type HouseholdInput struct {
 	Building string `json:"building"`
 }
 
-// Validate checks the fields of a household on their own.
+// Validate checks the fields of a household on their own and returns the first
+// problem; Check returns them all.
 func (in *HouseholdInput) Validate() error {
-	in.No, in.GridCode = strings.TrimSpace(in.No), strings.TrimSpace(in.GridCode)
-	in.Address, in.Building = strings.TrimSpace(in.Address), strings.TrimSpace(in.Building)
-	if in.No == "" {
-		return apperr.Invalidf("household_no", "required")
-	}
-	if len(in.No) > 32 {
-		return apperr.Invalidf("household_no", "too_long").With("max", 32)
-	}
-	if in.GridCode == "" {
-		return apperr.Invalidf("grid_code", "required")
-	}
-	if in.Address == "" {
-		return apperr.Invalidf("address", "required")
-	}
-	if utf8.RuneCountInString(in.Address) > 200 {
-		return apperr.Invalidf("address", "too_long").With("max", 200)
-	}
-	if utf8.RuneCountInString(in.Building) > 60 {
-		return apperr.Invalidf("building", "too_long").With("max", 60)
+	if errs := in.Check(); len(errs) > 0 {
+		return errs[0]
 	}
 	return nil
+}
+
+// Check trims the fields and returns every problem with them, a field at most once,
+// so that an import can list them all.
+func (in *HouseholdInput) Check() []*apperr.Error {
+	in.No, in.GridCode = strings.TrimSpace(in.No), strings.TrimSpace(in.GridCode)
+	in.Address, in.Building = strings.TrimSpace(in.Address), strings.TrimSpace(in.Building)
+	var errs []*apperr.Error
+	switch {
+	case in.No == "":
+		errs = append(errs, apperr.Invalidf("household_no", "required"))
+	case len(in.No) > 32:
+		errs = append(errs, apperr.Invalidf("household_no", "too_long").With("max", 32))
+	}
+	if in.GridCode == "" {
+		errs = append(errs, apperr.Invalidf("grid_code", "required"))
+	}
+	switch {
+	case in.Address == "":
+		errs = append(errs, apperr.Invalidf("address", "required"))
+	case utf8.RuneCountInString(in.Address) > 200:
+		errs = append(errs, apperr.Invalidf("address", "too_long").With("max", 200))
+	}
+	if utf8.RuneCountInString(in.Building) > 60 {
+		errs = append(errs, apperr.Invalidf("building", "too_long").With("max", 60))
+	}
+	return errs
 }
 
 // Resident is a 居民. Sex and BirthDate are derived from the ID number.
@@ -118,32 +130,53 @@ type ResidentInput struct {
 }
 
 // Validate checks the fields of a resident on their own and returns the parsed ID
-// number; it normalises the phone and orders the tags.
+// number, or the first problem; Check returns them all.
 func (in *ResidentInput) Validate(today time.Time) (pii.IDNumber, error) {
-	in.Name = strings.TrimSpace(in.Name)
-	if in.Name == "" {
-		return pii.IDNumber{}, apperr.Invalidf("name", "required")
+	id, errs := in.Check(today)
+	if len(errs) > 0 {
+		return pii.IDNumber{}, errs[0]
 	}
-	if utf8.RuneCountInString(in.Name) > 50 {
-		return pii.IDNumber{}, apperr.Invalidf("name", "too_long").With("max", 50)
+	return id, nil
+}
+
+// Check returns the parsed ID number and every problem with the fields, a field at
+// most once, so that an import can list them all. It trims the fields, normalises
+// the phone and orders the tags.
+func (in *ResidentInput) Check(today time.Time) (pii.IDNumber, []*apperr.Error) {
+	var errs []*apperr.Error
+	bad := func(err error) {
+		var ae *apperr.Error
+		if errors.As(err, &ae) {
+			errs = append(errs, ae)
+		}
+	}
+	in.Name = strings.TrimSpace(in.Name)
+	switch {
+	case in.Name == "":
+		errs = append(errs, apperr.Invalidf("name", "required"))
+	case utf8.RuneCountInString(in.Name) > 50:
+		errs = append(errs, apperr.Invalidf("name", "too_long").With("max", 50))
 	}
 	id, err := pii.ParseIDNumber(strings.TrimSpace(in.IDNumber), today)
 	if err != nil {
-		return pii.IDNumber{}, err
-	}
-	in.IDNumber = id.Value
-	if strings.TrimSpace(in.HouseholdNo) == "" {
-		return pii.IDNumber{}, apperr.Invalidf("household_no", "required")
+		bad(err)
+	} else {
+		in.IDNumber = id.Value
 	}
 	in.HouseholdNo = strings.TrimSpace(in.HouseholdNo)
+	if in.HouseholdNo == "" {
+		errs = append(errs, apperr.Invalidf("household_no", "required"))
+	}
 	if !slices.Contains(Relations, in.Relation) {
-		return pii.IDNumber{}, apperr.Invalidf("relation", "resident.relation")
+		errs = append(errs, apperr.Invalidf("relation", "resident.relation"))
 	}
 	if !slices.Contains(PopulationTypes, in.PopulationType) {
-		return pii.IDNumber{}, apperr.Invalidf("population_type", "resident.population_type")
+		errs = append(errs, apperr.Invalidf("population_type", "resident.population_type"))
 	}
-	if in.Phone, err = pii.NormalizePhone(in.Phone); err != nil {
-		return pii.IDNumber{}, err
+	if phone, err := pii.NormalizePhone(in.Phone); err != nil {
+		bad(err)
+	} else {
+		in.Phone = phone
 	}
 	tags := make([]string, 0, len(in.Tags))
 	for _, t := range Tags {
@@ -153,11 +186,12 @@ func (in *ResidentInput) Validate(today time.Time) (pii.IDNumber, error) {
 	}
 	for _, t := range in.Tags {
 		if !slices.Contains(Tags, t) {
-			return pii.IDNumber{}, apperr.Invalidf("tags", "resident.tag").With("tag", t)
+			errs = append(errs, apperr.Invalidf("tags", "resident.tag").With("tag", t))
+			break
 		}
 	}
 	in.Tags = tags
-	return id, nil
+	return id, errs
 }
 
 // Move is one entry of a resident's history of moves between households.

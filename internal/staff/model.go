@@ -4,6 +4,7 @@
 package staff
 
 import (
+	"errors"
 	"slices"
 	"strings"
 	"time"
@@ -52,35 +53,57 @@ type WorkerInput struct {
 	GridCodes     []string `json:"grid_codes"`
 }
 
-// Validate checks the fields on their own and returns the parsed ID number.
+// Validate checks the fields on their own and returns the parsed ID number, or the
+// first problem; Check returns them all.
 func (in *WorkerInput) Validate(today time.Time) (pii.IDNumber, error) {
-	in.Name = strings.TrimSpace(in.Name)
-	if in.Name == "" {
-		return pii.IDNumber{}, apperr.Invalidf("name", "required")
+	id, errs := in.Check(today)
+	if len(errs) > 0 {
+		return pii.IDNumber{}, errs[0]
 	}
-	if utf8.RuneCountInString(in.Name) > 50 {
-		return pii.IDNumber{}, apperr.Invalidf("name", "too_long").With("max", 50)
+	return id, nil
+}
+
+// Check returns the parsed ID number and every problem with the fields, a field at
+// most once, so that an import can list them all. It trims the fields, normalises
+// the phone and drops repeated grids.
+func (in *WorkerInput) Check(today time.Time) (pii.IDNumber, []*apperr.Error) {
+	var errs []*apperr.Error
+	bad := func(err error) {
+		var ae *apperr.Error
+		if errors.As(err, &ae) {
+			errs = append(errs, ae)
+		}
+	}
+	in.Name = strings.TrimSpace(in.Name)
+	switch {
+	case in.Name == "":
+		errs = append(errs, apperr.Invalidf("name", "required"))
+	case utf8.RuneCountInString(in.Name) > 50:
+		errs = append(errs, apperr.Invalidf("name", "too_long").With("max", 50))
 	}
 	id, err := pii.ParseIDNumber(strings.TrimSpace(in.IDNumber), today)
 	if err != nil {
-		return pii.IDNumber{}, err
+		bad(err)
+	} else {
+		in.IDNumber = id.Value
 	}
-	in.IDNumber = id.Value
 	if !slices.Contains(Positions, in.Position) {
-		return pii.IDNumber{}, apperr.Invalidf("position", "worker.position")
+		errs = append(errs, apperr.Invalidf("position", "worker.position"))
 	}
 	if !slices.Contains(Educations, in.Education) {
-		return pii.IDNumber{}, apperr.Invalidf("education", "worker.education")
+		errs = append(errs, apperr.Invalidf("education", "worker.education"))
 	}
-	d, err := time.Parse(time.DateOnly, in.HiredOn)
-	if err != nil || d.After(today) || d.Before(id.Birth) {
-		return pii.IDNumber{}, apperr.Invalidf("hired_on", "worker.date")
+	d, derr := time.Parse(time.DateOnly, in.HiredOn)
+	if derr != nil || d.After(today) || (err == nil && d.Before(id.Birth)) {
+		errs = append(errs, apperr.Invalidf("hired_on", "worker.date"))
 	}
 	if utf8.RuneCountInString(in.Certificates) > 200 {
-		return pii.IDNumber{}, apperr.Invalidf("certificates", "too_long").With("max", 200)
+		errs = append(errs, apperr.Invalidf("certificates", "too_long").With("max", 200))
 	}
-	if in.Phone, err = pii.NormalizePhone(in.Phone); err != nil {
-		return pii.IDNumber{}, err
+	if phone, err := pii.NormalizePhone(in.Phone); err != nil {
+		bad(err)
+	} else {
+		in.Phone = phone
 	}
 	seen := map[string]bool{}
 	grids := in.GridCodes[:0:0]
@@ -92,7 +115,7 @@ func (in *WorkerInput) Validate(today time.Time) (pii.IDNumber, error) {
 		}
 	}
 	in.GridCodes = grids
-	return id, nil
+	return id, errs
 }
 
 // Masked returns a copy with the ID number and phone masked.

@@ -89,8 +89,8 @@ func (h *householdImport) close() { h.ins.Close() }
 
 func (h *householdImport) row(ctx context.Context, rec *record) error {
 	in := registry.HouseholdInput{No: rec.get("household_no"), GridCode: rec.get("grid_code"), Address: rec.get("address"), Building: rec.get("building")}
-	if ok, err := rec.check(in.Validate()); !ok {
-		return err
+	if !rec.report(in.Check()) {
+		return nil
 	}
 	if first := h.seen.before(in.No, rec.line); first != 0 {
 		rec.bad(apperr.Invalidf("household_no", "transfer.duplicate").With("row", first))

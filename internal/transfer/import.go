@@ -293,9 +293,10 @@ func (r *run) fileProblem(e *apperr.Error) {
 
 // record is one data row, its cells by the kind's columns.
 type record struct {
-	run  *run
-	line int
-	vals []string // by kind column
+	run      *run
+	line     int
+	vals     []string        // by kind column
+	reported map[string]bool // fields with a problem recorded
 }
 
 func (r *run) record(row sheet.Row) *record {
@@ -349,7 +350,29 @@ func (rec *record) bad(err *apperr.Error) {
 			column = rec.run.headers[fi]
 		}
 	}
+	if rec.reported == nil {
+		rec.reported = map[string]bool{}
+	}
+	rec.reported[err.Field] = true
 	rec.run.problem(rec.line, column, value, err)
+}
+
+// report records the problems of a row's own checks, leaving out fields whose
+// problem is recorded already (an enumerated value not in its list), and reports
+// whether there were none.
+func (rec *record) report(errs []*apperr.Error, ok ...bool) bool {
+	for _, e := range errs {
+		if rec.reported[e.Field] {
+			continue
+		}
+		rec.bad(e)
+	}
+	for _, o := range ok {
+		if !o {
+			return false
+		}
+	}
+	return len(errs) == 0
 }
 
 // check records err if it is a domain error and reports whether there was none;

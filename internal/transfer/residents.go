@@ -45,14 +45,11 @@ func (ri *residentImport) row(ctx context.Context, rec *record) error {
 	relation, ok1 := rec.enum("relation", "resident.relation")
 	pop, ok2 := rec.enum("population_type", "resident.population_type")
 	tags, ok3 := ri.tags(rec)
-	if !ok1 || !ok2 || !ok3 {
-		return nil
-	}
 	in := registry.ResidentInput{Name: rec.get("name"), IDNumber: rec.get("id_number"), HouseholdNo: rec.get("household_no"),
 		Relation: relation, PopulationType: pop, Phone: rec.get("phone"), Tags: tags}
-	idn, err := in.Validate(r.now)
-	if ok, err := rec.check(err); !ok {
-		return err
+	idn, errs := in.Check(r.now)
+	if !rec.report(errs, ok1, ok2, ok3) {
+		return nil
 	}
 	if first := ri.seen.before(in.IDNumber, rec.line); first != 0 {
 		rec.bad(apperr.Invalidf("id_number", "transfer.duplicate").With("row", first))

@@ -28,28 +28,22 @@ func (s *staffImport) row(ctx context.Context, rec *record) error {
 	r := s.run
 	position, ok1 := rec.enum("position", "worker.position")
 	education, ok2 := rec.enum("education", "worker.education")
-	if !ok1 || !ok2 {
-		return nil
-	}
-	hired := rec.get("hired_on")
+	hired, ok3 := rec.get("hired_on"), true
 	if hired != "" {
 		d, err := sheet.ParseDate(hired)
 		if err != nil {
 			rec.bad(apperr.Invalidf("hired_on", "worker.date"))
-			return nil
+			ok3 = false
+		} else {
+			hired = d.Format(time.DateOnly)
 		}
-		hired = d.Format(time.DateOnly)
 	}
 	in := staff.WorkerInput{Name: rec.get("name"), IDNumber: rec.get("id_number"), CommunityCode: rec.get("community_code"),
 		Position: position, Education: education, HiredOn: hired, Certificates: rec.get("certificates"),
 		GridCodes: splitList(rec.get("grid_codes"))}
-	if in.CommunityCode == "" {
-		rec.bad(apperr.Invalidf("community_code", "required"))
+	idn, errs := in.Check(r.now)
+	if !rec.report(errs, ok1, ok2, ok3) {
 		return nil
-	}
-	idn, err := in.Validate(r.now)
-	if ok, err := rec.check(err); !ok {
-		return err
 	}
 	if first := s.seen.before(in.IDNumber, rec.line); first != 0 {
 		rec.bad(apperr.Invalidf("id_number", "transfer.duplicate").With("row", first))

@@ -623,6 +623,32 @@ func TestImport_ListsEveryProblemWithItsRowColumnAndValue(t *testing.T) {
 	})
 }
 
+// A row with several faults has each of them listed, not only the first: a worker
+// fixing the file should not have to upload it again to find the next one.
+func TestImport_ListsEveryProblemOfOneRow(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, d *db.DB) {
+		svc := seed(t, d)
+		before := rowCounts(t, d)
+		res := importAs(t, svc, auth.System(), transfer.Residents, csvFile(t,
+			"name,id_number,household_no,relation,population_type,phone,tags",
+			"孙强,"+idWrong+",H002,spouse,外来,12345,低保、孤儿",
+		), transfer.Options{})
+		refused(t, res)
+		for _, want := range []struct{ column, key string }{
+			{"id_number", "id_number.check_digit"},
+			{"population_type", "resident.population_type"},
+			{"phone", "phone.format"},
+			{"tags", "resident.tag"},
+		} {
+			problem(t, res, 2, want.column, want.key)
+		}
+		if res.ProblemCount != 4 {
+			t.Errorf("%d problems, want 4 (one a column): %+v", res.ProblemCount, res.Problems)
+		}
+		assertUnchanged(t, d, before)
+	})
+}
+
 // Importing what an export wrote, into the database it came from, finds every row
 // already there as it is.
 func TestImport_ReimportingAnExportChangesNothing(t *testing.T) {
