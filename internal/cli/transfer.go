@@ -51,7 +51,7 @@ func (e *env) importCmd(ctx context.Context, args []string) error {
 		return err
 	}
 	defer r.Close()
-	bar := newProgressBar(e.stderr, e.bundle, terminalLang())
+	bar := newProgressBar(e.stderr, isTerminal(e.stderr), e.bundle, terminalLang(), e.now)
 	res, err := svc.Import(ctx, p, kind, r, transfer.Options{DryRun: *dryRun, Map: m, Progress: bar.update})
 	bar.done()
 	if err != nil {
@@ -139,36 +139,12 @@ func (e *env) exportCmd(ctx context.Context, args []string) error {
 	}
 	defer d.Close()
 	return e.writeOut(*out, func(w io.Writer) error {
-		n, err := exportTo(ctx, svc, p, kind, *code, *lang, f, w)
+		n, err := transfer.WriteExport(ctx, svc, p, kind, *code, *lang, f, w)
 		if err == nil {
 			fmt.Fprintln(e.stderr, e.bundle.T(terminalLang(), "export.done", "rows", n))
 		}
 		return err
 	})
-}
-
-// exportTo runs an export into a file format on w.
-func exportTo(ctx context.Context, svc *transfer.Service, p auth.Principal, kind transfer.Kind, code, lang string, f sheet.Format, w io.Writer) (int, error) {
-	if f == sheet.CSV {
-		c := sheet.NewCSV(w)
-		n, err := svc.Export(ctx, p, kind, code, lang, c)
-		if err != nil {
-			return n, err
-		}
-		return n, c.Close()
-	}
-	b := sheet.NewBook()
-	defer b.Close()
-	s, err := b.Sheet(string(kind))
-	if err != nil {
-		return 0, err
-	}
-	n, err := svc.Export(ctx, p, kind, code, lang, s)
-	if err != nil {
-		return n, err
-	}
-	_, err = b.WriteTo(w)
-	return n, err
 }
 
 // templateCmd writes an empty register file with its headers and help.
@@ -220,7 +196,7 @@ func kindAndFile(fs interface {
 	}
 	kind, err := transfer.ParseKind(pos[0])
 	if err != nil {
-		return "", "", err
+		return "", "", usageError{fmt.Sprintf("unknown KIND %q: want org, households, residents or staff", pos[0])}
 	}
 	if wantFile {
 		return kind, pos[1], nil
@@ -269,37 +245,45 @@ func (e *env) writeOut(name string, write func(io.Writer) error) error {
 }
 
 // progressBar shows an import's progress: a bar redrawn in place on a terminal,
-// a plain line every few seconds otherwise (a log, a pipe).
+// a plain line every few seconds otherwise (a log, a pipe). Nothing is shown
+// before the first interval has passed, so a quick import prints only its result.
 type progressBar struct {
 	w        io.Writer
 	tty      bool
 	t        func(key string, args ...any) string
+	now      func() time.Time
 	last     time.Time
 	drawn    bool
 	interval time.Duration
 }
 
-func newProgressBar(w io.Writer, b interface {
+func newProgressBar(w io.Writer, tty bool, b interface {
 	T(lang, key string, args ...any) string
-}, lang string) *progressBar {
-	tty := false
-	if f, ok := w.(*os.File); ok {
-		if fi, err := f.Stat(); err == nil && fi.Mode()&os.ModeCharDevice != 0 {
-			tty = true
-		}
-	}
+}, lang string, now func() time.Time) *progressBar {
 	interval := 5 * time.Second
 	if tty {
 		interval = 200 * time.Millisecond
 	}
-	return &progressBar{w: w, tty: tty, t: func(key string, args ...any) string { return b.T(lang, key, args...) }, interval: interval}
+	return &progressBar{w: w, tty: tty, t: func(key string, args ...any) string { return b.T(lang, key, args...) },
+		now: now, last: now(), interval: interval}
+}
+
+// isTerminal reports whether w is a terminal, where a bar can be redrawn in place.
+func isTerminal(w io.Writer) bool {
+	f, ok := w.(*os.File)
+	if !ok {
+		return false
+	}
+	fi, err := f.Stat()
+	return err == nil && fi.Mode()&os.ModeCharDevice != 0
 }
 
 func (p *progressBar) update(pr transfer.Progress) {
-	if time.Since(p.last) < p.interval {
+	now := p.now()
+	if now.Sub(p.last) < p.interval {
 		return
 	}
-	p.last = time.Now()
+	p.last = now
 	left := "?"
 	if r := pr.Remaining(); r > 0 {
 		left = r.Round(time.Second).String()
