@@ -24,10 +24,16 @@ const (
 	RoleCommunity Role = "community" // 社区: secretaries, directors, window staff
 	RoleGrid      Role = "grid"      // 网格员: one grid's worker
 	RoleAuditor   Role = "auditor"   // 审计(只读): reads anything in scope, writes nothing
+
+	// The three administrators of 三员分立 (separation of duties, 等保 level 3):
+	// none of them sees the register, and no user holds two of these roles.
+	RoleSysAdmin   Role = "sysadmin"   // 系统管理员: accounts and the org tree's users
+	RoleSecAdmin   Role = "secadmin"   // 安全管理员: security policy, keys, permissions
+	RoleAuditAdmin Role = "auditadmin" // 审计管理员: reads and exports the audit trail
 )
 
 // Roles lists every role.
-var Roles = []Role{RoleCity, RoleDistrict, RoleStreet, RoleCommunity, RoleGrid, RoleAuditor}
+var Roles = []Role{RoleCity, RoleDistrict, RoleStreet, RoleCommunity, RoleGrid, RoleAuditor, RoleSysAdmin, RoleSecAdmin, RoleAuditAdmin}
 
 // Level returns the org level a user of this role is bound to, or "" when any level
 // will do (auditors).
@@ -43,6 +49,8 @@ func (r Role) Level() scope.Level {
 		return scope.Community
 	case RoleGrid:
 		return scope.Grid
+	case RoleSysAdmin, RoleSecAdmin, RoleAuditAdmin:
+		return scope.City
 	}
 	return ""
 }
@@ -70,16 +78,25 @@ const (
 	// offices that exchange registers can import each other's sheets; everyone
 	// else exports them masked.
 	ExportFull Action = "registry.export_full"
+	// RevealRegister lets a user see one record's full ID number or phone, with a
+	// typed reason that is audited.
+	RevealRegister Action = "registry.reveal"
+	ManageUsers    Action = "user.manage"     // create, disable and reset accounts
+	ManageSecurity Action = "security.manage" // password policy, keys, sessions
+	ReadAudit      Action = "audit.read"      // read and export the audit trail
 )
 
 // permissions is the declarative table role → actions.
 var permissions = map[Role][]Action{
-	RoleCity:      {ReadRegister, WriteRegister, WriteOrg, WriteStaff, ExportFull},
-	RoleDistrict:  {ReadRegister, WriteRegister, WriteOrg, WriteStaff, ExportFull},
-	RoleStreet:    {ReadRegister, WriteRegister, WriteOrg, WriteStaff, ExportFull},
-	RoleCommunity: {ReadRegister, WriteRegister, WriteStaff, ExportFull},
-	RoleGrid:      {ReadRegister, WriteRegister},
-	RoleAuditor:   {ReadRegister},
+	RoleCity:       {ReadRegister, WriteRegister, WriteOrg, WriteStaff, ExportFull, RevealRegister},
+	RoleDistrict:   {ReadRegister, WriteRegister, WriteOrg, WriteStaff, ExportFull, RevealRegister},
+	RoleStreet:     {ReadRegister, WriteRegister, WriteOrg, WriteStaff, ExportFull, RevealRegister},
+	RoleCommunity:  {ReadRegister, WriteRegister, WriteStaff, ExportFull, RevealRegister},
+	RoleGrid:       {ReadRegister, WriteRegister, RevealRegister},
+	RoleAuditor:    {ReadRegister},
+	RoleSysAdmin:   {ManageUsers},
+	RoleSecAdmin:   {ManageSecurity},
+	RoleAuditAdmin: {ReadAudit},
 }
 
 // Permissions returns the actions a role may take, for display.
