@@ -14,6 +14,7 @@ import (
 	"syscall"
 	"time"
 
+	"shequ/internal/keys"
 	"shequ/internal/platform/apperr"
 	"shequ/internal/platform/db"
 	"shequ/internal/platform/i18n"
@@ -25,19 +26,26 @@ const Version = "0.1.0"
 const usage = `shequ — 社区治理平台 / software a city runs its urban communities on
 
 Usage:
-  shequ serve   [--db DB] [--addr 127.0.0.1:8080] [--demo]   serve the web UI and the API
+  shequ serve   [--db DB] [--addr 127.0.0.1:8080] [--demo] [--tls-cert FILE --tls-key FILE]   serve the web UI and the API
   shequ demo    [--db DB]                                   load the demo city into an empty database
   shequ migrate [--db DB]                                   bring the database schema up to date
+  shequ keys    rotate --new-key-file FILE [--db DB]        re-seal ID numbers and phones under a new key
   shequ stats   [--db DB] [--scope CODE] [--as-of YYYY-MM-DD] [--json]
   shequ org     add --code CODE --name NAME [--parent CODE] [--founded YEAR] [--area M2] [--posts N]
   shequ import   KIND FILE [--dry-run] [--encoding auto|utf-8|gb18030] [--sheet NAME] [--map 'header=field,…'] [--as USER] [--json]
   shequ export   KIND [--scope CODE] [--format csv|xlsx] [--out FILE] [--as USER] [--lang zh-CN|en]
   shequ template KIND [--format xlsx|csv] [--out FILE]
   shequ user    add --name N --role R --org CODE | list | token --name N | reset --name N
+                | reset-totp --name N | disable --name N | enable --name N | policy [--password-max-age DAYS]
+  shequ audit   verify | export [--since D] [--until D] [--user U] [--action A] [--outcome O] [--format csv|xlsx] [--out F]
+                | retention [--days N] | purge | grants --role R [--schema S]
   shequ version
 
 KIND is org, households, residents or staff; FILE is .csv (UTF-8 or GB18030) or .xlsx.
 DB is a SQLite file (default shequ.db, or $SHEQU_DB) or a postgres:// URL.
+ID numbers and phones are sealed with a key: --key-file FILE on any command that opens
+DB, else $SHEQU_KEY_FILE, else $SHEQU_KEY (base64); on SQLite, by default DB.key beside
+the database, created on first use. PostgreSQL needs one of them.
 `
 
 // Main runs the program with args (without the program name) and returns the exit code.
@@ -62,6 +70,8 @@ func Run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		err = env.demo(ctx, args[1:])
 	case "migrate":
 		err = env.migrate(ctx, args[1:])
+	case "keys":
+		err = env.keysCmd(ctx, args[1:])
 	case "stats":
 		err = env.stats(ctx, args[1:])
 	case "user":
@@ -74,6 +84,8 @@ func Run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		err = env.exportCmd(ctx, args[1:])
 	case "template":
 		err = env.templateCmd(ctx, args[1:])
+	case "audit":
+		err = env.auditCmd(ctx, args[1:])
 	case "version":
 		fmt.Fprintln(stdout, "shequ", Version)
 	case "help", "-h", "--help":
@@ -100,11 +112,13 @@ func Run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	return 1
 }
 
-// env is what every subcommand needs: the output streams and a clock.
+// env is what every subcommand needs: the output streams and a clock, and the
+// --key-file flag of the commands that open a database.
 type env struct {
 	stdout, stderr io.Writer
 	now            func() time.Time
 	bundle         *i18n.Bundle
+	keyFile        string
 }
 
 type usageError struct{ msg string }
@@ -141,12 +155,14 @@ func terminalLang() string {
 	return "zh-CN"
 }
 
-// dbFlag adds the --db flag with its default from SHEQU_DB.
-func dbFlag(fs *flag.FlagSet) *string {
+// dbFlag adds the --db flag with its default from SHEQU_DB, and --key-file, the key
+// that open unlocks the database with.
+func (e *env) dbFlag(fs *flag.FlagSet) *string {
 	def := os.Getenv("SHEQU_DB")
 	if def == "" {
 		def = "shequ.db"
 	}
+	fs.StringVar(&e.keyFile, "key-file", "", "file holding the key of the database's ID numbers and phones (default $SHEQU_KEY_FILE, $SHEQU_KEY, or on SQLite DB.key)")
 	return fs.String("db", def, "SQLite file or postgres:// URL (default from $SHEQU_DB, else shequ.db)")
 }
 
@@ -156,7 +172,7 @@ func (e *env) flags(name string) *flag.FlagSet {
 	return fs
 }
 
-// open opens and migrates the database.
+// open opens and migrates the database and unlocks it with its key (decision 6).
 func (e *env) open(ctx context.Context, dsn string) (*db.DB, error) {
 	d, err := db.Open(ctx, dsn)
 	if err != nil {
@@ -166,12 +182,16 @@ func (e *env) open(ctx context.Context, dsn string) (*db.DB, error) {
 		d.Close()
 		return nil, err
 	}
+	if err := keys.Unlock(ctx, d, dsn, keys.FromEnv(e.keyFile), e.stderr); err != nil {
+		d.Close()
+		return nil, err
+	}
 	return d, nil
 }
 
 func (e *env) migrate(ctx context.Context, args []string) error {
 	fs := e.flags("migrate")
-	dsn := dbFlag(fs)
+	dsn := e.dbFlag(fs)
 	if err := fs.Parse(args); err != nil {
 		return err
 	}

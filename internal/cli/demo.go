@@ -3,6 +3,7 @@ package cli
 import (
 	"context"
 	"fmt"
+	"shequ/internal/audit"
 	"time"
 
 	"shequ/internal/demo"
@@ -13,7 +14,7 @@ import (
 
 func (e *env) demo(ctx context.Context, args []string) error {
 	fs := e.flags("demo")
-	dsn := dbFlag(fs)
+	dsn := e.dbFlag(fs)
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -43,13 +44,15 @@ func (e *env) loadDemo(ctx context.Context, d *db.DB) error {
 
 // demoLogins makes sure there is one demo login per role and gives each a fresh
 // password, printed here and kept nowhere else: even demo accounts never have a
-// password known in advance.
+// password known in advance. Being random, new at every start and printed once,
+// these passwords need not be changed at the first sign-in.
 func (e *env) demoLogins(ctx context.Context, d *db.DB) error {
 	district, street, community, grid, err := demo.FirstCodes(ctx, d.Read())
 	if err != nil {
 		return err
 	}
 	s := auth.NewService(d, e.now)
+	s.Audit = audit.RecordAuth
 	logins := []struct {
 		name string
 		role auth.Role
@@ -68,10 +71,14 @@ func (e *env) demoLogins(ctx context.Context, d *db.DB) error {
 		if apperr.Is(err, apperr.Conflict) {
 			pw, err = s.ResetPassword(ctx, l.name)
 		}
+		if err == nil {
+			err = s.WaivePasswordChange(ctx, l.name)
+		}
 		if err != nil {
 			return err
 		}
 		fmt.Fprintf(e.stdout, "  %-15s %-10s %-16s %s\n", l.name, l.role, l.org, pw)
 	}
+	fmt.Fprintln(e.stdout, "  (demo-city and demo-district also need an authenticator app at the first sign-in: their roles require a second factor)")
 	return nil
 }

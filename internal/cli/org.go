@@ -16,7 +16,7 @@ func (e *env) orgCmd(ctx context.Context, args []string) error {
 		return usageError{"want: org add --code CODE --name NAME [--parent CODE] [--founded YEAR] [--area M2] [--posts N]"}
 	}
 	fs := e.flags("org add")
-	dsn := dbFlag(fs)
+	dsn := e.dbFlag(fs)
 	code := fs.String("code", "", "the unit's code: 6 digits for a city (ending 00) or district, 9 a street, 12 a community, 15 a grid")
 	name := fs.String("name", "", "the unit's name")
 	parent := fs.String("parent", "", "the code of the unit above (none for a city)")

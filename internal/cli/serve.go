@@ -2,6 +2,7 @@ package cli
 
 import (
 	"context"
+	"crypto/tls"
 	"embed"
 	"errors"
 	"fmt"
@@ -12,15 +13,24 @@ import (
 
 	"shequ/internal/platform/db"
 	"shequ/internal/platform/i18n"
+	"shequ/internal/platform/web"
 	"shequ/internal/server"
 )
 
 func (e *env) serve(ctx context.Context, args []string) error {
 	fs := e.flags("serve")
-	dsn := dbFlag(fs)
+	dsn := e.dbFlag(fs)
 	addr := fs.String("addr", "127.0.0.1:8080", "address to listen on")
 	withDemo := fs.Bool("demo", false, "load the demo city into an empty database, and print demo logins")
+	certFile := fs.String("tls-cert", "", "serve HTTPS with this PEM certificate (chain), together with --tls-key")
+	keyFile := fs.String("tls-key", "", "the PEM private key of --tls-cert")
 	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	// Before the database: a server that cannot serve what it was asked to must not
+	// start at all, let alone serve plain HTTP instead.
+	tlsConfig, err := loadTLS(*certFile, *keyFile)
+	if err != nil {
 		return err
 	}
 	d, err := e.open(ctx, *dsn)
@@ -47,19 +57,33 @@ func (e *env) serve(ctx context.Context, args []string) error {
 		}
 	}
 	logger := slog.New(slog.NewTextHandler(e.stderr, nil))
-	h, err := server.New(server.Config{DB: d, Now: e.now, Logger: logger, Demo: isDemo})
+	h, err := server.New(server.Config{DB: d, Now: e.now, Logger: logger, Demo: isDemo, SecureCookies: tlsConfig != nil})
 	if err != nil {
 		return err
 	}
+	defer h.Close()
 	ln, err := net.Listen("tcp", *addr)
 	if err != nil {
 		return err
 	}
-	srv := &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second, ReadTimeout: time.Minute, WriteTimeout: 5 * time.Minute,
-		IdleTimeout: 2 * time.Minute, MaxHeaderBytes: 64 << 10}
-	fmt.Fprintf(e.stdout, "\nshequ is listening on http://%s\n", ln.Addr())
+	scheme := "http"
+	if tlsConfig != nil {
+		scheme = "https"
+	}
+	srv := &http.Server{Handler: web.StrictTransportSecurity(h), TLSConfig: tlsConfig,
+		ReadHeaderTimeout: 10 * time.Second, ReadTimeout: time.Minute, WriteTimeout: 5 * time.Minute,
+		IdleTimeout: 2 * time.Minute, MaxHeaderBytes: 64 << 10, ErrorLog: slog.NewLogLogger(logger.Handler(), slog.LevelWarn)}
+	fmt.Fprintf(e.stdout, "\nshequ is listening on %s://%s\n", scheme, ln.Addr())
 	errc := make(chan error, 1)
-	go func() { errc <- srv.Serve(ln) }()
+	go func() {
+		if tlsConfig != nil {
+			// ServeTLS with the certificate in TLSConfig, not a TLS listener: it also
+			// offers HTTP/2.
+			errc <- srv.ServeTLS(ln, "", "")
+			return
+		}
+		errc <- srv.Serve(ln)
+	}()
 	select {
 	case err := <-errc:
 		return err
@@ -74,6 +98,24 @@ func (e *env) serve(ctx context.Context, args []string) error {
 		return err
 	}
 	return nil
+}
+
+// loadTLS reads the certificate and key to serve HTTPS with, or returns nil when
+// neither is given. TLS 1.2 is the oldest version offered (1.0 and 1.1 are broken
+// and no browser a city office runs needs them); Go's own cipher suites and their
+// order are kept, as they change with security releases.
+func loadTLS(certFile, keyFile string) (*tls.Config, error) {
+	if certFile == "" && keyFile == "" {
+		return nil, nil
+	}
+	if certFile == "" || keyFile == "" {
+		return nil, usageError{"--tls-cert and --tls-key go together: give both, or neither to serve plain HTTP"}
+	}
+	cert, err := tls.LoadX509KeyPair(certFile, keyFile)
+	if err != nil {
+		return nil, fmt.Errorf("cannot serve HTTPS with --tls-cert %s and --tls-key %s: %w", certFile, keyFile, err)
+	}
+	return &tls.Config{MinVersion: tls.VersionTLS12, Certificates: []tls.Certificate{cert}}, nil
 }
 
 // demoState reports whether the database holds the demo city, and whether it holds

@@ -15,7 +15,7 @@ import (
 // stats prints the report's statistics for a unit and each of its children.
 func (e *env) stats(ctx context.Context, args []string) error {
 	fs := e.flags("stats")
-	dsn := dbFlag(fs)
+	dsn := e.dbFlag(fs)
 	code := fs.String("scope", "", "code of the unit (default: the city)")
 	asOf := fs.String("as-of", "", "date the ages and staffing are counted at, YYYY-MM-DD (default today)")
 	asJSON := fs.Bool("json", false, "print JSON (the shape of GET /api/v1/stats)")

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"path/filepath"
 	"strings"
 	"time"
 
@@ -18,7 +19,7 @@ import (
 // importCmd imports a register file: every row checked, all written or none.
 func (e *env) importCmd(ctx context.Context, args []string) error {
 	fs := e.flags("import")
-	dsn := dbFlag(fs)
+	dsn := e.dbFlag(fs)
 	dryRun := fs.Bool("dry-run", false, "check every row and report, write nothing")
 	encoding := fs.String("encoding", "auto", "CSV encoding: auto, utf-8 or gb18030")
 	sheetName := fs.String("sheet", "", "XLSX sheet to read (default: the first)")
@@ -52,7 +53,7 @@ func (e *env) importCmd(ctx context.Context, args []string) error {
 	}
 	defer r.Close()
 	bar := newProgressBar(e.stderr, isTerminal(e.stderr), e.bundle, terminalLang(), e.now)
-	res, err := svc.Import(ctx, p, kind, r, transfer.Options{DryRun: *dryRun, Map: m, Progress: bar.update})
+	res, err := svc.Import(ctx, p, kind, r, transfer.Options{DryRun: *dryRun, Map: m, Source: filepath.Base(file), Progress: bar.update})
 	bar.done()
 	if err != nil {
 		return err
@@ -119,7 +120,7 @@ func (e *env) printResult(res *transfer.Result, lang string) {
 // exportCmd writes a register as CSV or XLSX.
 func (e *env) exportCmd(ctx context.Context, args []string) error {
 	fs := e.flags("export")
-	dsn := dbFlag(fs)
+	dsn := e.dbFlag(fs)
 	code := fs.String("scope", "", "code of the unit to export (default: the city, or the --as user's unit)")
 	format := fs.String("format", "csv", "csv or xlsx")
 	out := fs.String("out", "", "file to write (default: standard output)")

@@ -3,6 +3,7 @@ package cli_test
 import (
 	"context"
 	"encoding/json"
+	"io"
 	"os"
 	"path/filepath"
 	"slices"
@@ -11,6 +12,7 @@ import (
 
 	"github.com/xuri/excelize/v2"
 
+	"shequ/internal/keys"
 	"shequ/internal/org/orgtest"
 	"shequ/internal/platform/db"
 	"shequ/internal/platform/pii"
@@ -62,6 +64,11 @@ func openDB(t *testing.T, path string) *db.DB {
 		t.Fatal(err)
 	}
 	if err := d.Migrate(context.Background()); err != nil {
+		d.Close()
+		t.Fatal(err)
+	}
+	// The key file beside the database, made here as the program's first start would.
+	if err := keys.Unlock(context.Background(), d, path, keys.Source{}, io.Discard); err != nil {
 		d.Close()
 		t.Fatal(err)
 	}

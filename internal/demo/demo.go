@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"shequ/internal/platform/apperr"
+	"shequ/internal/platform/crypt"
 	"shequ/internal/platform/db"
 	"shequ/internal/platform/scope"
 	"shequ/internal/registry"
@@ -57,12 +58,12 @@ func (s Summary) Rows() int {
 // Load creates the demo city in an empty database, in one transaction: on error
 // nothing is left behind. It refuses (Conflict, "demo.not_empty") when any org unit
 // exists. Progress lines go to w. The settings row demo=1 marks the data as demo data.
-// Users are not created here.
+// Users are not created here. ID numbers and phones are sealed with d's keyring.
 func Load(ctx context.Context, d *db.DB, w io.Writer) (Summary, error) {
 	var sum Summary
 	err := d.BulkTx(ctx, func(b *db.Bulk) error {
 		var err error
-		sum, err = load(ctx, b, d.Dialect, w)
+		sum, err = load(ctx, b, d.Dialect, d.Keys(), w)
 		return err
 	})
 	if err != nil {
@@ -76,7 +77,7 @@ func Load(ctx context.Context, d *db.DB, w io.Writer) (Summary, error) {
 	return sum, nil
 }
 
-func load(ctx context.Context, tx *db.Bulk, dialect db.Dialect, w io.Writer) (Summary, error) {
+func load(ctx context.Context, tx *db.Bulk, dialect db.Dialect, keys crypt.Keyring, w io.Writer) (Summary, error) {
 	var n int
 	if err := tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM org_units`).Scan(&n); err != nil {
 		return Summary{}, err
@@ -86,7 +87,12 @@ func load(ctx context.Context, tx *db.Bulk, dialect db.Dialect, w io.Writer) (Su
 	}
 	ins := tx.NewInserter()
 	defer ins.Close()
-	sum, err := generate(ctx, w, func(ts *tables) error { return ins.Write(ctx, ts.all()...) })
+	sum, err := generate(ctx, w, func(ts *tables) error {
+		if err := ts.seal(keys); err != nil {
+			return err
+		}
+		return ins.Write(ctx, ts.all()...)
+	})
 	if err != nil {
 		return Summary{}, err
 	}

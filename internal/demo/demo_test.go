@@ -13,6 +13,7 @@ import (
 	"testing"
 
 	"shequ/internal/platform/apperr"
+	"shequ/internal/platform/crypt"
 	"shequ/internal/platform/db"
 	"shequ/internal/platform/db/dbtest"
 	"shequ/internal/platform/pii"
@@ -163,25 +164,40 @@ func TestDemoCity(t *testing.T) {
 			}
 		})
 
-		t.Run("EveryIDNumberIsValidAndSexBirthDateAndTailComeFromIt", func(t *testing.T) {
-			rows := query(t, q, `SELECT id_number, id_tail, sex, birth_date, org_code, population_type FROM residents`)
+		keys := d.Keys()
+		open := func(sealed []byte) string {
+			t.Helper()
+			num, err := keys.Open(crypt.IDNumber, sealed)
+			if err != nil {
+				t.Fatal(err)
+			}
+			return num
+		}
+
+		t.Run("EveryIDNumberIsSealedValidAndSexBirthDateAndIndexesComeFromIt", func(t *testing.T) {
+			rows := query(t, q, `SELECT id_number_sealed, id_number_bidx, id_tail_bidx, sex, birth_date, org_code, population_type FROM residents`)
 			n := 0
 			for rows.Next() {
-				var num, tail, sex, birth, org, kind string
-				scan(t, rows, &num, &tail, &sex, &birth, &org, &kind)
+				var sealed []byte
+				var index, tail, sex, birth, org, kind string
+				scan(t, rows, &sealed, &index, &tail, &sex, &birth, &org, &kind)
+				num := open(sealed)
 				id, err := pii.ParseIDNumber(num, reportDay())
-				if err != nil || tail != id.Tail() || sex != string(id.Sex) || birth != id.BirthDate() ||
+				if err != nil || index != keys.Index(crypt.IDNumber, num) || tail != keys.Index(crypt.IDTail, id.Tail()) ||
+					sex != string(id.Sex) || birth != id.BirthDate() ||
 					(kind == "registered") != (num[:6] == org[:6]) {
 					t.Fatalf("resident %s (%s %s %s, %s in %s): %v", num, tail, sex, birth, kind, org, err)
 				}
 				n++
 			}
-			rows = query(t, q, `SELECT id_number, sex, birth_date, org_code FROM workers`)
+			rows = query(t, q, `SELECT id_number_sealed, id_number_bidx, sex, birth_date, org_code FROM workers`)
 			for rows.Next() {
-				var num, sex, birth, org string
-				scan(t, rows, &num, &sex, &birth, &org)
+				var sealed []byte
+				var index, sex, birth, org string
+				scan(t, rows, &sealed, &index, &sex, &birth, &org)
+				num := open(sealed)
 				id, err := pii.ParseIDNumber(num, reportDay())
-				if err != nil || sex != string(id.Sex) || birth != id.BirthDate() || num[:6] != org[:6] {
+				if err != nil || index != keys.Index(crypt.IDNumber, num) || sex != string(id.Sex) || birth != id.BirthDate() || num[:6] != org[:6] {
 					t.Fatalf("worker %s (%s %s in %s): %v", num, sex, birth, org, err)
 				}
 				n++
@@ -244,10 +260,23 @@ func TestDemoCity(t *testing.T) {
 			}
 		})
 
-		t.Run("PhonesAreMobilesOrEmpty", func(t *testing.T) {
+		t.Run("PhonesAreSealedMobilesOrEmpty", func(t *testing.T) {
 			var bad, empty int
-			row(t, q, `SELECT SUM(CASE WHEN phone <> '' AND (LENGTH(phone) <> 11 OR phone NOT LIKE '1%') THEN 1 ELSE 0 END),
-				SUM(CASE WHEN phone = '' THEN 1 ELSE 0 END) FROM residents`).Scan(&bad, &empty)
+			rows := query(t, q, `SELECT phone_sealed, phone_bidx FROM residents`)
+			for rows.Next() {
+				var sealed []byte
+				var index string
+				scan(t, rows, &sealed, &index)
+				phone, err := crypt.OpenPhone(keys, sealed)
+				switch {
+				case err != nil || index != crypt.PhoneIndex(keys, phone):
+					t.Fatalf("phone %q indexed %q: %v", phone, index, err)
+				case phone == "":
+					empty++
+				case len(phone) != 11 || phone[0] != '1':
+					bad++
+				}
+			}
 			if bad != 0 || empty == 0 || empty > 457951/2 {
 				t.Errorf("%d malformed and %d empty phones", bad, empty)
 			}
@@ -255,11 +284,12 @@ func TestDemoCity(t *testing.T) {
 
 		t.Run("DatabaseHoldsExactlyTheGeneratedRows", func(t *testing.T) {
 			var fromDB []string
-			rows := query(t, q, `SELECT id, id_number, name, household_id FROM residents`)
+			rows := query(t, q, `SELECT id, id_number_sealed, name, household_id FROM residents`)
 			for rows.Next() {
-				var id, num, name, household string
-				scan(t, rows, &id, &num, &name, &household)
-				fromDB = append(fromDB, id+" "+num+" "+name+" "+household)
+				var id, name, household string
+				var sealed []byte
+				scan(t, rows, &id, &sealed, &name, &household)
+				fromDB = append(fromDB, id+" "+open(sealed)+" "+name+" "+household)
 			}
 			if got, want := checksum(fromDB), checksum(generatedResidents(t)); got != want {
 				t.Errorf("residents checksum %s, generator's %s", got, want)
@@ -352,7 +382,7 @@ func generatedResidents(t *testing.T) []string {
 	_, err := generate(context.Background(), io.Discard, func(ts *tables) error {
 		v, c := ts.residents.Vals, len(ts.residents.Cols)
 		for i := 0; i < len(v); i += c {
-			out = append(out, fmt.Sprint(v[i], " ", v[i+2], " ", v[i+1], " ", v[i+6]))
+			out = append(out, fmt.Sprint(v[i], " ", v[i+residentID], " ", v[i+1], " ", v[i+7]))
 		}
 		return nil
 	})

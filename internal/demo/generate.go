@@ -223,8 +223,8 @@ func (g *gen) careTags(residentID, gridCode string, m member, h householdFacts) 
 	}
 }
 
-// resident adds one person. Sex, birth date and the ID tail are read back from the
-// ID number, as the register derives them.
+// resident adds one person. Sex and birth date are read back from the ID number, as
+// the register derives them; the ID number and phone are sealed later (tables.seal).
 func (g *gen) resident(d *district, gr grid, householdID string, m member) (string, error) {
 	area, population := d.code, "registered"
 	if m.floating {
@@ -242,8 +242,8 @@ func (g *gen) resident(d *district, gr grid, householdID string, m member) (stri
 		phone = mobile(g.rng)
 	}
 	id := g.ids.next()
-	g.ts.residents.Add(id, personName(g.rng, m.family, m.male), num, num[14:], sexOf(num), birthDate(num),
-		householdID, gr.code, m.relation, population, phone, createdAt, createdAt)
+	g.ts.residents.Add(id, personName(g.rng, m.family, m.male), num, nil, nil, sexOf(num), birthDate(num),
+		householdID, gr.code, m.relation, population, phone, nil, createdAt, createdAt)
 	return id, nil
 }
 

@@ -163,8 +163,8 @@ func (g *gen) worker(cm *community, position string, p profile, male bool) (stri
 		}
 	}
 	id := g.ids.next()
-	g.ts.workers.Add(id, personName(g.rng, surname(g.rng), male), num, sexOf(num), birthDate(num), cm.code,
-		position, p.education, hiredOn(g.rng, birth, p.in2011), certificate, mobile(g.rng), createdAt, createdAt)
+	g.ts.workers.Add(id, personName(g.rng, surname(g.rng), male), num, nil, sexOf(num), birthDate(num), cm.code,
+		position, p.education, hiredOn(g.rng, birth, p.in2011), certificate, mobile(g.rng), nil, createdAt, createdAt)
 	g.sum.Workers++
 	return id, nil
 }

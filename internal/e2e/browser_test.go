@@ -22,6 +22,10 @@ import (
 	"github.com/chromedp/chromedp"
 
 	"shequ/internal/cli"
+	"shequ/internal/demo"
+	"shequ/internal/keys"
+	"shequ/internal/platform/auth"
+	"shequ/internal/platform/crypt"
 	"shequ/internal/platform/db"
 	"shequ/internal/platform/pii"
 )
@@ -34,11 +38,13 @@ var maskedID = regexp.MustCompile(`^\d{6}\*{8}\d{3}[\dX]$`)
 // it in headless Chromium: a community secretary from the home page down to one
 // resident, on a desk and on a phone, in both languages; a grid worker who must
 // not open another grid's household; and the secretary importing two residents
-// from a CSV file.
+// from a CSV file; a city official signing in with a password and a code from an
+// authenticator app; and a new user changing the password an administrator gave them.
 //
 // It needs Chromium; without it the test is skipped, unless SHEQU_BROWSER=required.
 // With SHEQU_SCREENSHOTS=DIR it leaves home.png, grid.png, resident.png,
-// home-phone.png, import.png and import-phone.png in DIR.
+// home-phone.png, import.png, import-phone.png, login-totp.png, password.png,
+// account.png and totp.png in DIR.
 func TestBrowser_WalkTheDemoCity(t *testing.T) {
 	chromium := findChromium(t)
 	ctx := t.Context()
@@ -85,6 +91,131 @@ func TestBrowser_WalkTheDemoCity(t *testing.T) {
 	phone.shot("import-phone.png")
 	phone.open(job, 200)
 	phone.noSidewaysScroll()
+
+	official := newTab(t, browser, app, 0, 0)
+	official.signInWithCode(app.addUser(t, "e2e-city", auth.RoleCity, demo.CityCode, true))
+
+	newcomer := newTab(t, browser, app, 0, 0)
+	newcomer.changeInitialPassword(app.addUser(t, "e2e-newcomer", auth.RoleCommunity, community.org, false))
+	for _, path := range []string{"/account", "/account/totp"} {
+		phone.open(path, 200)
+		phone.noSidewaysScroll()
+	}
+}
+
+// addUser adds a user as `shequ user add` does; keep lets them keep the generated
+// password instead of having to change it at the first sign-in.
+func (a *app) addUser(t *testing.T, name string, role auth.Role, org string, keep bool) login {
+	t.Helper()
+	ctx := context.Background()
+	pwd, err := a.auth.AddUser(ctx, name, role, org)
+	if err == nil && keep {
+		err = a.auth.WaivePasswordChange(ctx, name)
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	return login{app: a, name: name, role: string(role), org: org, pwd: pwd}
+}
+
+// signInWithCode enrols an authenticator for the user, then signs in with the
+// password and a code computed from the secret, as the app on a phone would.
+func (tb *tab) signInWithCode(l login) {
+	t := tb.t
+	ctx := context.Background()
+	p, err := l.app.auth.Principal(ctx, l.name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	e, err := l.app.auth.BeginTOTP(ctx, p.UserID, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	code, _ := auth.TOTPCode(e.Secret, time.Now())
+	if _, err := l.app.auth.ConfirmTOTP(ctx, p.UserID, code); err != nil {
+		t.Fatal(err)
+	}
+
+	tb.open("/login", 200)
+	tb.do(
+		chromedp.SendKeys(chromedp.CSS("#login-name"), l.name),
+		chromedp.SendKeys(chromedp.CSS("#login-password"), l.pwd),
+	)
+	tb.click(`.login-card button[type="submit"]`)
+	if tb.path() != "/login/totp" {
+		t.Fatalf("the password of a user with an authenticator led to %s, want /login/totp", tb.path())
+	}
+	tb.mustSee("双因素认证", "恢复码")
+	tb.shot("login-totp.png")
+	// The code that confirmed the enrolment is used up: the app's next one is good.
+	next, _ := auth.TOTPCode(e.Secret, time.Now().Add(30*time.Second))
+	tb.do(chromedp.SendKeys(chromedp.CSS("#totp-code"), next))
+	tb.click(`.login-card button[type="submit"]`)
+	if tb.path() != "/" {
+		t.Fatalf("the code led to %s, want /", tb.path())
+	}
+	if h1 := tb.text("h1"); !strings.Contains(h1, "梧州市") {
+		t.Errorf("the city official's home h1 = %q, want 梧州市", h1)
+	}
+	tb.open("/account", 200)
+	tb.mustSee("已启用", "剩余恢复码 10 个", "说明理由后查看单条记录的完整身份证号或电话")
+}
+
+// changeInitialPassword signs in with the password an administrator gave, is held
+// at the change-password form until the password is changed, and then reaches the
+// home page and the account page.
+func (tb *tab) changeInitialPassword(l login) {
+	t := tb.t
+	tb.open("/login", 200)
+	tb.do(
+		chromedp.SendKeys(chromedp.CSS("#login-name"), l.name),
+		chromedp.SendKeys(chromedp.CSS("#login-password"), l.pwd),
+	)
+	tb.click(`.login-card button[type="submit"]`)
+	if tb.path() != "/account/password" {
+		t.Fatalf("the first sign-in of %s led to %s, want /account/password", l.name, tb.path())
+	}
+	tb.mustSee("修改密码", "管理员设置")
+	tb.open("/staff", 200)
+	if tb.path() != "/account/password" {
+		t.Errorf("before changing the password /staff led to %s", tb.path())
+	}
+	tb.do(
+		chromedp.SendKeys(chromedp.CSS("#password-current"), l.pwd),
+		chromedp.SendKeys(chromedp.CSS("#password-new"), "woaini1314"),
+		chromedp.SendKeys(chromedp.CSS("#password-repeat"), "woaini1314"),
+	)
+	tb.load("a common password", 400, chromedp.Click(chromedp.CSS(`.login-card button[type="submit"]`), chromedp.NodeVisible))
+	tb.mustSee("密码：须包含")
+	tb.shot("password.png")
+	const mine = "Lychee-Orbit-73"
+	tb.do(
+		chromedp.SendKeys(chromedp.CSS("#password-current"), l.pwd),
+		chromedp.SendKeys(chromedp.CSS("#password-new"), mine),
+		chromedp.SendKeys(chromedp.CSS("#password-repeat"), mine),
+	)
+	tb.click(`.login-card button[type="submit"]`)
+	if tb.path() != "/" {
+		t.Fatalf("after changing the password the browser is at %s, want /", tb.path())
+	}
+	tb.mustSee("户数", "下辖网格")
+	tb.click(`.main-nav a[href="/account"]`)
+	tb.mustSee("我的账户", "上次登录", "我的权限", "新增和修改住户、居民", "未启用（可选）")
+	tb.shot("account.png")
+	tb.click(`.lang-switch a[hreflang="en"]`)
+	tb.mustSee("My permissions", "Add and change households and residents")
+	if keys := rawKeys.FindAllString(tb.bodyText(), -1); len(keys) > 0 {
+		t.Errorf("untranslated keys on the English account page: %v", keys)
+	}
+	tb.click(`.lang-switch a[hreflang="zh-CN"]`)
+
+	// The second factor is optional for a community user: the page offers it.
+	tb.click(`.actions a[href="/account/totp"]`)
+	tb.mustSee("第一步", "扫描下面的二维码", "第二步")
+	if tb.count("#totp-qr svg.qr") != 1 || tb.text("#totp-secret") == "" {
+		t.Error("the enrolment page shows no QR code or no secret")
+	}
+	tb.shot("totp.png")
 }
 
 // importResidents uploads a CSV file of two new residents of a household of the
@@ -117,7 +248,7 @@ func (tb *tab) importResidents(l login) string {
 			t.Error("the preview shows a full ID number")
 		}
 	}
-	if got := l.app.query(t, `SELECT COUNT(*) FROM residents WHERE id_number IN ($1, $2)`, ids[0], ids[1]); got != "0" {
+	if got := l.app.query(t, `SELECT COUNT(*) FROM residents WHERE id_number_bidx IN ($1, $2)`, l.app.bidx(ids[0]), l.app.bidx(ids[1])); got != "0" {
 		t.Errorf("the check wrote %s residents", got)
 	}
 	tb.shot("import.png")
@@ -125,7 +256,7 @@ func (tb *tab) importResidents(l login) string {
 	tb.click(`form[action$="/confirm"] button[type="submit"]`)
 	tb.waitFor(`.actions a[href="/org/` + l.org + `"]`)
 	tb.mustSee("导入完成：共 2 行", "已新增")
-	if got := l.app.query(t, `SELECT COUNT(*) FROM residents WHERE id_number IN ($1, $2)`, ids[0], ids[1]); got != "2" {
+	if got := l.app.query(t, `SELECT COUNT(*) FROM residents WHERE id_number_bidx IN ($1, $2)`, l.app.bidx(ids[0]), l.app.bidx(ids[1])); got != "2" {
 		t.Errorf("%s of the 2 residents imported", got)
 	}
 
@@ -260,7 +391,7 @@ func (tb *tab) walkAsCommunity(l login) walk {
 }
 
 // rawKeys matches a message key shown as it is, the sign of a missing translation.
-var rawKeys = regexp.MustCompile(`\b(?:app|home|unit|login|household|resident|search|staff|layout|nav|level|field|err|pager|role|sex|pop|tag|position|education|relation|contact|transfer)\.[a-z_]+\b`)
+var rawKeys = regexp.MustCompile(`\b(?:app|home|unit|login|household|resident|search|staff|layout|nav|level|field|err|pager|role|sex|pop|tag|position|education|relation|contact|transfer|account|totp|action)\.[a-z_]+\b`)
 
 // app is the program under test.
 type app struct {
@@ -268,6 +399,7 @@ type app struct {
 	dbPath string
 	logins map[string]login
 	db     *db.DB
+	auth   *auth.Service
 }
 
 // login is one of the demo logins the program prints at start.
@@ -331,12 +463,24 @@ func startDemo(t *testing.T, ctx context.Context) *app {
 	case <-ctx.Done():
 		t.Fatalf("the program did not start listening: %v", ctx.Err())
 	}
+	// The README's one command made the database's key beside it, readable by its
+	// owner only, and said so.
+	if st, err := os.Stat(keys.DefaultFile(a.dbPath)); err != nil || st.Mode().Perm() != 0o600 {
+		t.Errorf("key file beside the database: %v, %v; want mode 0600", st, err)
+	}
+	if !strings.Contains(stderr.tail(4000), "created key file "+keys.DefaultFile(a.dbPath)) {
+		t.Errorf("the program did not say it created a key file:\n%s", stderr.tail(4000))
+	}
 	d, err := db.Open(ctx, a.dbPath)
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { d.Close() })
+	if err := keys.Unlock(ctx, d, a.dbPath, keys.Source{}, io.Discard); err != nil {
+		t.Fatal(err)
+	}
 	a.db = d
+	a.auth = auth.NewService(d, time.Now)
 	return a
 }
 
@@ -350,6 +494,19 @@ func (a *app) query(t *testing.T, q string, args ...any) string {
 	return v
 }
 
+// bidx is the blind index by which the database finds an ID number.
+func (a *app) bidx(idNumber string) string { return a.db.Keys().Index(crypt.IDNumber, idNumber) }
+
+// open reads a sealed ID number with the database's key.
+func (a *app) open(t *testing.T, sealed []byte) string {
+	t.Helper()
+	n, err := a.db.Keys().Open(crypt.IDNumber, sealed)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return n
+}
+
 // newIDNumbers returns n valid ID numbers nobody in the database has.
 func (a *app) newIDNumbers(t *testing.T, n int) []string {
 	t.Helper()
@@ -357,7 +514,7 @@ func (a *app) newIDNumbers(t *testing.T, n int) []string {
 	for seq := 900; len(out) < n; seq++ {
 		s := fmt.Sprintf("450403%s%03d", "20200229", seq)
 		id := s + string(pii.CheckDigit(s))
-		if a.query(t, `SELECT COUNT(*) FROM residents WHERE id_number = $1`, id) == "0" {
+		if a.query(t, `SELECT COUNT(*) FROM residents WHERE id_number_bidx = $1`, a.bidx(id)) == "0" {
 			out = append(out, id)
 		}
 	}
@@ -368,27 +525,27 @@ func (a *app) newIDNumbers(t *testing.T, n int) []string {
 // sure no page shows it.
 func (a *app) residentIDNumber(t *testing.T, id string) string {
 	t.Helper()
-	var n string
-	if err := a.db.Read().QueryRowContext(context.Background(), `SELECT id_number FROM residents WHERE id = $1`, id).Scan(&n); err != nil {
+	var sealed []byte
+	if err := a.db.Read().QueryRowContext(context.Background(), `SELECT id_number_sealed FROM residents WHERE id = $1`, id).Scan(&sealed); err != nil {
 		t.Fatalf("resident %s: %v", id, err)
 	}
-	return n
+	return a.open(t, sealed)
 }
 
 func (a *app) householdIDNumbers(t *testing.T, householdID string) []string {
 	t.Helper()
-	rows, err := a.db.Read().QueryContext(context.Background(), `SELECT id_number FROM residents WHERE household_id = $1`, householdID)
+	rows, err := a.db.Read().QueryContext(context.Background(), `SELECT id_number_sealed FROM residents WHERE household_id = $1`, householdID)
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer rows.Close()
 	var out []string
 	for rows.Next() {
-		var n string
-		if err := rows.Scan(&n); err != nil {
+		var sealed []byte
+		if err := rows.Scan(&sealed); err != nil {
 			t.Fatal(err)
 		}
-		out = append(out, n)
+		out = append(out, a.open(t, sealed))
 	}
 	if len(out) == 0 {
 		t.Fatalf("household %s has no residents in the database", householdID)

@@ -6,6 +6,7 @@ import (
 	"strings"
 	"time"
 
+	"shequ/internal/audit"
 	"shequ/internal/platform/apperr"
 	"shequ/internal/platform/auth"
 	"shequ/internal/platform/db"
@@ -56,7 +57,7 @@ func (s *Service) Communities(ctx context.Context, p auth.Principal) ([]Unit, er
 // Create adds a unit under a parent in the principal's scope.
 func (s *Service) Create(ctx context.Context, p auth.Principal, u Unit) (Unit, error) {
 	if err := p.Require(auth.WriteOrg); err != nil {
-		return Unit{}, err
+		return Unit{}, audit.Refused(ctx, s.db, audit.Of(p, s.now(), audit.ActOrgCreate, "org:"+u.Code), err)
 	}
 	u.Name = strings.TrimSpace(u.Name)
 	if u.Level == "" {
@@ -79,7 +80,10 @@ func (s *Service) Create(ctx context.Context, p auth.Principal, u Unit) (Unit, e
 		if err := u.Validate(parent, s.now().Year()); err != nil {
 			return err
 		}
-		return Insert(ctx, tx, u, s.now().UnixMilli())
+		if err := Insert(ctx, tx, u, s.now().UnixMilli()); err != nil {
+			return err
+		}
+		return audit.Record(ctx, tx, audit.Of(p, s.now(), audit.ActOrgCreate, "org:"+u.Code))
 	})
 	return u, err
 }
@@ -87,7 +91,7 @@ func (s *Service) Create(ctx context.Context, p auth.Principal, u Unit) (Unit, e
 // Update changes a unit's name and community facts.
 func (s *Service) Update(ctx context.Context, p auth.Principal, u Unit) (Unit, error) {
 	if err := p.Require(auth.WriteOrg); err != nil {
-		return Unit{}, err
+		return Unit{}, audit.Refused(ctx, s.db, audit.Of(p, s.now(), audit.ActOrgUpdate, "org:"+u.Code), err)
 	}
 	err := s.db.InTx(ctx, func(tx *sql.Tx) error {
 		old, err := Get(ctx, tx, p.Scope(), u.Code)
@@ -103,7 +107,10 @@ func (s *Service) Update(ctx context.Context, p auth.Principal, u Unit) (Unit, e
 		if err := u.Validate(parent, s.now().Year()); err != nil {
 			return err
 		}
-		return Update(ctx, tx, u)
+		if err := Update(ctx, tx, u); err != nil {
+			return err
+		}
+		return audit.Record(ctx, tx, audit.Of(p, s.now(), audit.ActOrgUpdate, "org:"+u.Code))
 	})
 	return u, err
 }

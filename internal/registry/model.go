@@ -85,7 +85,9 @@ func (in *HouseholdInput) Check() []*apperr.Error {
 	return errs
 }
 
-// Resident is a 居民. Sex and BirthDate are derived from the ID number.
+// Resident is a 居民. Sex and BirthDate are derived from the ID number. IDNumber and
+// Phone are held here in full, opened from the sealed columns the database keeps
+// them in (decision 6); pages and the API show them Masked.
 type Resident struct {
 	ID             string   `json:"id"`
 	Name           string   `json:"name"`

@@ -2,12 +2,16 @@ package registry_test
 
 import (
 	"context"
+	"fmt"
+	"slices"
+	"strings"
 	"testing"
 	"time"
 
 	"shequ/internal/org/orgtest"
 	"shequ/internal/platform/apperr"
 	"shequ/internal/platform/auth"
+	"shequ/internal/platform/crypt"
 	"shequ/internal/platform/db"
 	"shequ/internal/platform/db/dbtest"
 	"shequ/internal/platform/pii"
@@ -262,6 +266,79 @@ func TestSearch_FindsByEveryFormWithinScope(t *testing.T) {
 			}
 			if err != nil || len(rs) != tc.count {
 				t.Errorf("search %q as %s: %d results (%v), want %d", tc.q, tc.p.Role, len(rs), err, tc.count)
+			}
+		}
+	})
+}
+
+// TestResident_IDNumberAndPhoneAreStoredOnlySealed: what the database holds of them
+// is SM4-GCM ciphertext and keyed indexes (decision 6); the screens' masked forms
+// come from opening it.
+func TestResident_IDNumberAndPhoneAreStoredOnlySealed(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, d *db.DB) {
+		f := setup(t, d)
+		var idSealed, phoneSealed []byte
+		var idIndex, tailIndex, phoneIndex string
+		err := d.Read().QueryRowContext(context.Background(), `SELECT id_number_sealed, id_number_bidx, id_tail_bidx, phone_sealed, phone_bidx
+			FROM residents WHERE id = $1`, f.head.ID).Scan(&idSealed, &idIndex, &tailIndex, &phoneSealed, &phoneIndex)
+		if err != nil {
+			t.Fatal(err)
+		}
+		id, phone := f.head.IDNumber, "13812345678"
+		for _, v := range []string{string(idSealed), idIndex, tailIndex, string(phoneSealed), phoneIndex} {
+			if strings.Contains(v, id) || strings.Contains(v, id[14:]) || strings.Contains(v, phone) || strings.Contains(v, phone[7:]) {
+				t.Errorf("stored value %q shows the ID number or phone", v)
+			}
+		}
+		if got, err := d.Keys().Open(crypt.IDNumber, idSealed); err != nil || got != id {
+			t.Errorf("sealed ID number opens to %q, %v", got, err)
+		}
+		r, _, err := f.s.Resident(context.Background(), city, f.head.ID)
+		if err != nil || r.IDNumber != id || r.Phone != phone || r.Masked().IDNumber != id[:6]+"********"+id[14:] {
+			t.Errorf("resident %+v, %v", r, err)
+		}
+	})
+}
+
+// TestSearch_ALongerTailFindsOnlyTheNumbersEndingInIt: the tail index finds the
+// residents sharing the last four characters; the rest of the query is compared
+// with their opened ID numbers.
+func TestSearch_ALongerTailFindsOnlyTheNumbersEndingInIt(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, d *db.DB) {
+		f := setup(t, d)
+		ctx := context.Background()
+		// Same last four as the head's (0012 + check digit), different fifth-last.
+		other := ""
+		for day := 1; day <= 28 && other == ""; day++ {
+			id := idNumber("450403", fmt.Sprintf("197003%02d", day), f.head.IDNumber[14:17])
+			if id[14:] == f.head.IDNumber[14:] && id[13] != f.head.IDNumber[13] {
+				other = id
+			}
+		}
+		if other == "" || other[13] == f.head.IDNumber[13] {
+			t.Fatalf("no ID number sharing the last four of %s but not the fifth-last", f.head.IDNumber)
+		}
+		if _, err := f.s.CreateResident(ctx, city, registry.ResidentInput{Name: "王芳", IDNumber: other, HouseholdNo: "H001",
+			Relation: "spouse", PopulationType: "registered"}); err != nil {
+			t.Fatal(err)
+		}
+		for _, tc := range []struct {
+			q    string
+			want []string
+		}{
+			{f.head.IDNumber[14:], []string{"李建国", "王芳"}},
+			{f.head.IDNumber[13:], []string{"李建国"}},
+			{other[13:], []string{"王芳"}},
+			{f.head.IDNumber[1:], []string{"李建国"}},
+			{"9" + f.head.IDNumber[13:], nil},
+		} {
+			rs, err := f.s.Search(ctx, city, tc.q, 20)
+			var names []string
+			for _, r := range rs {
+				names = append(names, r.Name)
+			}
+			if err != nil || !slices.Equal(names, tc.want) {
+				t.Errorf("search %q: %v (%v), want %v", tc.q, names, err, tc.want)
 			}
 		}
 	})

@@ -6,6 +6,7 @@ import (
 	"strings"
 	"time"
 
+	"shequ/internal/audit"
 	"shequ/internal/org"
 	"shequ/internal/platform/apperr"
 	"shequ/internal/platform/auth"
@@ -33,7 +34,7 @@ func (s *Service) Household(ctx context.Context, p auth.Principal, id string) (H
 	if err != nil {
 		return Household{}, nil, err
 	}
-	members, err := HouseholdMembers(ctx, s.db.Read(), p.Scope(), id)
+	members, err := HouseholdMembers(ctx, s.db.Read(), s.db.Keys(), p.Scope(), id)
 	return h, members, err
 }
 
@@ -58,7 +59,7 @@ func (s *Service) Contacts(ctx context.Context, p auth.Principal, grid string) (
 	if err := p.Require(auth.ReadRegister); err != nil {
 		return nil, err
 	}
-	return GridContacts(ctx, s.db.Read(), p.Scope(), grid)
+	return GridContacts(ctx, s.db.Read(), s.db.Keys(), p.Scope(), grid)
 }
 
 // Resident returns a resident in scope with their history of moves.
@@ -66,7 +67,7 @@ func (s *Service) Resident(ctx context.Context, p auth.Principal, id string) (Re
 	if err := p.Require(auth.ReadRegister); err != nil {
 		return Resident{}, nil, err
 	}
-	r, err := GetResident(ctx, s.db.Read(), p.Scope(), id)
+	r, err := GetResident(ctx, s.db.Read(), s.db.Keys(), p.Scope(), id)
 	if err != nil {
 		return Resident{}, nil, err
 	}
@@ -83,7 +84,7 @@ func (s *Service) Search(ctx context.Context, p auth.Principal, query string, li
 	if limit <= 0 || limit > 200 {
 		limit = 50
 	}
-	return Search(ctx, s.db.Read(), s.db.Dialect, p.Scope(), query, limit)
+	return Search(ctx, s.db.Read(), s.db.Dialect, s.db.Keys(), p.Scope(), query, limit)
 }
 
 // gridInScope checks that code is an existing grid the principal may write to.
@@ -101,7 +102,7 @@ func gridInScope(ctx context.Context, q db.Querier, p auth.Principal, code strin
 // CreateHousehold adds a household to a grid in scope.
 func (s *Service) CreateHousehold(ctx context.Context, p auth.Principal, in HouseholdInput) (Household, error) {
 	if err := p.Require(auth.WriteRegister); err != nil {
-		return Household{}, err
+		return Household{}, audit.Refused(ctx, s.db, audit.Of(p, s.now(), audit.ActHouseholdNew, "household:"+in.No), err)
 	}
 	if err := in.Validate(); err != nil {
 		return Household{}, err
@@ -116,8 +117,10 @@ func (s *Service) CreateHousehold(ctx context.Context, p auth.Principal, in Hous
 			return err
 		}
 		var err error
-		h, err = GetHousehold(ctx, tx, p.Scope(), id)
-		return err
+		if h, err = GetHousehold(ctx, tx, p.Scope(), id); err != nil {
+			return err
+		}
+		return audit.Record(ctx, tx, audit.Of(p, s.now(), audit.ActHouseholdNew, "household:"+h.No))
 	})
 	return h, err
 }
@@ -126,7 +129,7 @@ func (s *Service) CreateHousehold(ctx context.Context, p auth.Principal, in Hous
 // grid in scope too.
 func (s *Service) UpdateHousehold(ctx context.Context, p auth.Principal, id string, in HouseholdInput) (Household, error) {
 	if err := p.Require(auth.WriteRegister); err != nil {
-		return Household{}, err
+		return Household{}, audit.Refused(ctx, s.db, audit.Of(p, s.now(), audit.ActHouseholdEdit, "household:"+in.No), err)
 	}
 	if err := in.Validate(); err != nil {
 		return Household{}, err
@@ -143,8 +146,10 @@ func (s *Service) UpdateHousehold(ctx context.Context, p auth.Principal, id stri
 			return err
 		}
 		var err error
-		h, err = GetHousehold(ctx, tx, p.Scope(), id)
-		return err
+		if h, err = GetHousehold(ctx, tx, p.Scope(), id); err != nil {
+			return err
+		}
+		return audit.Record(ctx, tx, audit.Of(p, s.now(), audit.ActHouseholdEdit, "household:"+h.No))
 	})
 	return h, err
 }
@@ -153,7 +158,7 @@ func (s *Service) UpdateHousehold(ctx context.Context, p auth.Principal, id stri
 // an ID number already registered anywhere in the city is a conflict.
 func (s *Service) CreateResident(ctx context.Context, p auth.Principal, in ResidentInput) (Resident, error) {
 	if err := p.Require(auth.WriteRegister); err != nil {
-		return Resident{}, err
+		return Resident{}, audit.Refused(ctx, s.db, audit.Of(p, s.now(), audit.ActResidentNew, "household:"+in.HouseholdNo), err)
 	}
 	id, err := in.Validate(s.now())
 	if err != nil {
@@ -165,7 +170,7 @@ func (s *Service) CreateResident(ctx context.Context, p auth.Principal, in Resid
 		if err != nil {
 			return err
 		}
-		if other, err := residentIDByNumber(ctx, tx, id.Value); err != nil {
+		if other, err := residentIDByNumber(ctx, tx, s.db.Keys(), id.Value); err != nil {
 			return err
 		} else if other != "" {
 			return apperr.New(apperr.Conflict, "resident.id_taken", "id_number")
@@ -173,7 +178,12 @@ func (s *Service) CreateResident(ctx context.Context, p auth.Principal, in Resid
 		r = Resident{ID: db.NewID(), Name: in.Name, IDNumber: id.Value, Sex: string(id.Sex), BirthDate: id.BirthDate(),
 			HouseholdID: h.ID, HouseholdNo: h.No, GridCode: h.GridCode, Address: h.Address, Relation: in.Relation,
 			PopulationType: in.PopulationType, Phone: in.Phone, Tags: in.Tags}
-		return InsertResident(ctx, tx, r, s.now())
+		if err := InsertResident(ctx, tx, s.db.Keys(), r, s.now()); err != nil {
+			return err
+		}
+		e := audit.Of(p, s.now(), audit.ActResidentNew, "resident:"+r.ID)
+		e.Reason = "household:" + h.No
+		return audit.Record(ctx, tx, e)
 	})
 	return r, err
 }
@@ -182,11 +192,11 @@ func (s *Service) CreateResident(ctx context.Context, p auth.Principal, in Resid
 // resident there, and the move is kept in their history.
 func (s *Service) UpdateResident(ctx context.Context, p auth.Principal, residentID string, in ResidentInput) (Resident, error) {
 	if err := p.Require(auth.WriteRegister); err != nil {
-		return Resident{}, err
+		return Resident{}, audit.Refused(ctx, s.db, audit.Of(p, s.now(), audit.ActResidentEdit, "resident:"+residentID), err)
 	}
 	var r Resident
 	err := s.db.InTx(ctx, func(tx *sql.Tx) error {
-		old, err := GetResident(ctx, tx, p.Scope(), residentID)
+		old, err := GetResident(ctx, tx, s.db.Keys(), p.Scope(), residentID)
 		if err != nil {
 			return err
 		}
@@ -199,11 +209,12 @@ func (s *Service) UpdateResident(ctx context.Context, p auth.Principal, resident
 		if err != nil {
 			return err
 		}
-		if other, err := residentIDByNumber(ctx, tx, id.Value); err != nil {
+		if other, err := residentIDByNumber(ctx, tx, s.db.Keys(), id.Value); err != nil {
 			return err
 		} else if other != "" && other != residentID {
 			return apperr.New(apperr.Conflict, "resident.id_taken", "id_number")
 		}
+		e := audit.Of(p, s.now(), audit.ActResidentEdit, "resident:"+residentID)
 		if h.ID != old.HouseholdID {
 			from, err := GetHousehold(ctx, tx, p.Scope(), old.HouseholdID)
 			if err != nil {
@@ -212,11 +223,15 @@ func (s *Service) UpdateResident(ctx context.Context, p auth.Principal, resident
 			if err := InsertMove(ctx, tx, db.NewID(), residentID, from, h, p.UserID, s.now()); err != nil {
 				return err
 			}
+			e.Action, e.Reason = audit.ActResidentMove, "household:"+from.No+" → household:"+h.No
 		}
 		r = Resident{ID: residentID, Name: in.Name, IDNumber: id.Value, Sex: string(id.Sex), BirthDate: id.BirthDate(),
 			HouseholdID: h.ID, HouseholdNo: h.No, GridCode: h.GridCode, Address: h.Address, Relation: in.Relation,
 			PopulationType: in.PopulationType, Phone: in.Phone, Tags: in.Tags}
-		return UpdateResident(ctx, tx, r, s.now())
+		if err := UpdateResident(ctx, tx, s.db.Keys(), r, s.now()); err != nil {
+			return err
+		}
+		return audit.Record(ctx, tx, e)
 	})
 	return r, err
 }

@@ -10,11 +10,14 @@ import (
 	"unicode/utf8"
 
 	"shequ/internal/platform/apperr"
+	"shequ/internal/platform/crypt"
 	"shequ/internal/platform/db"
 	"shequ/internal/platform/scope"
 )
 
 // Every function here takes the scope: a row outside it does not exist for the caller.
+// Those that read or write ID numbers and phones take the keyring too: the database
+// holds them sealed, with blind indexes to find them by (decision 6).
 
 const householdColumns = `h.id, h.household_no, h.org_code, COALESCE(b.name, ''), h.address,
 	(SELECT COUNT(*) FROM residents r WHERE r.household_id = h.id)`
@@ -191,27 +194,36 @@ func UpdateHousehold(ctx context.Context, q db.Querier, dialect db.Dialect, id, 
 	return err
 }
 
-const residentColumns = `r.id, r.name, r.id_number, r.sex, r.birth_date, r.household_id, h.household_no, r.org_code, h.address,
-	r.relation, r.population_type, r.phone`
+const residentColumns = `r.id, r.name, r.id_number_sealed, r.sex, r.birth_date, r.household_id, h.household_no, r.org_code, h.address,
+	r.relation, r.population_type, r.phone_sealed`
 
 const residentFrom = ` FROM residents r JOIN households h ON h.id = r.household_id `
 
-func scanResident(row interface{ Scan(...any) error }) (Resident, error) {
+// scanResident reads a row of residentColumns and opens its ID number and phone.
+func scanResident(keys crypt.Keyring, row interface{ Scan(...any) error }) (Resident, error) {
 	var r Resident
-	err := row.Scan(&r.ID, &r.Name, &r.IDNumber, &r.Sex, &r.BirthDate, &r.HouseholdID, &r.HouseholdNo, &r.GridCode, &r.Address,
-		&r.Relation, &r.PopulationType, &r.Phone)
+	var id, phone []byte
+	err := row.Scan(&r.ID, &r.Name, &id, &r.Sex, &r.BirthDate, &r.HouseholdID, &r.HouseholdNo, &r.GridCode, &r.Address,
+		&r.Relation, &r.PopulationType, &phone)
 	r.Tags = []string{}
+	if err != nil {
+		return r, err
+	}
+	if r.IDNumber, err = keys.Open(crypt.IDNumber, id); err != nil {
+		return r, err
+	}
+	r.Phone, err = crypt.OpenPhone(keys, phone)
 	return r, err
 }
 
-func collectResidents(rows *sql.Rows, err error) ([]Resident, error) {
+func collectResidents(keys crypt.Keyring, rows *sql.Rows, err error) ([]Resident, error) {
 	if err != nil {
 		return nil, err
 	}
 	defer rows.Close()
 	out := []Resident{}
 	for rows.Next() {
-		r, err := scanResident(rows)
+		r, err := scanResident(keys, rows)
 		if err != nil {
 			return nil, err
 		}
@@ -221,9 +233,9 @@ func collectResidents(rows *sql.Rows, err error) ([]Resident, error) {
 }
 
 // GetResident returns a resident by id, with tags.
-func GetResident(ctx context.Context, q db.Querier, sc scope.Scope, id string) (Resident, error) {
+func GetResident(ctx context.Context, q db.Querier, keys crypt.Keyring, sc scope.Scope, id string) (Resident, error) {
 	w, args := sc.Where("r.org_code", 2)
-	r, err := scanResident(q.QueryRowContext(ctx, `SELECT `+residentColumns+residentFrom+`WHERE r.id = $1 AND `+w,
+	r, err := scanResident(keys, q.QueryRowContext(ctx, `SELECT `+residentColumns+residentFrom+`WHERE r.id = $1 AND `+w,
 		append([]any{id}, args...)...))
 	if errors.Is(err, sql.ErrNoRows) {
 		return Resident{}, apperr.New(apperr.NotFound, "resident.not_found", "id")
@@ -261,10 +273,11 @@ func ResidentTags(ctx context.Context, q db.Querier, id string) ([]string, error
 }
 
 // HouseholdMembers returns the residents of a household, head first.
-func HouseholdMembers(ctx context.Context, q db.Querier, sc scope.Scope, householdID string) ([]Resident, error) {
+func HouseholdMembers(ctx context.Context, q db.Querier, keys crypt.Keyring, sc scope.Scope, householdID string) ([]Resident, error) {
 	w, args := sc.Where("r.org_code", 2)
-	rs, err := collectResidents(q.QueryContext(ctx, `SELECT `+residentColumns+residentFrom+`WHERE r.household_id = $1 AND `+w+`
-		ORDER BY CASE r.relation WHEN 'head' THEN 0 ELSE 1 END, r.birth_date`, append([]any{householdID}, args...)...))
+	rows, err := q.QueryContext(ctx, `SELECT `+residentColumns+residentFrom+`WHERE r.household_id = $1 AND `+w+`
+		ORDER BY CASE r.relation WHEN 'head' THEN 0 ELSE 1 END, r.birth_date`, append([]any{householdID}, args...)...)
+	rs, err := collectResidents(keys, rows, err)
 	if err != nil {
 		return nil, err
 	}
@@ -276,22 +289,28 @@ func HouseholdMembers(ctx context.Context, q db.Querier, sc scope.Scope, househo
 	return rs, nil
 }
 
-// ResidentByIDNumber returns the resident with this ID number anywhere in the city,
-// for the duplicate check; only its id and household are meant to be used.
-func residentIDByNumber(ctx context.Context, q db.Querier, idNumber string) (string, error) {
+// residentIDByNumber returns the id of the resident with this ID number anywhere in
+// the city, or "", for the duplicate check.
+func residentIDByNumber(ctx context.Context, q db.Querier, keys crypt.Keyring, idNumber string) (string, error) {
 	var id string
-	err := q.QueryRowContext(ctx, `SELECT id FROM residents WHERE id_number = $1`, idNumber).Scan(&id)
+	err := q.QueryRowContext(ctx, `SELECT id FROM residents WHERE id_number_bidx = $1`, keys.Index(crypt.IDNumber, idNumber)).Scan(&id)
 	if errors.Is(err, sql.ErrNoRows) {
 		return "", nil
 	}
 	return id, err
 }
 
-// InsertResident adds a resident with tags.
-func InsertResident(ctx context.Context, q db.Querier, r Resident, now time.Time) error {
-	_, err := q.ExecContext(ctx, `INSERT INTO residents (id, name, id_number, id_tail, sex, birth_date, household_id, org_code,
-		relation, population_type, phone, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $12)`,
-		r.ID, r.Name, r.IDNumber, r.IDNumber[14:], r.Sex, r.BirthDate, r.HouseholdID, r.GridCode, r.Relation, r.PopulationType, r.Phone, now.UnixMilli())
+// InsertResident adds a resident with tags, the ID number and phone sealed.
+func InsertResident(ctx context.Context, q db.Querier, keys crypt.Keyring, r Resident, now time.Time) error {
+	p, err := crypt.SealPerson(keys, r.IDNumber, r.Phone)
+	if err != nil {
+		return err
+	}
+	_, err = q.ExecContext(ctx, `INSERT INTO residents (id, name, id_number_sealed, id_number_bidx, id_tail_bidx, sex, birth_date,
+		household_id, org_code, relation, population_type, phone_sealed, phone_bidx, created_at, updated_at)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $14)`,
+		r.ID, r.Name, p.IDNumber, p.IDIndex, p.TailIndex, r.Sex, r.BirthDate, r.HouseholdID, r.GridCode, r.Relation, r.PopulationType,
+		p.PhoneArg(), p.PhoneIndex, now.UnixMilli())
 	if db.IsUniqueViolation(err) {
 		return apperr.New(apperr.Conflict, "resident.id_taken", "id_number")
 	}
@@ -301,11 +320,18 @@ func InsertResident(ctx context.Context, q db.Querier, r Resident, now time.Time
 	return replaceTags(ctx, q, r)
 }
 
-// UpdateResident rewrites a resident's fields and tags.
-func UpdateResident(ctx context.Context, q db.Querier, r Resident, now time.Time) error {
-	_, err := q.ExecContext(ctx, `UPDATE residents SET name = $1, id_number = $2, id_tail = $3, sex = $4, birth_date = $5, household_id = $6,
-		org_code = $7, relation = $8, population_type = $9, phone = $10, updated_at = $11 WHERE id = $12`,
-		r.Name, r.IDNumber, r.IDNumber[14:], r.Sex, r.BirthDate, r.HouseholdID, r.GridCode, r.Relation, r.PopulationType, r.Phone, now.UnixMilli(), r.ID)
+// UpdateResident rewrites a resident's fields and tags, sealing the ID number and
+// phone afresh.
+func UpdateResident(ctx context.Context, q db.Querier, keys crypt.Keyring, r Resident, now time.Time) error {
+	p, err := crypt.SealPerson(keys, r.IDNumber, r.Phone)
+	if err != nil {
+		return err
+	}
+	_, err = q.ExecContext(ctx, `UPDATE residents SET name = $1, id_number_sealed = $2, id_number_bidx = $3, id_tail_bidx = $4, sex = $5,
+		birth_date = $6, household_id = $7, org_code = $8, relation = $9, population_type = $10, phone_sealed = $11, phone_bidx = $12,
+		updated_at = $13 WHERE id = $14`,
+		r.Name, p.IDNumber, p.IDIndex, p.TailIndex, r.Sex, r.BirthDate, r.HouseholdID, r.GridCode, r.Relation, r.PopulationType,
+		p.PhoneArg(), p.PhoneIndex, now.UnixMilli(), r.ID)
 	if db.IsUniqueViolation(err) {
 		return apperr.New(apperr.Conflict, "resident.id_taken", "id_number")
 	}
@@ -358,12 +384,12 @@ func Moves(ctx context.Context, q db.Querier, residentID string) ([]Move, error)
 }
 
 // GridContacts returns the group leaders, representatives and building heads of a grid.
-func GridContacts(ctx context.Context, q db.Querier, sc scope.Scope, grid string) ([]Contact, error) {
+func GridContacts(ctx context.Context, q db.Querier, keys crypt.Keyring, sc scope.Scope, grid string) ([]Contact, error) {
 	out := []Contact{}
 	if !sc.Contains(grid) {
 		return out, nil
 	}
-	rows, err := q.QueryContext(ctx, `SELECT c.role, r.id, r.name, r.phone FROM grid_contacts c JOIN residents r ON r.id = c.resident_id
+	rows, err := q.QueryContext(ctx, `SELECT c.role, r.id, r.name, r.phone_sealed FROM grid_contacts c JOIN residents r ON r.id = c.resident_id
 		WHERE c.org_code = $1 ORDER BY c.role, r.name`, grid)
 	if err != nil {
 		return nil, err
@@ -371,7 +397,11 @@ func GridContacts(ctx context.Context, q db.Querier, sc scope.Scope, grid string
 	defer rows.Close()
 	for rows.Next() {
 		var c Contact
-		if err := rows.Scan(&c.Role, &c.ResidentID, &c.Name, &c.Phone); err != nil {
+		var phone []byte
+		if err := rows.Scan(&c.Role, &c.ResidentID, &c.Name, &phone); err != nil {
+			return nil, err
+		}
+		if c.Phone, err = crypt.OpenPhone(keys, phone); err != nil {
 			return nil, err
 		}
 		out = append(out, c)
@@ -382,37 +412,56 @@ func GridContacts(ctx context.Context, q db.Querier, sc scope.Scope, grid string
 // Search finds residents in scope by a query whose shape says what it is: a full ID
 // number; 4 to 17 trailing characters of one; a phone number; otherwise the start of
 // a name, or — from three characters on — a fragment of an address. At most limit
-// results, in name order. Every form is served by an index (decision 4). The ids are
-// found first, on residents alone, and only then joined to their households: in one
-// statement PostgreSQL's planner, misjudging how rare an address fragment is, chose
-// to scan every resident.
-func Search(ctx context.Context, q db.Querier, dialect db.Dialect, sc scope.Scope, query string, limit int) ([]Resident, error) {
+// results, in name order. Every form is served by an index (decisions 4 and 6): ID
+// numbers and phones by their blind indexes, a tail longer than four characters by
+// the index of its last four and then by opening the few residents found. The ids
+// are found first, on residents alone, and only then joined to their households: in
+// one statement PostgreSQL's planner, misjudging how rare an address fragment is,
+// chose to scan every resident.
+func Search(ctx context.Context, q db.Querier, dialect db.Dialect, keys crypt.Keyring, sc scope.Scope, query string, limit int) ([]Resident, error) {
 	query = strings.TrimSpace(query)
 	w, args := sc.Where("org_code", 1)
+	arg := func(v any) string {
+		args = append(args, v)
+		return "$" + strconv.Itoa(len(args))
+	}
 	var forms []string
 	switch classify(query) {
 	case queryIDNumber:
-		forms = append(forms, `id_number = $3`)
-		args = append(args, strings.ToUpper(query))
+		forms = append(forms, `id_number_bidx = `+arg(keys.Index(crypt.IDNumber, strings.ToUpper(query))))
 	case queryDigits:
 		upper := strings.ToUpper(query)
-		args = append(args, upper[len(upper)-4:], "%"+upper)
-		forms = append(forms, `id_tail = $3 AND id_number LIKE $4`)
+		tail := keys.Index(crypt.IDTail, crypt.Tail(upper))
+		if len(upper) == 4 {
+			forms = append(forms, `id_tail_bidx = `+arg(tail))
+		} else {
+			ids, err := suffixMatches(ctx, q, keys, sc, tail, upper)
+			if err != nil {
+				return nil, err
+			}
+			if len(ids) > 0 {
+				marks := make([]string, len(ids))
+				for i, id := range ids {
+					marks[i] = arg(id)
+				}
+				forms = append(forms, `id IN (`+strings.Join(marks, ", ")+`)`)
+			}
+		}
 		if isPhoneLike(query) {
-			forms = append(forms, `phone = $5`)
-			args = append(args, query)
+			forms = append(forms, `phone_bidx = `+arg(keys.Index(crypt.Phone, query)))
+		}
+		if len(forms) == 0 {
+			return []Resident{}, nil
 		}
 	case queryText:
-		args = append(args, query, query+"\U0010FFFF")
-		forms = append(forms, `name >= $3 AND name < $4`)
+		forms = append(forms, `name >= `+arg(query)+` AND name < `+arg(query+"\U0010FFFF"))
 		if utf8.RuneCountInString(query) >= 3 {
 			var match string
 			if dialect == db.SQLite {
-				args = append(args, `"`+strings.ReplaceAll(query, `"`, `""`)+`"`)
-				match = `rowid IN (SELECT rowid FROM household_address_fts WHERE household_address_fts MATCH $5)`
+				match = `rowid IN (SELECT rowid FROM household_address_fts WHERE household_address_fts MATCH ` +
+					arg(`"`+strings.ReplaceAll(query, `"`, `""`)+`"`) + `)`
 			} else {
-				args = append(args, "%"+escapeLike(query)+"%")
-				match = `address LIKE $5 ESCAPE '\'`
+				match = `address LIKE ` + arg("%"+escapeLike(query)+"%") + ` ESCAPE '\'`
 			}
 			forms = append(forms, `household_id IN (SELECT id FROM households WHERE `+w+` AND `+match+`)`)
 		}
@@ -423,8 +472,7 @@ func Search(ctx context.Context, q db.Querier, dialect db.Dialect, sc scope.Scop
 	for i, f := range forms {
 		branches[i] = `SELECT id, name FROM residents WHERE ` + w + ` AND ` + f
 	}
-	rows, err := q.QueryContext(ctx, `SELECT id FROM (`+strings.Join(branches, ` UNION `)+`) found ORDER BY name, id LIMIT $`+
-		strconv.Itoa(len(args)+1), append(args, limit)...)
+	rows, err := q.QueryContext(ctx, `SELECT id FROM (`+strings.Join(branches, ` UNION `)+`) found ORDER BY name, id LIMIT `+arg(limit), args...)
 	if err != nil {
 		return nil, err
 	}
@@ -445,8 +493,38 @@ func Search(ctx context.Context, q db.Querier, dialect db.Dialect, sc scope.Scop
 	for i := range found {
 		marks[i] = "$" + strconv.Itoa(i+3)
 	}
-	return collectResidents(q.QueryContext(ctx, `SELECT `+residentColumns+residentFrom+`WHERE `+rw+` AND r.id IN (`+strings.Join(marks, ", ")+`)
-		ORDER BY r.name, r.id`, append(fetch, found...)...))
+	res, err := q.QueryContext(ctx, `SELECT `+residentColumns+residentFrom+`WHERE `+rw+` AND r.id IN (`+strings.Join(marks, ", ")+`)
+		ORDER BY r.name, r.id`, append(fetch, found...)...)
+	return collectResidents(keys, res, err)
+}
+
+// suffixMatches returns the ids of the residents in scope whose ID number ends in
+// suffix (5 to 17 characters): the few that share its last four characters, found
+// by the tail index, opened and compared here. A city has some forty people per
+// last four.
+func suffixMatches(ctx context.Context, q db.Querier, keys crypt.Keyring, sc scope.Scope, tailIndex, suffix string) ([]string, error) {
+	w, args := sc.Where("org_code", 2)
+	rows, err := q.QueryContext(ctx, `SELECT id, id_number_sealed FROM residents WHERE id_tail_bidx = $1 AND `+w, append([]any{tailIndex}, args...)...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var ids []string
+	for rows.Next() {
+		var id string
+		var sealed []byte
+		if err := rows.Scan(&id, &sealed); err != nil {
+			return nil, err
+		}
+		number, err := keys.Open(crypt.IDNumber, sealed)
+		if err != nil {
+			return nil, err
+		}
+		if strings.HasSuffix(number, suffix) {
+			ids = append(ids, id)
+		}
+	}
+	return ids, rows.Err()
 }
 
 type queryKind int

@@ -19,6 +19,7 @@ import (
 	"shequ/internal/platform/db"
 	"shequ/internal/platform/db/dbtest"
 	"shequ/internal/platform/pii"
+	"shequ/internal/platform/scope"
 	"shequ/internal/registry"
 	"shequ/internal/server"
 	"shequ/internal/staff"
@@ -306,11 +307,11 @@ func TestAPI_CreateThenUpdateWithTheMaskedValuesKeepsThem(t *testing.T) {
 		if code, body := w.do(t, "grid", "PUT", "/api/v1/residents/"+r.ID, string(update)); code != http.StatusOK {
 			t.Fatalf("update: %d %s", code, body)
 		}
-		var full, phone string
-		if err := d.Read().QueryRowContext(context.Background(), `SELECT id_number, phone FROM residents WHERE id = $1`, r.ID).Scan(&full, &phone); err != nil {
+		stored, err := registry.GetResident(context.Background(), d.Read(), d.Keys(), scope.Everything(), r.ID)
+		if err != nil {
 			t.Fatal(err)
 		}
-		if full != id || phone != "13912345678" {
+		if full, phone := stored.IDNumber, stored.Phone; full != id || phone != "13912345678" {
 			t.Errorf("after update with masked values: %s %s", full, phone)
 		}
 	})

@@ -94,6 +94,12 @@ func (s *Server) asOf(r *http.Request) (time.Time, string) {
 // home shows the signed-in user's unit as the report counts it.
 func (s *Server) home(w http.ResponseWriter, r *http.Request) {
 	p := auth.From(r)
+	if !p.Can(auth.ReadRegister) {
+		// The administrators of 三员分立 do not see the register, not even its
+		// figures: their home is their account page.
+		http.Redirect(w, r, "/account", http.StatusSeeOther)
+		return
+	}
 	day, asOfErr := s.asOf(r)
 	st, err := stats.Compute(r.Context(), s.cfg.DB.Read(), p.Scope(), p.OrgCode, day)
 	if err != nil {

@@ -113,9 +113,9 @@ func TestPages_NavigationLeadsToWorkingPages(t *testing.T) {
 	for _, user := range []string{"city", "district", "street", "community", "grid", "auditor"} {
 		body := w.check(t, page{name: user + " home", user: user, path: "/", status: 200})
 		links := href.FindAllStringSubmatch(nav.FindString(body), -1)
-		want := 5 // home, tree, search, staff, import
+		want := 6 // home, tree, search, staff, import, account
 		if user == "auditor" {
-			want = 4 // an auditor imports nothing
+			want = 5 // an auditor imports nothing
 		}
 		if len(links) != want {
 			t.Fatalf("%s: navigation has %d links, want %d", user, len(links), want)

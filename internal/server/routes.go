@@ -1,6 +1,7 @@
 package server
 
 import (
+	"shequ/internal/audit"
 	"shequ/internal/org"
 	"shequ/internal/platform/web"
 	"shequ/internal/registry"
@@ -18,7 +19,13 @@ func (s *Server) routes(mux *web.Mux) {
 	staff.RegisterAPI(mux, s.staff, s.render)
 	transfer.RegisterAPI(mux, s.transfer, s.render)
 	mux.HandleFunc("GET /org/{code}", s.unit)
+	mux.HandleFunc("GET /account", s.accountPage)
+	mux.HandleFunc("GET /account/password", s.passwordPage)
+	mux.HandleFunc("POST /account/password", s.changePassword)
+	mux.HandleFunc("GET /account/totp", s.totpPage)
+	mux.HandleFunc("POST /account/totp", s.totpEnrol)
 	registry.RegisterPages(mux, s.registry, s.org, s.render, s.cfg.Now)
 	staff.RegisterPages(mux, s.staff, s.org, s.render, s.cfg.Now)
-	transfer.RegisterPages(mux, s.transfer, s.render)
+	s.imports = transfer.RegisterPages(mux, s.transfer, s.render)
+	audit.RegisterPages(mux, s.audit, s.render)
 }

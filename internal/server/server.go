@@ -8,6 +8,7 @@ import (
 	"io/fs"
 	"log/slog"
 	"net/http"
+	"shequ/internal/audit"
 	"strings"
 	"time"
 
@@ -45,6 +46,8 @@ type Server struct {
 	registry *registry.Service
 	staff    *staff.Service
 	transfer *transfer.Service
+	audit    *audit.Service
+	imports  *transfer.Pages
 	render   *web.Renderer
 	bundle   *i18n.Bundle
 }
@@ -53,7 +56,9 @@ type Server struct {
 func LoadBundle() (*i18n.Bundle, error) { return i18n.Load(Locales()...) }
 
 // Locales returns the message files of every domain with pages.
-func Locales() []fs.FS { return []fs.FS{localeFS, registry.Locales, staff.Locales, transfer.Locales} }
+func Locales() []fs.FS {
+	return []fs.FS{localeFS, registry.Locales, staff.Locales, transfer.Locales, audit.Locales}
+}
 
 //go:embed locales/*.json
 var localeFS embed.FS
@@ -74,7 +79,7 @@ func New(cfg Config) (*Server, error) {
 	if err != nil {
 		return nil, err
 	}
-	r, err := web.NewRenderer(b, pages, registry.Templates, staff.Templates, transfer.Templates)
+	r, err := web.NewRenderer(b, pages, registry.Templates, staff.Templates, transfer.Templates, audit.Templates)
 	if err != nil {
 		return nil, err
 	}
@@ -86,14 +91,18 @@ func New(cfg Config) (*Server, error) {
 		registry: registry.NewService(cfg.DB, cfg.Now),
 		staff:    staff.NewService(cfg.DB, cfg.Now),
 		transfer: transfer.NewService(cfg.DB, b, cfg.Now),
+		audit:    audit.NewService(cfg.DB, b, cfg.Now),
 		render:   r,
 		bundle:   b,
 	}
+	s.auth.Audit = audit.RecordAuth
 	mux := web.NewMux()
 	mux.Handle("GET /static/", web.StaticHandler())
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) { w.Write([]byte("ok\n")) })
 	mux.HandleFunc("GET /login", s.loginPage)
 	mux.HandleFunc("POST /login", s.login)
+	mux.HandleFunc("GET /login/totp", s.loginTOTPPage)
+	mux.HandleFunc("POST /login/totp", s.loginTOTP)
 	mux.HandleFunc("POST /logout", s.logout)
 	mux.HandleFunc("GET /{$}", s.home)
 	s.mux = mux
@@ -101,7 +110,9 @@ func New(cfg Config) (*Server, error) {
 
 	var h http.Handler = mux
 	h = s.authenticate(h)
+	h = audit.Middleware(h)
 	h = r.Recover(h)
+	h = web.NewLoginRateLimit(r, cfg.Now).Wrap(h)
 	h = http.NewCrossOriginProtection().Handler(h)
 	h = web.Language(h)
 	h = web.SecurityHeaders(h)
@@ -113,6 +124,10 @@ func New(cfg Config) (*Server, error) {
 // ServeHTTP serves a request through the middleware chain.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.handler.ServeHTTP(w, r) }
 
+// Close releases what the server holds beyond its requests: the uploaded import
+// files nobody confirmed.
+func (s *Server) Close() error { return s.imports.Close() }
+
 // Routes returns every registered route pattern, for tests of the route table.
 func (s *Server) Routes() []string { return s.mux.Patterns() }
 
@@ -120,11 +135,13 @@ const sessionCookie = "shequ_session"
 
 // public paths need no sign-in.
 func public(path string) bool {
-	return path == "/login" || path == "/healthz" || strings.HasPrefix(path, "/static/") || path == "/api/v1/openapi.json"
+	return path == "/login" || path == "/login/totp" || path == "/healthz" || strings.HasPrefix(path, "/static/") || path == "/api/v1/openapi.json"
 }
 
 // authenticate puts the principal of the session cookie or bearer token into the
 // request context; without one, API calls get 401 and pages go to the sign-in form.
+// A session that owes a password change or a second factor reaches only the page
+// that settles it: other pages go there, API calls get 403.
 func (s *Server) authenticate(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if public(r.URL.Path) {
@@ -132,13 +149,21 @@ func (s *Server) authenticate(next http.Handler) http.Handler {
 			return
 		}
 		var p auth.Principal
+		var must auth.Obligation
 		var err error
 		if h := r.Header.Get("Authorization"); strings.HasPrefix(h, "Bearer ") {
 			p, err = s.auth.Token(r.Context(), strings.TrimPrefix(h, "Bearer "))
 		} else if c, cerr := r.Cookie(sessionCookie); cerr == nil {
-			p, err = s.auth.Session(r.Context(), c.Value)
+			p, must, err = s.auth.Session(r.Context(), c.Value)
 		} else {
 			err = errUnauthorized
+		}
+		if err == nil && must != auth.Free && !mayWhileOwing(must, r.URL.Path) {
+			if !strings.HasPrefix(r.URL.Path, "/api/") {
+				http.Redirect(w, r, obligationPage(must), http.StatusSeeOther)
+				return
+			}
+			err = obligationError(must)
 		}
 		if err != nil {
 			if strings.HasPrefix(r.URL.Path, "/api/") {
@@ -148,11 +173,15 @@ func (s *Server) authenticate(next http.Handler) http.Handler {
 			http.Redirect(w, r, "/login?next="+urlQueryEscape(r.URL.RequestURI()), http.StatusSeeOther)
 			return
 		}
-		ctx := auth.WithPrincipal(r.Context(), p)
+		ctx := withObligation(auth.WithPrincipal(r.Context(), p), must)
 		v := web.Viewer{UserName: p.Name, Role: string(p.Role), OrgCode: p.OrgCode}
 		if len(transfer.Importable(p)) > 0 {
 			v.Links = append(v.Links, web.NavLink{Key: "transfer.nav", URL: "/imports"})
 		}
+		if p.Can(auth.ReadAudit) {
+			v.Links = append(v.Links, web.NavLink{Key: "audit.nav", URL: "/audit"})
+		}
+		v.Links = append(v.Links, web.NavLink{Key: "account.nav", URL: "/account"})
 		if u, err := org.Lookup(ctx, s.cfg.DB.Read(), p.OrgCode); err == nil && u != nil {
 			v.OrgName = u.Name
 		}

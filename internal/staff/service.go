@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"time"
 
+	"shequ/internal/audit"
 	"shequ/internal/org"
 	"shequ/internal/platform/apperr"
 	"shequ/internal/platform/auth"
@@ -26,7 +27,7 @@ func (s *Service) Workers(ctx context.Context, p auth.Principal, code string) ([
 	if err := p.Require(auth.ReadRegister); err != nil {
 		return nil, err
 	}
-	return List(ctx, s.db.Read(), p.Scope(), code)
+	return List(ctx, s.db.Read(), s.db.Keys(), p.Scope(), code)
 }
 
 // Worker returns one worker in scope.
@@ -34,7 +35,7 @@ func (s *Service) Worker(ctx context.Context, p auth.Principal, id string) (Work
 	if err := p.Require(auth.ReadRegister); err != nil {
 		return Worker{}, err
 	}
-	return Get(ctx, s.db.Read(), p.Scope(), id)
+	return Get(ctx, s.db.Read(), s.db.Keys(), p.Scope(), id)
 }
 
 // GridWorkers returns the team of a grid in scope.
@@ -42,7 +43,7 @@ func (s *Service) GridWorkers(ctx context.Context, p auth.Principal, grid string
 	if err := p.Require(auth.ReadRegister); err != nil {
 		return nil, err
 	}
-	return GridWorkers(ctx, s.db.Read(), p.Scope(), grid)
+	return GridWorkers(ctx, s.db.Read(), s.db.Keys(), p.Scope(), grid)
 }
 
 // Create adds a worker to a community in scope.
@@ -56,8 +57,12 @@ func (s *Service) Update(ctx context.Context, p auth.Principal, id string, in Wo
 }
 
 func (s *Service) save(ctx context.Context, p auth.Principal, id string, in WorkerInput) (Worker, error) {
+	action, object := audit.ActWorkerEdit, "worker:"+id
+	if id == "" {
+		action, object = audit.ActWorkerNew, "org:"+in.CommunityCode
+	}
 	if err := p.Require(auth.WriteStaff); err != nil {
-		return Worker{}, err
+		return Worker{}, audit.Refused(ctx, s.db, audit.Of(p, s.now(), action, object), err)
 	}
 	idn, err := in.Validate(s.now())
 	if err != nil {
@@ -71,7 +76,7 @@ func (s *Service) save(ctx context.Context, p auth.Principal, id string, in Work
 		Position: in.Position, Education: in.Education, HiredOn: in.HiredOn, Certificates: in.Certificates, Phone: in.Phone, GridCodes: in.GridCodes}
 	err = s.db.InTx(ctx, func(tx *sql.Tx) error {
 		if !insert {
-			if _, err := Get(ctx, tx, p.Scope(), id); err != nil {
+			if _, err := Get(ctx, tx, s.db.Keys(), p.Scope(), id); err != nil {
 				return err
 			}
 		}
@@ -98,7 +103,12 @@ func (s *Service) save(ctx context.Context, p auth.Principal, id string, in Work
 				return apperr.Invalidf("grid_codes", "worker.grid_full").With("grid", g)
 			}
 		}
-		return Save(ctx, tx, w, insert, s.now())
+		if err := Save(ctx, tx, s.db.Keys(), w, insert, s.now()); err != nil {
+			return err
+		}
+		e := audit.Of(p, s.now(), action, "worker:"+w.ID)
+		e.Reason = "org:" + w.CommunityCode
+		return audit.Record(ctx, tx, e)
 	})
 	return w, err
 }

@@ -7,17 +7,31 @@ import (
 	"time"
 
 	"shequ/internal/platform/apperr"
+	"shequ/internal/platform/crypt"
 	"shequ/internal/platform/db"
 	"shequ/internal/platform/scope"
 )
 
-const workerColumns = `w.id, w.name, w.id_number, w.sex, w.birth_date, w.org_code, w.position, w.education, w.hired_on, w.certificates, w.phone`
+// Workers' ID numbers and phones are sealed in the database, with blind indexes to
+// find them by (decision 6); the functions that read or write them take the keyring.
 
-func scanWorker(row interface{ Scan(...any) error }) (Worker, error) {
+const workerColumns = `w.id, w.name, w.id_number_sealed, w.sex, w.birth_date, w.org_code, w.position, w.education, w.hired_on,
+	w.certificates, w.phone_sealed`
+
+// scanWorker reads a row of workerColumns and opens its ID number and phone.
+func scanWorker(keys crypt.Keyring, row interface{ Scan(...any) error }) (Worker, error) {
 	var w Worker
-	err := row.Scan(&w.ID, &w.Name, &w.IDNumber, &w.Sex, &w.BirthDate, &w.CommunityCode, &w.Position, &w.Education, &w.HiredOn,
-		&w.Certificates, &w.Phone)
+	var id, phone []byte
+	err := row.Scan(&w.ID, &w.Name, &id, &w.Sex, &w.BirthDate, &w.CommunityCode, &w.Position, &w.Education, &w.HiredOn,
+		&w.Certificates, &phone)
 	w.GridCodes = []string{}
+	if err != nil {
+		return w, err
+	}
+	if w.IDNumber, err = keys.Open(crypt.IDNumber, id); err != nil {
+		return w, err
+	}
+	w.Phone, err = crypt.OpenPhone(keys, phone)
 	return w, err
 }
 
@@ -36,7 +50,7 @@ func visible(sc scope.Scope, code string, n int) (string, []any) {
 // List returns the workers under code that the scope sees (so asking about a unit
 // above the caller's own yields the caller's scope), by community then name, with
 // their grids.
-func List(ctx context.Context, q db.Querier, sc scope.Scope, code string) ([]Worker, error) {
+func List(ctx context.Context, q db.Querier, keys crypt.Keyring, sc scope.Scope, code string) ([]Worker, error) {
 	out := []Worker{}
 	cond, args := visible(sc, code, 1)
 	rows, err := q.QueryContext(ctx, `SELECT `+workerColumns+` FROM workers w WHERE `+cond+` ORDER BY w.org_code, w.name, w.id`, args...)
@@ -46,7 +60,7 @@ func List(ctx context.Context, q db.Querier, sc scope.Scope, code string) ([]Wor
 	defer rows.Close()
 	byID := map[string]int{}
 	for rows.Next() {
-		w, err := scanWorker(rows)
+		w, err := scanWorker(keys, rows)
 		if err != nil {
 			return nil, err
 		}
@@ -76,9 +90,9 @@ func List(ctx context.Context, q db.Querier, sc scope.Scope, code string) ([]Wor
 }
 
 // Get returns one worker in scope with their grids.
-func Get(ctx context.Context, q db.Querier, sc scope.Scope, id string) (Worker, error) {
+func Get(ctx context.Context, q db.Querier, keys crypt.Keyring, sc scope.Scope, id string) (Worker, error) {
 	cond, args := visible(sc, "", 2)
-	wk, err := scanWorker(q.QueryRowContext(ctx, `SELECT `+workerColumns+` FROM workers w WHERE w.id = $1 AND `+cond, append([]any{id}, args...)...))
+	wk, err := scanWorker(keys, q.QueryRowContext(ctx, `SELECT `+workerColumns+` FROM workers w WHERE w.id = $1 AND `+cond, append([]any{id}, args...)...))
 	if errors.Is(err, sql.ErrNoRows) {
 		return Worker{}, apperr.New(apperr.NotFound, "worker.not_found", "id")
 	}
@@ -107,19 +121,19 @@ func workerGrids(ctx context.Context, q db.Querier, id string) ([]string, error)
 }
 
 // GridWorkers returns the workers serving a grid in scope.
-func GridWorkers(ctx context.Context, q db.Querier, sc scope.Scope, grid string) ([]Worker, error) {
+func GridWorkers(ctx context.Context, q db.Querier, keys crypt.Keyring, sc scope.Scope, grid string) ([]Worker, error) {
 	out := []Worker{}
 	if !sc.Contains(grid) {
 		return out, nil
 	}
-	rows, err := q.QueryContext(ctx, `SELECT w.id, w.name, w.id_number, w.sex, w.birth_date, w.org_code, w.position, w.education, w.hired_on,
-		w.certificates, w.phone FROM worker_grids g JOIN workers w ON w.id = g.worker_id WHERE g.grid_code = $1 ORDER BY w.name`, grid)
+	rows, err := q.QueryContext(ctx, `SELECT `+workerColumns+` FROM worker_grids g JOIN workers w ON w.id = g.worker_id
+		WHERE g.grid_code = $1 ORDER BY w.name`, grid)
 	if err != nil {
 		return nil, err
 	}
 	defer rows.Close()
 	for rows.Next() {
-		w, err := scanWorker(rows)
+		w, err := scanWorker(keys, rows)
 		if err != nil {
 			return nil, err
 		}
@@ -136,18 +150,35 @@ func CountGridWorkers(ctx context.Context, q db.Querier, grid, except string) (i
 	return n, err
 }
 
-// Save inserts or rewrites a worker and their grids.
-func Save(ctx context.Context, q db.Querier, w Worker, insert bool, now time.Time) error {
-	var err error
+// IDByNumber returns the id of the worker with this ID number anywhere in the city,
+// or "".
+func IDByNumber(ctx context.Context, q db.Querier, keys crypt.Keyring, idNumber string) (string, error) {
+	var id string
+	err := q.QueryRowContext(ctx, `SELECT id FROM workers WHERE id_number_bidx = $1`, keys.Index(crypt.IDNumber, idNumber)).Scan(&id)
+	if errors.Is(err, sql.ErrNoRows) {
+		return "", nil
+	}
+	return id, err
+}
+
+// Save inserts or rewrites a worker and their grids, sealing the ID number and phone.
+func Save(ctx context.Context, q db.Querier, keys crypt.Keyring, w Worker, insert bool, now time.Time) error {
+	p, err := crypt.SealPerson(keys, w.IDNumber, w.Phone)
+	if err != nil {
+		return err
+	}
 	if insert {
-		_, err = q.ExecContext(ctx, `INSERT INTO workers (id, name, id_number, sex, birth_date, org_code, position, education, hired_on,
-			certificates, phone, created_at, updated_at)
-			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $12)`,
-			w.ID, w.Name, w.IDNumber, w.Sex, w.BirthDate, w.CommunityCode, w.Position, w.Education, w.HiredOn, w.Certificates, w.Phone, now.UnixMilli())
+		_, err = q.ExecContext(ctx, `INSERT INTO workers (id, name, id_number_sealed, id_number_bidx, sex, birth_date, org_code, position,
+			education, hired_on, certificates, phone_sealed, phone_bidx, created_at, updated_at)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $14)`,
+			w.ID, w.Name, p.IDNumber, p.IDIndex, w.Sex, w.BirthDate, w.CommunityCode, w.Position, w.Education, w.HiredOn, w.Certificates,
+			p.PhoneArg(), p.PhoneIndex, now.UnixMilli())
 	} else {
-		_, err = q.ExecContext(ctx, `UPDATE workers SET name = $2, id_number = $3, sex = $4, birth_date = $5, org_code = $6, position = $7,
-			education = $8, hired_on = $9, certificates = $10, phone = $11, updated_at = $12 WHERE id = $1`,
-			w.ID, w.Name, w.IDNumber, w.Sex, w.BirthDate, w.CommunityCode, w.Position, w.Education, w.HiredOn, w.Certificates, w.Phone, now.UnixMilli())
+		_, err = q.ExecContext(ctx, `UPDATE workers SET name = $2, id_number_sealed = $3, id_number_bidx = $4, sex = $5, birth_date = $6,
+			org_code = $7, position = $8, education = $9, hired_on = $10, certificates = $11, phone_sealed = $12, phone_bidx = $13,
+			updated_at = $14 WHERE id = $1`,
+			w.ID, w.Name, p.IDNumber, p.IDIndex, w.Sex, w.BirthDate, w.CommunityCode, w.Position, w.Education, w.HiredOn, w.Certificates,
+			p.PhoneArg(), p.PhoneIndex, now.UnixMilli())
 	}
 	if db.IsUniqueViolation(err) {
 		return apperr.New(apperr.Conflict, "worker.id_taken", "id_number")

@@ -2,7 +2,8 @@
 // any unit of the tree and for each of its direct children: units below it,
 // households, registered and floating residents, communities by founding year, the
 // workforce (编制, 在编, age, education, sex) and office space. It only reads, through
-// db.Querier, and depends on the platform packages alone.
+// db.Querier, and depends on the platform packages alone. It never reads an ID
+// number or a phone: sex and birth dates are kept in the clear for it (decision 6).
 package stats
 
 import (

@@ -85,7 +85,7 @@ func (a *API) importFile(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	defer rd.Close()
-	res, err := a.svc.Import(r.Context(), p, kind, rd, Options{DryRun: dryRun, Map: m})
+	res, err := a.svc.Import(r.Context(), p, kind, rd, Options{DryRun: dryRun, Map: m, Source: up.name})
 	if err != nil {
 		a.render.Error(w, r, err)
 		return

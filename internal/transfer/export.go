@@ -8,9 +8,11 @@ import (
 	"strconv"
 	"strings"
 
+	"shequ/internal/audit"
 	"shequ/internal/org"
 	"shequ/internal/platform/apperr"
 	"shequ/internal/platform/auth"
+	"shequ/internal/platform/crypt"
 	"shequ/internal/platform/pii"
 	"shequ/internal/platform/scope"
 	"shequ/internal/platform/sheet"
@@ -24,11 +26,18 @@ import (
 // principals allowed to (auth.ExportFull); otherwise masked, as on screen. It
 // returns the number of data rows.
 func (s *Service) Export(ctx context.Context, p auth.Principal, kind Kind, code, lang string, w sheet.Writer) (int, error) {
+	entry := audit.Of(p, s.now(), audit.ActExport, "export:"+string(kind))
 	if err := p.Require(auth.ReadRegister); err != nil {
-		return 0, err
+		return 0, audit.Refused(ctx, s.db, entry, err)
 	}
 	code, err := s.exportRoot(ctx, p, code)
 	if err != nil {
+		return 0, err
+	}
+	// Recorded before the first row: an export that cannot be recorded does not
+	// happen. It writes nothing, so its entry has a transaction of its own.
+	entry.Reason = "scope=" + code + " full=" + strconv.FormatBool(p.Can(auth.ExportFull))
+	if err := audit.RecordAlone(ctx, s.db, entry); err != nil {
 		return 0, err
 	}
 	if err := w.Write(kind.Headers(lang)); err != nil {
@@ -112,6 +121,17 @@ func (e *exporter) phone(v string) string {
 	return pii.MaskPhone(v)
 }
 
+// open opens a sealed ID number and phone, to be written in full or masked.
+func (e *exporter) open(idNumber, phone []byte) (string, string, error) {
+	keys := e.s.db.Keys()
+	id, err := keys.Open(crypt.IDNumber, idNumber)
+	if err != nil {
+		return "", "", err
+	}
+	p, err := crypt.OpenPhone(keys, phone)
+	return id, p, err
+}
+
 // enumList writes a list of codes as labels joined by 、 (Chinese) or ; (English).
 func (e *exporter) enumList(field string, codes []string) string {
 	sep := "、"
@@ -177,8 +197,8 @@ func (e *exporter) households(ctx context.Context) error {
 // with resident_tags gives it (one per tag, or one without).
 func (e *exporter) residents(ctx context.Context) error {
 	w, args := scope.Of(e.code).Where("r.org_code", 1)
-	rows, err := e.s.db.Read().QueryContext(ctx, `SELECT r.id, r.name, r.id_number, h.household_no, r.relation, r.population_type,
-		r.phone, COALESCE(t.tag, '') FROM residents r JOIN households h ON h.id = r.household_id
+	rows, err := e.s.db.Read().QueryContext(ctx, `SELECT r.id, r.name, r.id_number_sealed, h.household_no, r.relation, r.population_type,
+		r.phone_sealed, COALESCE(t.tag, '') FROM residents r JOIN households h ON h.id = r.household_id
 		LEFT JOIN resident_tags t ON t.resident_id = r.id
 		WHERE `+w+` ORDER BY h.household_no, CASE r.relation WHEN 'head' THEN 0 ELSE 1 END, r.id, t.tag`, args...)
 	if err != nil {
@@ -196,11 +216,15 @@ func (e *exporter) residents(ctx context.Context) error {
 	}
 	for rows.Next() {
 		v := make([]string, 8)
-		if err := rows.Scan(&v[0], &v[1], &v[2], &v[3], &v[4], &v[5], &v[6], &v[7]); err != nil {
+		var sealedID, sealedPhone []byte
+		if err := rows.Scan(&v[0], &v[1], &sealedID, &v[3], &v[4], &v[5], &sealedPhone, &v[7]); err != nil {
 			return err
 		}
 		if cur == nil || v[0] != cur[0] {
 			if err := flush(); err != nil {
+				return err
+			}
+			if v[2], v[6], err = e.open(sealedID, sealedPhone); err != nil {
 				return err
 			}
 			cur, tags = v[:7], tags[:0]
@@ -216,7 +240,7 @@ func (e *exporter) residents(ctx context.Context) error {
 }
 
 func (e *exporter) staff(ctx context.Context) error {
-	workers, err := staff.List(ctx, e.s.db.Read(), e.p.Scope(), e.code)
+	workers, err := staff.List(ctx, e.s.db.Read(), e.s.db.Keys(), e.p.Scope(), e.code)
 	if err != nil {
 		return err
 	}

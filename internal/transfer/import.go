@@ -11,8 +11,10 @@ import (
 	"strings"
 	"time"
 
+	"shequ/internal/audit"
 	"shequ/internal/platform/apperr"
 	"shequ/internal/platform/auth"
+	"shequ/internal/platform/crypt"
 	"shequ/internal/platform/db"
 	"shequ/internal/platform/i18n"
 	"shequ/internal/platform/sheet"
@@ -44,6 +46,8 @@ type Options struct {
 	Map map[string]string
 	// Progress, if set, is called every few thousand rows and once at the end.
 	Progress func(Progress)
+	// Source names where the rows came from, a file name, for the audit trail.
+	Source string
 }
 
 // Progress is how far an import has got.
@@ -127,13 +131,16 @@ var errRollback = errors.New("roll back")
 // system (the database, the disk); problems with the file are in the Result.
 func (s *Service) Import(ctx context.Context, p auth.Principal, kind Kind, r sheet.Reader, opt Options) (*Result, error) {
 	if err := p.Require(kind.writeAction()); err != nil {
-		return nil, err
+		return nil, audit.Refused(ctx, s.db, importEntry(p, s.now(), kind, opt, nil), err)
 	}
 	start, began := s.now(), time.Now()
 	res := &Result{Kind: kind, DryRun: opt.DryRun, Encoding: string(r.Encoding()), Warnings: []Problem{}, Problems: []Problem{}}
 	run := &run{res: res, cols: kind.columns(), bundle: s.bundle, principal: p, now: start}
 	run.matchHeaders(r.Header(), opt.Map)
 	if !res.OK() {
+		if err := s.refusedImport(ctx, p, kind, opt, res); err != nil {
+			return nil, err
+		}
 		return res, nil
 	}
 	progress := func() {
@@ -142,7 +149,7 @@ func (s *Service) Import(ctx context.Context, p auth.Principal, kind Kind, r she
 		}
 	}
 	err := s.db.BulkTx(ctx, func(b *db.Bulk) error {
-		run.tx, run.bulk, run.dialect = b.Tx, b, s.db.Dialect
+		run.tx, run.bulk, run.dialect, run.keys = b.Tx, b, s.db.Dialect, s.db.Keys()
 		h, err := newHandler(ctx, run, kind)
 		if err != nil {
 			return err
@@ -192,9 +199,17 @@ func (s *Service) Import(ctx context.Context, p auth.Principal, kind Kind, r she
 		if !res.OK() || opt.DryRun {
 			return errRollback
 		}
-		return run.rebuildIndexes(ctx)
+		if err := run.rebuildIndexes(ctx); err != nil {
+			return err
+		}
+		return audit.Record(ctx, b.Tx, importEntry(p, s.now(), kind, opt, res))
 	})
 	res.Committed = err == nil
+	if errors.Is(err, errRollback) {
+		if err := s.refusedImport(ctx, p, kind, opt, res); err != nil {
+			return nil, err
+		}
+	}
 	// The kinds that look rows up in batches find some problems after later rows'.
 	slices.SortStableFunc(res.Problems, func(a, b Problem) int { return a.Row - b.Row })
 	if err != nil && !errors.Is(err, errRollback) {
@@ -203,6 +218,36 @@ func (s *Service) Import(ctx context.Context, p auth.Principal, kind Kind, r she
 	res.Elapsed = time.Since(began)
 	progress()
 	return res, nil
+}
+
+// importEntry is the audit entry of an import: what was imported, from where and,
+// once it has run, its figures.
+func importEntry(p auth.Principal, at time.Time, kind Kind, opt Options, res *Result) audit.Entry {
+	e := audit.Of(p, at, audit.ActImport, "import:"+string(kind))
+	var parts []string
+	if opt.Source != "" {
+		parts = append(parts, "file="+opt.Source)
+	}
+	if res != nil {
+		parts = append(parts, "rows="+strconv.Itoa(res.Rows), "inserted="+strconv.Itoa(res.Inserted),
+			"updated="+strconv.Itoa(res.Updated), "unchanged="+strconv.Itoa(res.Unchanged))
+		if res.ProblemCount > 0 {
+			parts = append(parts, "problems="+strconv.Itoa(res.ProblemCount))
+		}
+	}
+	e.Reason = strings.Join(parts, " ")
+	return e
+}
+
+// refusedImport records a file refused for its problems as a failed attempt to
+// write; a dry run wrote nothing and meant to.
+func (s *Service) refusedImport(ctx context.Context, p auth.Principal, kind Kind, opt Options, res *Result) error {
+	if opt.DryRun {
+		return nil
+	}
+	e := importEntry(p, s.now(), kind, opt, res)
+	e.Outcome = audit.Failed
+	return audit.RecordAlone(ctx, s.db, e)
 }
 
 // run is the state of one import that the kinds share: the columns found, the
@@ -218,6 +263,7 @@ type run struct {
 	tx        *sql.Tx
 	bulk      *db.Bulk
 	dialect   db.Dialect
+	keys      crypt.Keyring               // seals ID numbers and phones
 	rebuild   func(context.Context) error // set once indexes are deferred
 }
 

@@ -225,7 +225,7 @@ func (js *jobs) run(ctx context.Context, j *job, p auth.Principal, dryRun bool, 
 		return
 	}
 	defer r.Close()
-	res, err := js.svc.Import(ctx, p, j.kind, r, Options{DryRun: dryRun, Map: mapping, Progress: func(pr Progress) {
+	res, err := js.svc.Import(ctx, p, j.kind, r, Options{DryRun: dryRun, Map: mapping, Source: j.name, Progress: func(pr Progress) {
 		js.mu.Lock()
 		j.progress = pr
 		js.mu.Unlock()
@@ -284,6 +284,20 @@ func (js *jobs) sweepLocked() {
 			js.sweepLocked()
 		})
 	}
+}
+
+// close drops every job and removes the upload directory. A job still running
+// keeps reading its open file.
+func (js *jobs) close() error {
+	js.mu.Lock()
+	defer js.mu.Unlock()
+	clear(js.byID)
+	dir := js.dir
+	js.dir = ""
+	if dir == "" {
+		return nil
+	}
+	return os.RemoveAll(dir)
 }
 
 func (js *jobs) dropLocked(j *job) {

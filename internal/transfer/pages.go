@@ -32,8 +32,10 @@ type Pages struct {
 	jobs   *jobs
 }
 
-// RegisterPages adds the import pages and export downloads to mux.
-func RegisterPages(mux web.Router, svc *Service, render *web.Renderer) {
+// RegisterPages adds the import pages and export downloads to mux. The caller
+// closes the returned Pages when the server stops, which deletes the uploaded
+// files nobody confirmed.
+func RegisterPages(mux web.Router, svc *Service, render *web.Renderer) *Pages {
 	pg := &Pages{svc: svc, render: render, jobs: newJobs(svc)}
 	mux.HandleFunc("GET /imports", pg.form)
 	mux.HandleFunc("POST /imports", pg.upload)
@@ -42,7 +44,12 @@ func RegisterPages(mux web.Router, svc *Service, render *web.Renderer) {
 	mux.HandleFunc("POST /imports/{id}/map", pg.remap)
 	mux.HandleFunc("GET /imports/{id}/report.xlsx", pg.report)
 	mux.HandleFunc("GET /exports/{file}", pg.export)
+	return pg
 }
+
+// Close forgets every import job and deletes the uploaded files: registers full of
+// ID numbers must not outlive the server on its disk.
+func (pg *Pages) Close() error { return pg.jobs.close() }
 
 // Importable returns the kinds p may import, in import order.
 func Importable(p auth.Principal) []Kind {

@@ -6,7 +6,10 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"os"
+	"path/filepath"
 	"regexp"
+	"shequ/internal/platform/web"
 	"strings"
 	"testing"
 	"time"
@@ -260,5 +263,30 @@ func TestExportPage_SendsTheFileOrAnErrorPage(t *testing.T) {
 			t.Errorf("%s: %d, want %d", target, rec.Code, status)
 		}
 		mustShow(t, rec.Body.String(), "<html")
+	}
+}
+
+// Closing the pages, as the server does when it stops, deletes the uploaded files
+// nobody confirmed: registers full of ID numbers must not stay on its disk.
+func TestPages_CloseDeletesTheUploads(t *testing.T) {
+	d := dbtest.SQLite(t)
+	s := newTransferSite(t, d)
+	rend, err := web.NewRenderer(bundle(t), transfer.Templates)
+	if err != nil {
+		t.Fatal(err)
+	}
+	mux := http.NewServeMux()
+	pages := transfer.RegisterPages(mux, s.svc, rend)
+	s.h = web.Language(mux)
+	s.settle(communityUser, s.redirected(s.upload(communityUser, "/imports", "居民.csv", twoResidents(), "kind", "residents")))
+	uploads, _ := filepath.Glob(filepath.Join(os.Getenv("TMPDIR"), "shequ-imports-*", "*"))
+	if len(uploads) == 0 {
+		t.Fatal("the upload was not saved where the test looks")
+	}
+	if err := pages.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if left, _ := filepath.Glob(filepath.Join(os.Getenv("TMPDIR"), "shequ-imports-*")); len(left) > 0 {
+		t.Errorf("left behind after Close: %v", left)
 	}
 }

@@ -2,8 +2,6 @@ package transfer
 
 import (
 	"context"
-	"database/sql"
-	"errors"
 	"slices"
 	"time"
 
@@ -61,17 +59,16 @@ func (s *staffImport) row(ctx context.Context, rec *record) error {
 		rec.bad(apperr.Invalidf("community_code", "transfer.out_of_scope"))
 		return nil
 	}
-	var id string
-	err = r.tx.QueryRowContext(ctx, `SELECT id FROM workers WHERE id_number = $1`, in.IDNumber).Scan(&id)
-	insert := errors.Is(err, sql.ErrNoRows)
-	if err != nil && !insert {
+	id, err := staff.IDByNumber(ctx, r.tx, r.keys, in.IDNumber)
+	if err != nil {
 		return err
 	}
+	insert := id == ""
 	w := staff.Worker{ID: id, Name: in.Name, IDNumber: idn.Value, Sex: string(idn.Sex), BirthDate: idn.BirthDate(),
 		CommunityCode: c.Code, Position: in.Position, Education: in.Education, HiredOn: in.HiredOn,
 		Certificates: in.Certificates, GridCodes: in.GridCodes}
 	if !insert {
-		old, err := staff.Get(ctx, r.tx, r.principal.Scope(), id)
+		old, err := staff.Get(ctx, r.tx, r.keys, r.principal.Scope(), id)
 		if apperr.Is(err, apperr.NotFound) {
 			rec.bad(apperr.Invalidf("id_number", "worker.id_taken"))
 			return nil
@@ -112,7 +109,7 @@ func (s *staffImport) row(ctx context.Context, rec *record) error {
 	} else {
 		r.res.Updated++
 	}
-	return staff.Save(ctx, r.tx, w, insert, r.now)
+	return staff.Save(ctx, r.tx, r.keys, w, insert, r.now)
 }
 
 func sortedCopy(s []string) []string {

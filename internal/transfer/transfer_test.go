@@ -20,6 +20,7 @@ import (
 	"shequ/internal/org/orgtest"
 	"shequ/internal/platform/apperr"
 	"shequ/internal/platform/auth"
+	"shequ/internal/platform/crypt"
 	"shequ/internal/platform/db"
 	"shequ/internal/platform/db/dbtest"
 	"shequ/internal/platform/pii"
@@ -247,6 +248,9 @@ func problem(t *testing.T, res *transfer.Result, row int, column, key string) (t
 func argIs(p transfer.Problem, name string, want any) bool {
 	return fmt.Sprint(p.Args[name]) == fmt.Sprint(want)
 }
+
+// bidx is the blind index of an ID number, by which tests find a record.
+func bidx(d *db.DB, idNumber string) string { return d.Keys().Index(crypt.IDNumber, idNumber) }
 
 func query(t *testing.T, d *db.DB, q string, args ...any) string {
 	t.Helper()
@@ -687,8 +691,8 @@ func TestImport_EditedFileUpdatesOnlyTheChangedRows(t *testing.T) {
 		if !res.Committed || res.Inserted != 0 || res.Updated != 1 || res.Unchanged != 2 {
 			t.Errorf("one phone changed: inserted %d, updated %d, unchanged %d", res.Inserted, res.Updated, res.Unchanged)
 		}
-		id := query(t, d, `SELECT id FROM residents WHERE id_number = $1`, idSun2)
-		r, err := registry.GetResident(context.Background(), d.Read(), scope.Everything(), id)
+		id := query(t, d, `SELECT id FROM residents WHERE id_number_bidx = $1`, bidx(d, idSun2))
+		r, err := registry.GetResident(context.Background(), d.Read(), d.Keys(), scope.Everything(), id)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -733,8 +737,8 @@ func TestImport_TagsCompareRegardlessOfOrderAndSeparator(t *testing.T) {
 		if res.Updated != 1 {
 			t.Errorf("a tag dropped: updated %d", res.Updated)
 		}
-		id := query(t, d, `SELECT id FROM residents WHERE id_number = $1`, idSun)
-		r, err := registry.GetResident(context.Background(), d.Read(), scope.Everything(), id)
+		id := query(t, d, `SELECT id FROM residents WHERE id_number_bidx = $1`, bidx(d, idSun))
+		r, err := registry.GetResident(context.Background(), d.Read(), d.Keys(), scope.Everything(), id)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -768,12 +772,15 @@ func TestImport_HeadersInEitherLanguageInAnyOrder(t *testing.T) {
 				if !res.OK() || res.Inserted != 1 {
 					t.Fatalf("result: %+v", res)
 				}
-				got := query(t, d, `SELECT r.name || '|' || h.household_no || '|' || r.relation || '|' || r.population_type || '|' || r.phone
-					FROM residents r JOIN households h ON h.id = r.household_id WHERE r.id_number = $1`, idSun)
-				if got != "孙丽|H002|head|registered|13900001111" {
+				id := query(t, d, `SELECT id FROM residents WHERE id_number_bidx = $1`, bidx(d, idSun))
+				r, err := registry.GetResident(context.Background(), d.Read(), d.Keys(), scope.Everything(), id)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if got := r.Name + "|" + r.HouseholdNo + "|" + r.Relation + "|" + r.PopulationType + "|" + r.Phone; got != "孙丽|H002|head|registered|13900001111" {
 					t.Errorf("stored %s", got)
 				}
-				if tag := query(t, d, `SELECT t.tag FROM resident_tags t JOIN residents r ON r.id = t.resident_id WHERE r.id_number = $1`, idSun); tag != "dibao" {
+				if tag := query(t, d, `SELECT tag FROM resident_tags WHERE resident_id = $1`, id); tag != "dibao" {
 					t.Errorf("tag = %s", tag)
 				}
 			})
@@ -802,17 +809,18 @@ func TestImport_AcceptsCodesAndLabels(t *testing.T) {
 		kind   transfer.Kind
 		row    string // %s is the cell
 		cells  []string
-		stored string // the query for what was stored
+		stored string // the query for what was stored, of the record whose ID number is key
+		key    string
 		want   string
 	}{
 		{transfer.Residents, "孙丽," + idSun + ",H002,%s,户籍,,", []string{"户主", "head", "HEAD", "Head of household"},
-			`SELECT relation FROM residents WHERE id_number = '` + idSun + `'`, "head"},
+			`SELECT relation FROM residents WHERE id_number_bidx = $1`, idSun, "head"},
 		{transfer.Residents, "孙丽," + idSun + ",H002,户主,%s,,", []string{"户籍", "registered", "Registered"},
-			`SELECT population_type FROM residents WHERE id_number = '` + idSun + `'`, "registered"},
+			`SELECT population_type FROM residents WHERE id_number_bidx = $1`, idSun, "registered"},
 		{transfer.Org, "450403001002,东城社区,%s," + orgtest.Street + ",2015,200,5", []string{"社区", "community", "Community"},
-			`SELECT level FROM org_units WHERE code = '450403001002'`, "community"},
+			`SELECT level FROM org_units WHERE code = '450403001002'`, "", "community"},
 		{transfer.Staff, "刘洋," + idLiu + "," + orgtest.Community + ",%s,大专,2015-09-01,,", []string{"网格员", "grid_worker", "Grid worker"},
-			`SELECT position FROM workers WHERE id_number = '` + idLiu + `'`, "grid_worker"},
+			`SELECT position FROM workers WHERE id_number_bidx = $1`, idLiu, "grid_worker"},
 	} {
 		for _, cell := range tc.cells {
 			t.Run(string(tc.kind)+"/"+cell, func(t *testing.T) {
@@ -823,7 +831,11 @@ func TestImport_AcceptsCodesAndLabels(t *testing.T) {
 					if !res.OK() || res.Inserted != 1 {
 						t.Fatalf("result: %+v", res)
 					}
-					if got := query(t, d, tc.stored); got != tc.want {
+					var args []any
+					if tc.key != "" {
+						args = append(args, bidx(d, tc.key))
+					}
+					if got := query(t, d, tc.stored, args...); got != tc.want {
 						t.Errorf("stored %s, want %s", got, tc.want)
 					}
 				})
@@ -850,7 +862,7 @@ func TestImport_HiredOnInEveryWayADateIsWritten(t *testing.T) {
 			t.Fatalf("result: %+v", res)
 		}
 		for _, w := range workers {
-			if got := query(t, d, `SELECT hired_on FROM workers WHERE id_number = $1`, w.id); got != "2013-05-20" {
+			if got := query(t, d, `SELECT hired_on FROM workers WHERE id_number_bidx = $1`, bidx(d, w.id)); got != "2013-05-20" {
 				t.Errorf("%s stored as %s, want 2013-05-20", w.hired, got)
 			}
 		}
@@ -1109,7 +1121,7 @@ func TestImport_GB18030FileImportsAsUTF8Does(t *testing.T) {
 		if !res.OK() || res.Encoding != string(sheet.UTF8) || res.Unchanged != 2 || res.Inserted+res.Updated != 0 {
 			t.Errorf("the same file in UTF-8 after it: %+v", res)
 		}
-		if got := query(t, d, `SELECT name FROM residents WHERE id_number = $1`, idSun2); got != "孙强" {
+		if got := query(t, d, `SELECT name FROM residents WHERE id_number_bidx = $1`, bidx(d, idSun2)); got != "孙强" {
 			t.Errorf("name = %q", got)
 		}
 	})

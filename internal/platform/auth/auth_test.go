@@ -66,36 +66,44 @@ func TestSession_LoginLogoutAndIdleTimeout(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if _, _, err := s.Login(ctx, "wang", "wrong"); !apperr.Is(err, apperr.Unauthorized) {
+		if _, err := s.Login(ctx, "wang", "wrong"); !apperr.Is(err, apperr.Unauthorized) {
 			t.Errorf("wrong password: %v", err)
 		}
-		if _, _, err := s.Login(ctx, "nobody", pw); !apperr.Is(err, apperr.Unauthorized) {
+		if _, err := s.Login(ctx, "nobody", pw); !apperr.Is(err, apperr.Unauthorized) {
 			t.Errorf("unknown user: %v", err)
 		}
-		tok, p, err := s.Login(ctx, "wang", pw)
-		if err != nil || p.OrgCode != orgtest.Grid || !p.Scope().Contains(orgtest.Grid) || p.Scope().Contains(orgtest.GridB) {
-			t.Fatalf("login: %+v %v", p, err)
+		in, err := s.Login(ctx, "wang", pw)
+		p := in.Principal
+		if err != nil || in.Session == "" || p.OrgCode != orgtest.Grid || !p.Scope().Contains(orgtest.Grid) || p.Scope().Contains(orgtest.GridB) {
+			t.Fatalf("login: %+v %v", in, err)
 		}
-		if _, err := s.Session(ctx, tok); err != nil {
+		tok := in.Session
+		if _, _, err := s.Session(ctx, tok); err != nil {
 			t.Fatalf("fresh session: %v", err)
 		}
 		c.t = c.t.Add(29 * time.Minute)
-		if _, err := s.Session(ctx, tok); err != nil {
+		if _, _, err := s.Session(ctx, tok); err != nil {
 			t.Fatalf("session after 29 idle minutes: %v", err)
 		}
 		c.t = c.t.Add(31 * time.Minute)
-		if _, err := s.Session(ctx, tok); !apperr.Is(err, apperr.Unauthorized) {
+		if _, _, err := s.Session(ctx, tok); !apperr.Is(err, apperr.Unauthorized) {
 			t.Errorf("session after 31 idle minutes: %v", err)
 		}
-		tok2, _, _ := s.Login(ctx, "wang", pw)
-		if err := s.Logout(ctx, tok2); err != nil {
+		in2, _ := s.Login(ctx, "wang", pw)
+		if err := s.Logout(ctx, in2.Session); err != nil {
 			t.Fatal(err)
 		}
-		if _, err := s.Session(ctx, tok2); !apperr.Is(err, apperr.Unauthorized) {
+		if _, _, err := s.Session(ctx, in2.Session); !apperr.Is(err, apperr.Unauthorized) {
 			t.Errorf("session after logout: %v", err)
 		}
-		if _, err := s.Session(ctx, "forged"); !apperr.Is(err, apperr.Unauthorized) {
+		if _, _, err := s.Session(ctx, "forged"); !apperr.Is(err, apperr.Unauthorized) {
 			t.Errorf("forged token: %v", err)
+		}
+		in3, _ := s.Login(ctx, "wang", pw)
+		tampered := []byte(in3.Session)
+		tampered[len(tampered)/2] ^= 1
+		if _, _, err := s.Session(ctx, string(tampered)); !apperr.Is(err, apperr.Unauthorized) {
+			t.Errorf("tampered token: %v", err)
 		}
 	})
 }
@@ -143,19 +151,19 @@ func TestLogin_FiveWrongPasswordsLockTheAccountForFifteenMinutes(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		_, _, unknown := s.Login(ctx, "nobody", "wrong")
+		_, unknown := s.Login(ctx, "nobody", "wrong")
 		for i := range 4 {
-			if _, _, err := s.Login(ctx, "zhao", "wrong"); !apperr.Is(err, apperr.Unauthorized) {
+			if _, err := s.Login(ctx, "zhao", "wrong"); !apperr.Is(err, apperr.Unauthorized) {
 				t.Fatalf("wrong password %d: %v", i+1, err)
 			}
 		}
-		if _, _, err := s.Login(ctx, "zhao", pw); err != nil {
+		if _, err := s.Login(ctx, "zhao", pw); err != nil {
 			t.Fatalf("right password after four wrong ones: %v", err)
 		}
 		for range 5 {
-			_, _, _ = s.Login(ctx, "zhao", "wrong")
+			_, _ = s.Login(ctx, "zhao", "wrong")
 		}
-		_, _, locked := s.Login(ctx, "zhao", pw)
+		_, locked := s.Login(ctx, "zhao", pw)
 		if !apperr.Is(locked, apperr.Unauthorized) {
 			t.Fatalf("right password while locked: %v", locked)
 		}
@@ -163,11 +171,11 @@ func TestLogin_FiveWrongPasswordsLockTheAccountForFifteenMinutes(t *testing.T) {
 			t.Errorf("a locked account answers %q, an unknown user %q", locked, unknown)
 		}
 		c.t = c.t.Add(14 * time.Minute)
-		if _, _, err := s.Login(ctx, "zhao", pw); err == nil {
+		if _, err := s.Login(ctx, "zhao", pw); err == nil {
 			t.Error("signed in 14 minutes into the lock")
 		}
 		c.t = c.t.Add(time.Minute)
-		if _, _, err := s.Login(ctx, "zhao", pw); err != nil {
+		if _, err := s.Login(ctx, "zhao", pw); err != nil {
 			t.Errorf("right password after the lock: %v", err)
 		}
 	})

@@ -51,9 +51,38 @@ func CheckPassword(hash, password string) bool {
 	return subtle.ConstantTimeCompare(got, want) == 1
 }
 
-// GeneratePassword returns a random initial password: 16 characters of base32
-// (80 bits), upper-case letters and digits 2–7, easy to read out over the phone.
-func GeneratePassword() string { return rand.Text()[:16] }
+// GeneratePassword returns a random password for the named user that meets the
+// policy: four groups of four letters and digits joined by hyphens (about 90 bits),
+// without the characters that read alike (0 O, 1 l I), so it can be read out over
+// the phone.
+func GeneratePassword(name string) string {
+	const alphabet = "ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz23456789"
+	for {
+		var b strings.Builder
+		for i := range 16 {
+			if i > 0 && i%4 == 0 {
+				b.WriteByte('-')
+			}
+			b.WriteByte(alphabet[randIndex(len(alphabet))])
+		}
+		if CheckPasswordPolicy(name, b.String()) == nil {
+			return b.String()
+		}
+	}
+}
+
+// randIndex returns a uniformly random index below n (n ≤ 256), rejecting the
+// bytes that would bias it.
+func randIndex(n int) int {
+	limit := 256 - 256%n
+	var b [1]byte
+	for {
+		_, _ = rand.Read(b[:])
+		if int(b[0]) < limit {
+			return int(b[0]) % n
+		}
+	}
+}
 
 // NewToken returns a random 256-bit token, URL-safe, for sessions and API tokens.
 func NewToken() string {

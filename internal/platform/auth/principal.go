@@ -55,6 +55,17 @@ func (r Role) Level() scope.Level {
 	return ""
 }
 
+// RequiresSecondFactor reports whether users of this role must give a TOTP code
+// besides their password: those who see a whole city or district, and the three
+// administrators.
+func (r Role) RequiresSecondFactor() bool {
+	switch r {
+	case RoleCity, RoleDistrict, RoleSysAdmin, RoleSecAdmin, RoleAuditAdmin:
+		return true
+	}
+	return false
+}
+
 // Valid reports whether r is a known role.
 func (r Role) Valid() bool {
 	for _, v := range Roles {
@@ -67,6 +78,9 @@ func (r Role) Valid() bool {
 
 // Action is something a principal may be allowed to do.
 type Action string
+
+// Actions lists every action, in the order pages and documents show them.
+var Actions = []Action{ReadRegister, WriteRegister, WriteOrg, WriteStaff, ExportFull, RevealRegister, ManageUsers, ManageSecurity, ReadAudit}
 
 // The actions of the platform core.
 const (

@@ -6,8 +6,8 @@ import (
 	"database/sql"
 	"encoding/hex"
 	"errors"
+	"strconv"
 	"strings"
-	"sync"
 	"time"
 
 	"shequ/internal/platform/apperr"
@@ -22,15 +22,22 @@ type Service struct {
 	// SessionIdle ends a session unused this long; SessionMax ends any session this old.
 	SessionIdle time.Duration
 	SessionMax  time.Duration
-	// MaxFailures wrong passwords in a row lock an account for LockFor.
+	// MaxFailures wrong passwords or codes in a row lock an account for LockFor.
 	MaxFailures int
 	LockFor     time.Duration
+	// PendingFor is how long a correct password waits for its second factor.
+	PendingFor time.Duration
+	// Audit, when set, records every sign-in, failed sign-in, sign-out and account
+	// change in the transaction of the change.
+	Audit Auditor
 }
 
 // NewService returns a Service with 30-minute idle and 12-hour absolute session
-// limits, and a 15-minute lock after 5 wrong passwords in a row.
+// limits, a 15-minute lock after 5 failures in a row, and 5 minutes to give the
+// second factor.
 func NewService(d *db.DB, now func() time.Time) *Service {
-	return &Service{db: d, now: now, SessionIdle: 30 * time.Minute, SessionMax: 12 * time.Hour, MaxFailures: 5, LockFor: 15 * time.Minute}
+	return &Service{db: d, now: now, SessionIdle: 30 * time.Minute, SessionMax: 12 * time.Hour, MaxFailures: 5,
+		LockFor: 15 * time.Minute, PendingFor: 5 * time.Minute}
 }
 
 // User is an account.
@@ -41,10 +48,18 @@ type User struct {
 	OrgCode     string
 	Disabled    bool
 	LastLoginAt time.Time
+	// SecondFactor is whether a TOTP authenticator is enrolled.
+	SecondFactor bool
+	// MustChangePassword is set while the password is one an administrator chose.
+	MustChangePassword bool
 }
 
 // AddUser creates a user bound to orgCode with a generated password, which it returns
-// once; only its hash is kept. The unit's level must fit the role.
+// once; only its hash is kept. The unit's level must fit the role. The user must
+// change the password at the first sign-in.
+//
+// A user holds one role, and names are unique, so no person can hold two of the
+// three administrator roles (三员分立) through one account.
 func (s *Service) AddUser(ctx context.Context, name string, role Role, orgCode string) (string, error) {
 	name = strings.TrimSpace(name)
 	if name == "" {
@@ -56,7 +71,7 @@ func (s *Service) AddUser(ctx context.Context, name string, role Role, orgCode s
 	if !role.Valid() {
 		return "", apperr.Invalidf("role", "user.role")
 	}
-	password := GeneratePassword()
+	password := GeneratePassword(name)
 	err := s.db.InTx(ctx, func(tx *sql.Tx) error {
 		var level string
 		err := tx.QueryRowContext(ctx, `SELECT level FROM org_units WHERE code = $1`, orgCode).Scan(&level)
@@ -69,12 +84,17 @@ func (s *Service) AddUser(ctx context.Context, name string, role Role, orgCode s
 		if want := role.Level(); want != "" && scope.Level(level) != want {
 			return apperr.Invalidf("org", "user.role_level").With("want", string(want))
 		}
-		_, err = tx.ExecContext(ctx, `INSERT INTO users (id, name, role, org_code, password_hash, created_at) VALUES ($1, $2, $3, $4, $5, $6)`,
-			db.NewID(), name, string(role), orgCode, HashPassword(password), s.now().UnixMilli())
+		now := s.now().UnixMilli()
+		_, err = tx.ExecContext(ctx, `INSERT INTO users (id, name, role, org_code, password_hash, created_at, password_changed_at, must_change_password)
+			VALUES ($1, $2, $3, $4, $5, $6, $6, 1)`,
+			db.NewID(), name, string(role), orgCode, HashPassword(password), now)
 		if db.IsUniqueViolation(err) {
 			return apperr.New(apperr.Conflict, "user.name_taken", "name")
 		}
-		return err
+		if err != nil {
+			return err
+		}
+		return s.record(ctx, tx, Event{Action: EventUserAdded, Principal: actor(ctx), Subject: name, Reason: string(role) + "@" + orgCode})
 	})
 	if err != nil {
 		return "", err
@@ -82,26 +102,72 @@ func (s *Service) AddUser(ctx context.Context, name string, role Role, orgCode s
 	return password, nil
 }
 
-// ResetPassword gives an existing user a new generated password and ends their sessions.
+// ResetPassword gives an existing user a new generated password, which they must
+// change at their next sign-in, lifts a lock (the user has been in touch with an
+// administrator) and ends their sessions.
 func (s *Service) ResetPassword(ctx context.Context, name string) (string, error) {
-	password := GeneratePassword()
-	err := s.db.InTx(ctx, func(tx *sql.Tx) error {
-		res, err := tx.ExecContext(ctx, `UPDATE users SET password_hash = $1 WHERE name = $2`, HashPassword(password), name)
+	password := GeneratePassword(name)
+	err := s.updateUser(ctx, EventPasswordReset, name, true, `UPDATE users SET password_hash = $1, password_changed_at = $2, must_change_password = 1,
+		failed_logins = 0, locked_until = 0 WHERE name = $3`, HashPassword(password), s.now().UnixMilli(), name)
+	return password, err
+}
+
+// WaivePasswordChange lets the user keep the password an administrator gave them.
+// Only the demo's logins use it: their passwords are random, new at every start
+// and printed once.
+func (s *Service) WaivePasswordChange(ctx context.Context, name string) error {
+	return s.updateUser(ctx, EventChangeWaived, name, false, `UPDATE users SET must_change_password = 0 WHERE name = $1`, name)
+}
+
+// SetDisabled disables or enables the named user. A disabled user cannot sign in
+// or use an API token, and their sessions end at once.
+func (s *Service) SetDisabled(ctx context.Context, name string, disabled bool) error {
+	v, event := 0, EventUserEnabled
+	if disabled {
+		v, event = 1, EventUserDisabled
+	}
+	return s.updateUser(ctx, event, name, disabled, `UPDATE users SET disabled = $1 WHERE name = $2`, v, name)
+}
+
+// ResetSecondFactor removes the named user's TOTP authenticator and recovery codes,
+// for a user who lost both; they enrol again at the next sign-in if their role
+// requires it. Their sessions end.
+func (s *Service) ResetSecondFactor(ctx context.Context, name string) error {
+	return s.updateUser(ctx, EventTOTPReset, name, true, `UPDATE users SET totp_secret = '', totp_pending_secret = '', totp_enabled_at = 0,
+		totp_last_step = 0 WHERE name = $1`, name)
+}
+
+// updateUser runs one UPDATE of the named user, not found when there is none,
+// records it as event, and with endSessions ends their sessions, pending sign-ins
+// and recovery codes too when the update cleared the second factor.
+func (s *Service) updateUser(ctx context.Context, event, name string, endSessions bool, query string, args ...any) error {
+	return s.db.InTx(ctx, func(tx *sql.Tx) error {
+		res, err := tx.ExecContext(ctx, query, args...)
 		if err != nil {
 			return err
 		}
 		if n, _ := res.RowsAffected(); n == 0 {
 			return apperr.New(apperr.NotFound, "user.not_found", "name")
 		}
-		_, err = tx.ExecContext(ctx, `DELETE FROM sessions WHERE user_id IN (SELECT id FROM users WHERE name = $1)`, name)
-		return err
+		if endSessions {
+			for _, q := range []string{
+				`DELETE FROM sessions WHERE user_id IN (SELECT id FROM users WHERE name = $1)`,
+				`DELETE FROM pending_logins WHERE user_id IN (SELECT id FROM users WHERE name = $1)`,
+				`DELETE FROM recovery_codes WHERE user_id IN (SELECT id FROM users WHERE name = $1 AND totp_enabled_at = 0)`,
+			} {
+				if _, err := tx.ExecContext(ctx, q, name); err != nil {
+					return err
+				}
+			}
+		}
+		return s.record(ctx, tx, Event{Action: event, Principal: actor(ctx), Subject: name})
 	})
-	return password, err
 }
 
 // Users lists all accounts, for administrators at the command line.
 func (s *Service) Users(ctx context.Context) ([]User, error) {
-	rows, err := s.db.Read().QueryContext(ctx, `SELECT id, name, role, org_code, disabled, last_login_at FROM users ORDER BY org_code, name`)
+	rows, err := s.db.Read().QueryContext(ctx, `SELECT id, name, role, org_code, disabled, last_login_at, totp_enabled_at, must_change_password
+		FROM users ORDER BY org_code, name`)
 	if err != nil {
 		return nil, err
 	}
@@ -109,121 +175,73 @@ func (s *Service) Users(ctx context.Context) ([]User, error) {
 	var out []User
 	for rows.Next() {
 		var u User
-		var disabled int
-		var last int64
-		if err := rows.Scan(&u.ID, &u.Name, &u.Role, &u.OrgCode, &disabled, &last); err != nil {
+		var disabled, mustChange int
+		var last, totp int64
+		if err := rows.Scan(&u.ID, &u.Name, &u.Role, &u.OrgCode, &disabled, &last, &totp, &mustChange); err != nil {
 			return nil, err
 		}
-		u.Disabled = disabled != 0
-		if last > 0 {
-			u.LastLoginAt = time.UnixMilli(last).UTC()
-		}
+		u.Disabled, u.SecondFactor, u.MustChangePassword = disabled != 0, totp > 0, mustChange != 0
+		u.LastLoginAt = instant(last)
 		out = append(out, u)
 	}
 	return out, rows.Err()
 }
 
-// Login checks a name and password and opens a session, returning its token. An
-// unknown user and a wrong password get the same answer, so names cannot be probed.
-func (s *Service) Login(ctx context.Context, name, password string) (string, Principal, error) {
-	var p Principal
-	var hash string
-	var disabled int
-	var lockedUntil int64
-	refused := apperr.New(apperr.Unauthorized, "auth.bad_credentials", "")
-	err := s.db.Read().QueryRowContext(ctx, `SELECT id, name, role, org_code, password_hash, disabled, locked_until FROM users WHERE name = $1`,
-		strings.TrimSpace(name)).Scan(&p.UserID, &p.Name, &p.Role, &p.OrgCode, &hash, &disabled, &lockedUntil)
+// instant is a stored Unix-millisecond time, the zero time for 0 (never).
+func instant(ms int64) time.Time {
+	if ms <= 0 {
+		return time.Time{}
+	}
+	return time.UnixMilli(ms).UTC()
+}
+
+// DefaultPasswordMaxAge is how long a password lasts unless set otherwise.
+const DefaultPasswordMaxAge = 90 * 24 * time.Hour
+
+// passwordMaxAgeSetting is the settings row holding the maximum age in days.
+const passwordMaxAgeSetting = "password_max_age_days"
+
+// PasswordMaxAge returns how long a password lasts before its user must change it;
+// 0 means passwords do not expire.
+func (s *Service) PasswordMaxAge(ctx context.Context) (time.Duration, error) {
+	var v string
+	err := s.db.Read().QueryRowContext(ctx, `SELECT value FROM settings WHERE key = $1`, passwordMaxAgeSetting).Scan(&v)
 	if errors.Is(err, sql.ErrNoRows) {
-		// Spend the same time as a real check.
-		CheckPassword(dummyHash(), password)
-		return "", Principal{}, refused
+		return DefaultPasswordMaxAge, nil
 	}
 	if err != nil {
-		return "", Principal{}, err
+		return 0, err
 	}
-	now := s.now().UnixMilli()
-	// A locked account refuses even the right password, with the same answer as a
-	// wrong one, so guessing cannot go on and a lock tells nothing about the name.
-	ok := CheckPassword(hash, password)
-	if now < lockedUntil || !ok || disabled != 0 {
-		if !ok && now >= lockedUntil {
-			if err := s.recordFailure(ctx, p.UserID, now); err != nil {
-				return "", Principal{}, err
-			}
-		}
-		return "", Principal{}, refused
-	}
-	token := NewToken()
-	err = s.db.InTx(ctx, func(tx *sql.Tx) error {
-		if _, err := tx.ExecContext(ctx, `INSERT INTO sessions (token_hash, user_id, created_at, last_seen_at, expires_at) VALUES ($1, $2, $3, $3, $4)`,
-			hashToken(token), p.UserID, now, now+s.SessionMax.Milliseconds()); err != nil {
-			return err
-		}
-		_, err := tx.ExecContext(ctx, `UPDATE users SET last_login_at = $1, failed_logins = 0 WHERE id = $2`, now, p.UserID)
-		return err
-	})
-	if err != nil {
-		return "", Principal{}, err
-	}
-	return token, p, nil
+	return maxAgeOf(sql.NullString{String: v, Valid: true}), nil
 }
 
-// recordFailure counts a wrong password; the MaxFailures-th in a row locks the
-// account for LockFor and starts the count again.
-func (s *Service) recordFailure(ctx context.Context, userID string, now int64) error {
+// SetPasswordMaxAge sets how many days a password lasts; 0 turns expiry off.
+func (s *Service) SetPasswordMaxAge(ctx context.Context, days int) error {
+	if days < 0 || days > 3650 {
+		return apperr.Invalidf("password_max_age", "password.max_age")
+	}
 	return s.db.InTx(ctx, func(tx *sql.Tx) error {
-		var failed int
-		if err := tx.QueryRowContext(ctx, `SELECT failed_logins FROM users WHERE id = $1`, userID).Scan(&failed); err != nil {
+		if _, err := tx.ExecContext(ctx, `DELETE FROM settings WHERE key = $1`, passwordMaxAgeSetting); err != nil {
 			return err
 		}
-		if failed+1 >= s.MaxFailures {
-			_, err := tx.ExecContext(ctx, `UPDATE users SET failed_logins = 0, locked_until = $1 WHERE id = $2`, now+s.LockFor.Milliseconds(), userID)
+		if _, err := tx.ExecContext(ctx, `INSERT INTO settings (key, value) VALUES ($1, $2)`, passwordMaxAgeSetting, strconv.Itoa(days)); err != nil {
 			return err
 		}
-		_, err := tx.ExecContext(ctx, `UPDATE users SET failed_logins = $1 WHERE id = $2`, failed+1, userID)
-		return err
+		return s.record(ctx, tx, Event{Action: EventPolicyChanged, Principal: actor(ctx), Reason: strconv.Itoa(days) + " days"})
 	})
 }
 
-// dummyHash is checked against when the user is unknown, so that answer takes as
-// long as a wrong password. Computed once, on first need.
-var dummyHash = sync.OnceValue(func() string { return HashPassword("shequ-timing-equaliser") })
-
-// Session returns the principal of a live session token and records its use. An
-// expired, idle or unknown session is unauthorized.
-func (s *Service) Session(ctx context.Context, token string) (Principal, error) {
-	now := s.now().UnixMilli()
-	var p Principal
-	var lastSeen, expires int64
-	var disabled int
-	err := s.db.Read().QueryRowContext(ctx, `SELECT u.id, u.name, u.role, u.org_code, u.disabled, s.last_seen_at, s.expires_at
-		FROM sessions s JOIN users u ON u.id = s.user_id WHERE s.token_hash = $1`, hashToken(token)).
-		Scan(&p.UserID, &p.Name, &p.Role, &p.OrgCode, &disabled, &lastSeen, &expires)
-	if errors.Is(err, sql.ErrNoRows) || (err == nil && (now >= expires || now-lastSeen >= s.SessionIdle.Milliseconds() || disabled != 0)) {
-		return Principal{}, apperr.New(apperr.Unauthorized, "auth.required", "")
+// maxAgeOf reads the setting as stored; a value that is not a number of days is
+// taken as unset rather than as "never expire".
+func maxAgeOf(v sql.NullString) time.Duration {
+	if !v.Valid {
+		return DefaultPasswordMaxAge
 	}
-	if err != nil {
-		return Principal{}, err
+	days, err := strconv.Atoi(v.String)
+	if err != nil || days < 0 {
+		return DefaultPasswordMaxAge
 	}
-	// Touch at most once a minute: a page load fetches several resources.
-	if now-lastSeen > time.Minute.Milliseconds() {
-		err = s.db.InTx(ctx, func(tx *sql.Tx) error {
-			_, err := tx.ExecContext(ctx, `UPDATE sessions SET last_seen_at = $1 WHERE token_hash = $2`, now, hashToken(token))
-			return err
-		})
-		if err != nil {
-			return Principal{}, err
-		}
-	}
-	return p, nil
-}
-
-// Logout ends the session with this token.
-func (s *Service) Logout(ctx context.Context, token string) error {
-	return s.db.InTx(ctx, func(tx *sql.Tx) error {
-		_, err := tx.ExecContext(ctx, `DELETE FROM sessions WHERE token_hash = $1`, hashToken(token))
-		return err
-	})
+	return time.Duration(days) * 24 * time.Hour
 }
 
 // NewAPIToken creates a bearer token for the named user and returns it once.
@@ -238,12 +256,14 @@ func (s *Service) NewAPIToken(ctx context.Context, userName string) (string, err
 		if n, _ := res.RowsAffected(); n == 0 {
 			return apperr.New(apperr.NotFound, "user.not_found", "name")
 		}
-		return nil
+		return s.record(ctx, tx, Event{Action: EventTokenIssued, Principal: actor(ctx), Subject: userName})
 	})
 	return token, err
 }
 
-// Token returns the principal of a bearer token.
+// Token returns the principal of a bearer token. A token is a credential of its
+// own, made by an administrator for a program: the password's age and the second
+// factor, which are about people signing in, do not apply to it.
 func (s *Service) Token(ctx context.Context, token string) (Principal, error) {
 	var p Principal
 	var disabled int

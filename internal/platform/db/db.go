@@ -16,6 +16,8 @@ import (
 	_ "github.com/jackc/pgx/v5/stdlib" // registers the "pgx" driver
 	"modernc.org/sqlite"
 	sqlite3 "modernc.org/sqlite/lib"
+
+	"shequ/internal/platform/crypt"
 )
 
 // Dialect names the database engine behind a DB.
@@ -38,10 +40,13 @@ type Querier interface {
 // DB is an open database: a write pool and a read pool. On SQLite the write pool has
 // one connection, so writers queue in Go instead of failing with SQLITE_BUSY, while
 // readers proceed in parallel under WAL. On PostgreSQL both are the same pool.
+// It also carries the keyring its personal data are sealed with (decision 6), so
+// that whatever holds the database can read them.
 type DB struct {
 	Dialect Dialect
 	write   *sql.DB
 	read    *sql.DB
+	keys    crypt.Keyring
 }
 
 // Open opens dsn: a postgres:// (or postgresql://) URL, or else a SQLite file path.
@@ -95,6 +100,20 @@ func (d *DB) Close() error {
 		err = errors.Join(err, d.read.Close())
 	}
 	return err
+}
+
+// SetKeys gives the database its keyring. The keys package calls it once, after
+// checking the keyring against the database's fingerprint, before the DB is shared.
+func (d *DB) SetKeys(k crypt.Keyring) { d.keys = k }
+
+// Keys returns the keyring that seals the database's ID numbers and phones. It
+// panics if there is none: every way of opening a database for use goes through
+// keys.Unlock (or dbtest), and a store must never write an identifier unsealed.
+func (d *DB) Keys() crypt.Keyring {
+	if d.keys == nil {
+		panic("db: the database has no keyring; open it through keys.Unlock")
+	}
+	return d.keys
 }
 
 // Read returns the pool for queries outside a transaction.

@@ -45,7 +45,7 @@ func TestDB_FailedTransactionLeavesNothing(t *testing.T) {
 			t.Fatalf("err = %v, want boom", err)
 		}
 		var n int
-		if err := d.Read().QueryRowContext(ctx, `SELECT COUNT(*) FROM settings`).Scan(&n); err != nil {
+		if err := d.Read().QueryRowContext(ctx, `SELECT COUNT(*) FROM settings WHERE key = 'k'`).Scan(&n); err != nil {
 			t.Fatal(err)
 		}
 		if n != 0 {

@@ -30,7 +30,7 @@ func NormalizePhone(s string) (string, error) {
 	switch {
 	case len(digits) == 11 && digits[0] == '1' && digits[1] >= '3':
 		return digits, nil
-	case digits[0] == '0' && len(digits) >= 10 && len(digits) <= 12:
+	case len(digits) >= 10 && len(digits) <= 12 && digits[0] == '0':
 		return digits, nil
 	}
 	return "", apperr.Invalidf("phone", "phone.format")

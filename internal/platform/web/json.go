@@ -40,8 +40,9 @@ func WriteJSON(w http.ResponseWriter, status int, v any) {
 //   - json.malformed (Invalid, field "body") for bad syntax, an empty body or
 //     anything after the value;
 //   - json.unknown_field (Invalid) for a member v has no field for, with Field and
-//     the argument "name" set to the member's name;
-//   - json.type (Invalid) for a value of the wrong type, Field naming its path.
+//     the argument "name" set to the member's name (Field "body" if that is "");
+//   - json.type (Invalid) for a value of the wrong type, Field naming its path, or
+//     "body" when the body is not the object v is.
 //
 // Other errors (a broken connection, a v that is not a pointer) come back as they are.
 func DecodeJSON(w http.ResponseWriter, r *http.Request, v any) error {
@@ -73,6 +74,9 @@ func decodeError(err error) error {
 	case errors.As(err, &syntax), errors.Is(err, io.EOF), errors.Is(err, io.ErrUnexpectedEOF):
 		return apperr.New(apperr.Invalid, "json.malformed", "body")
 	case errors.As(err, &wrongType):
+		if wrongType.Field == "" {
+			return apperr.Invalidf("body", "json.type")
+		}
 		return apperr.Invalidf(wrongType.Field, "json.type")
 	}
 	// encoding/json has no error type for an unknown member, only this text.
@@ -81,7 +85,11 @@ func decodeError(err error) error {
 		if uerr != nil {
 			name = rest
 		}
-		return apperr.Invalidf(name, "json.unknown_field").With("name", name)
+		field := name
+		if field == "" {
+			field = "body" // a member named "" would read as no field at fault
+		}
+		return apperr.Invalidf(field, "json.unknown_field").With("name", name)
 	}
 	return err
 }

@@ -29,6 +29,23 @@ func SecurityHeaders(next http.Handler) http.Handler {
 	})
 }
 
+// hstsMaxAge is a year, the value browsers' preload lists ask for: shorter, and a
+// user who has not visited for a while may be sent to plain HTTP by a forged link.
+const hstsMaxAge = "max-age=31536000"
+
+// StrictTransportSecurity tells browsers that reached the server over TLS to use
+// nothing else for a year (HSTS), so that a forged http:// link or a network that
+// strips TLS cannot carry a password or a session in the clear. Over plain HTTP
+// the header would mean nothing (browsers ignore it there), so it is not sent.
+func StrictTransportSecurity(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.TLS != nil {
+			w.Header().Set("Strict-Transport-Security", hstsMaxAge)
+		}
+		next.ServeHTTP(w, r)
+	})
+}
+
 // langCookie remembers a language chosen with ?lang=.
 const langCookie = "lang"
 

@@ -142,3 +142,18 @@ func TestRecover_LetsErrAbortHandlerThrough(t *testing.T) {
 	renderer(t).Recover(http.HandlerFunc(func(http.ResponseWriter, *http.Request) { panic(http.ErrAbortHandler) })).
 		ServeHTTP(httptest.NewRecorder(), httptest.NewRequest(http.MethodGet, "/", nil))
 }
+
+func TestStrictTransportSecurity_OnlyOverTLS(t *testing.T) {
+	h := StrictTransportSecurity(http.NotFoundHandler())
+	rec := httptest.NewRecorder()
+	req := httptest.NewRequest(http.MethodGet, "https://shequ.example/", nil)
+	h.ServeHTTP(rec, req)
+	if got := rec.Header().Get("Strict-Transport-Security"); got != "max-age=31536000" {
+		t.Errorf("over TLS: %q", got)
+	}
+	rec = httptest.NewRecorder()
+	h.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "http://shequ.example/", nil))
+	if got, ok := rec.Header()["Strict-Transport-Security"]; ok {
+		t.Errorf("over plain HTTP: %q", got)
+	}
+}

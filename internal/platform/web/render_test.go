@@ -13,7 +13,7 @@ import (
 	"shequ/internal/platform/i18n"
 )
 
-func bundle(t *testing.T) *i18n.Bundle {
+func bundle(t testing.TB) *i18n.Bundle {
 	t.Helper()
 	b, err := i18n.Load()
 	if err != nil {

@@ -1,6 +1,7 @@
 // Package dbtest gives tests a fresh, migrated database: SQLite always, and PostgreSQL
 // too when SHEQU_TEST_POSTGRES holds a URL. Each PostgreSQL database is a schema of
-// its own, dropped when the test ends, so tests never share state.
+// its own, dropped when the test ends, so tests never share state. Each database is
+// bound to a fresh random key (d.Keys()), as keys.Unlock binds a real one.
 package dbtest
 
 import (
@@ -8,12 +9,16 @@ import (
 	"crypto/rand"
 	"database/sql"
 	"encoding/hex"
+	"io"
 	"net/url"
 	"os"
 	"path/filepath"
 	"testing"
 	"time"
 
+	"shequ/internal/keys"
+	"shequ/internal/platform/crypt"
+	"shequ/internal/platform/crypt/crypttest"
 	"shequ/internal/platform/db"
 )
 
@@ -40,14 +45,49 @@ func Each(t *testing.T, fn func(t *testing.T, d *db.DB)) {
 
 // Open returns a fresh database of the kind named by dialect.
 func Open(t testing.TB, dialect db.Dialect) *db.DB {
+	return OpenWithKeys(t, dialect, crypttest.New(t))
+}
+
+// OpenWithKeys returns a fresh database of the kind named by dialect, bound to k:
+// benchmarks pass crypttest.Clear to measure what encryption costs.
+func OpenWithKeys(t testing.TB, dialect db.Dialect, k crypt.Keyring) *db.DB {
+	t.Helper()
+	var d *db.DB
 	if dialect == db.Postgres {
-		return Postgres(t)
+		d = postgres(t)
+	} else {
+		d = sqlite(t)
 	}
-	return SQLite(t)
+	if err := keys.Bind(context.Background(), d, k, io.Discard); err != nil {
+		t.Fatal(err)
+	}
+	return d
+}
+
+// OpenBare returns a fresh migrated database with no key, as one stands before
+// keys.Unlock: for the tests of binding a key.
+func OpenBare(t testing.TB, dialect db.Dialect) *db.DB {
+	t.Helper()
+	if dialect == db.Postgres {
+		return postgres(t)
+	}
+	return sqlite(t)
 }
 
 // SQLite returns a fresh migrated SQLite database in a temporary directory.
 func SQLite(t testing.TB) *db.DB {
+	t.Helper()
+	return OpenWithKeys(t, db.SQLite, crypttest.New(t))
+}
+
+// Postgres returns a fresh migrated PostgreSQL database in a schema of its own.
+// It skips the test when no server is configured.
+func Postgres(t testing.TB) *db.DB {
+	t.Helper()
+	return OpenWithKeys(t, db.Postgres, crypttest.New(t))
+}
+
+func sqlite(t testing.TB) *db.DB {
 	t.Helper()
 	d, err := db.Open(context.Background(), filepath.Join(t.TempDir(), "test.db"))
 	if err != nil {
@@ -60,9 +100,7 @@ func SQLite(t testing.TB) *db.DB {
 	return d
 }
 
-// Postgres returns a fresh migrated PostgreSQL database in a schema of its own.
-// It skips the test when no server is configured.
-func Postgres(t testing.TB) *db.DB {
+func postgres(t testing.TB) *db.DB {
 	t.Helper()
 	base := PostgresURL()
 	if base == "" {

@@ -1,0 +1,45 @@
+package registry_test
+
+import (
+	"testing"
+
+	"shequ/internal/platform/apperr"
+	"shequ/internal/platform/i18n"
+	"shequ/internal/platform/web/webtest"
+	"shequ/internal/registry"
+)
+
+// FuzzDecodeHouseholdInput sends any body through the decoder of POST and PUT
+// /api/v1/households and the household rules (webtest.CheckInput says what must
+// hold). Its seeds are in testdata/fuzz.
+func FuzzDecodeHouseholdInput(f *testing.F) {
+	b := fuzzBundle(f)
+	f.Fuzz(func(t *testing.T, body []byte) {
+		webtest.CheckInput(t, b, body, (*registry.HouseholdInput).Check, (*registry.HouseholdInput).Validate)
+	})
+}
+
+// FuzzDecodeResidentInput sends any body through the decoder of POST and PUT
+// /api/v1/residents and the resident rules, which also parse the ID number.
+func FuzzDecodeResidentInput(f *testing.F) {
+	b := fuzzBundle(f)
+	f.Fuzz(func(t *testing.T, body []byte) {
+		webtest.CheckInput(t, b, body,
+			func(in *registry.ResidentInput) []*apperr.Error { _, errs := in.Check(now()); return errs },
+			func(in *registry.ResidentInput) error {
+				id, err := in.Validate(now())
+				if err == nil && id.Value != in.IDNumber {
+					t.Fatalf("Validate parsed %q from the ID number %q", id.Value, in.IDNumber)
+				}
+				return err
+			})
+	})
+}
+
+func fuzzBundle(f *testing.F) *i18n.Bundle {
+	b, err := i18n.Load(registry.Locales)
+	if err != nil {
+		f.Fatal(err)
+	}
+	return b
+}
