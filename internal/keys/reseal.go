@@ -39,37 +39,35 @@ const resealBatch = 2048
 
 // reseal rewrites the sealed values and indexes of the rows of t that match where,
 // reading each row's plain ID number and phone with plain and sealing them with to.
-// The new values are gathered in a temporary table through the bulk writer (COPY on
-// PostgreSQL) and applied with one UPDATE … FROM: a statement per row would take
-// minutes on PostgreSQL for a city. It returns the number of rows.
+// A batch's new values go through the bulk writer (COPY on PostgreSQL) into a
+// temporary table and are applied with one UPDATE … FROM: a statement per row would
+// take minutes on PostgreSQL for a city, and one statement for the whole table held
+// 800 MB of SQLite's statement journal in memory. It returns the number of rows.
 func reseal(ctx context.Context, b *db.Bulk, t table, where string, plain func(row) (id, phone string, err error), to crypt.Keyring) (int, error) {
 	cols := t.columns()
 	if _, err := b.ExecContext(ctx, `CREATE TEMP TABLE reseal AS SELECT id, `+strings.Join(cols, ", ")+` FROM `+t.name+` WHERE 1 = 0`); err != nil {
 		return 0, err
 	}
-	n, err := fillReseal(ctx, b, t, where, plain, to)
+	n, err := resealBatches(ctx, b, t, where, plain, to)
 	if err != nil {
 		return 0, err
-	}
-	if n > 0 {
-		set := make([]string, len(cols))
-		for i, c := range cols {
-			set[i] = c + " = reseal." + c
-		}
-		if _, err := b.ExecContext(ctx, `UPDATE `+t.name+` SET `+strings.Join(set, ", ")+` FROM reseal WHERE `+t.name+`.id = reseal.id`); err != nil {
-			return 0, err
-		}
 	}
 	_, err = b.ExecContext(ctx, `DROP TABLE reseal`)
 	return n, err
 }
 
-// fillReseal writes the new values of the matching rows of t into reseal, a batch at
-// a time, in id order.
-func fillReseal(ctx context.Context, b *db.Bulk, t table, where string, plain func(row) (id, phone string, err error), to crypt.Keyring) (int, error) {
+// resealBatches reads the matching rows of t a batch at a time, in id order, and
+// rewrites each batch through the reseal table.
+func resealBatches(ctx context.Context, b *db.Bulk, t table, where string, plain func(row) (id, phone string, err error), to crypt.Keyring) (int, error) {
 	ins := b.NewInserter()
 	defer ins.Close()
-	out := db.NewTable("reseal", append([]string{"id"}, t.columns()...)...)
+	cols := t.columns()
+	out := db.NewTable("reseal", append([]string{"id"}, cols...)...)
+	set := make([]string, len(cols))
+	for i, c := range cols {
+		set[i] = c + " = reseal." + c
+	}
+	update := `UPDATE ` + t.name + ` SET ` + strings.Join(set, ", ") + ` FROM reseal WHERE ` + t.name + `.id = reseal.id`
 	n, after := 0, ""
 	for {
 		rows, err := b.QueryContext(ctx, `SELECT id, id_number_sealed, id_number_bidx, phone_sealed, phone_bidx FROM `+t.name+`
@@ -91,28 +89,35 @@ func fillReseal(ctx context.Context, b *db.Bulk, t table, where string, plain fu
 			return 0, err
 		}
 		if len(batch) == 0 {
-			break
+			return n, nil
 		}
-		for _, r := range batch {
-			id, phone, err := plain(r)
-			if err != nil {
+		ids, phones := make([]string, len(batch)), make([]string, len(batch))
+		for i, r := range batch {
+			if ids[i], phones[i], err = plain(r); err != nil {
 				return 0, err
 			}
-			p, err := crypt.SealPerson(to, id, phone)
-			if err != nil {
-				return 0, err
-			}
+		}
+		people, err := crypt.SealPeople(to, ids, phones)
+		if err != nil {
+			return 0, err
+		}
+		for i, p := range people {
 			if t.tail {
-				out.Add(r.id, p.IDNumber, p.IDIndex, p.TailIndex, p.PhoneArg(), p.PhoneIndex)
+				out.Add(batch[i].id, p.IDNumber, p.IDIndex, p.TailIndex, p.PhoneArg(), p.PhoneIndex)
 			} else {
-				out.Add(r.id, p.IDNumber, p.IDIndex, p.PhoneArg(), p.PhoneIndex)
+				out.Add(batch[i].id, p.IDNumber, p.IDIndex, p.PhoneArg(), p.PhoneIndex)
 			}
 		}
 		if err := ins.Write(ctx, out); err != nil {
 			return 0, err
 		}
+		if _, err := b.ExecContext(ctx, update); err != nil {
+			return 0, err
+		}
+		if _, err := b.ExecContext(ctx, `DELETE FROM reseal`); err != nil {
+			return 0, err
+		}
 		n += len(batch)
 		after = batch[len(batch)-1].id
 	}
-	return n, nil
 }
