@@ -26,6 +26,7 @@ func RegisterAPI(mux web.Router, svc *Service, render *web.Renderer) {
 	mux.HandleFunc("GET /api/v1/residents/{id}", a.resident)
 	mux.HandleFunc("POST /api/v1/residents", a.createResident)
 	mux.HandleFunc("PUT /api/v1/residents/{id}", a.updateResident)
+	mux.HandleFunc("POST /api/v1/residents/{id}/reveal", a.reveal)
 }
 
 func maskAll(rs []Resident) []Resident {
@@ -142,6 +143,33 @@ func (a *API) resident(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	web.WriteJSON(w, http.StatusOK, residentView{Resident: res.Masked(), Moves: moves})
+}
+
+// revealRequest asks for one resident's full ID number or phone, saying why.
+type revealRequest struct {
+	Field  string `json:"field"`
+	Reason string `json:"reason"`
+}
+
+type revealView struct {
+	Field string `json:"field"`
+	Value string `json:"value"`
+}
+
+// reveal answers the one value asked for, in full; the service audits it.
+func (a *API) reveal(w http.ResponseWriter, r *http.Request) {
+	var in revealRequest
+	if err := web.DecodeJSON(w, r, &in); err != nil {
+		a.render.Error(w, r, err)
+		return
+	}
+	v, err := a.svc.Reveal(r.Context(), auth.From(r), r.PathValue("id"), in.Field, in.Reason)
+	if err != nil {
+		a.render.Error(w, r, err)
+		return
+	}
+	w.Header().Set("Cache-Control", "no-store")
+	web.WriteJSON(w, http.StatusOK, revealView{Field: in.Field, Value: v})
 }
 
 func (a *API) createResident(w http.ResponseWriter, r *http.Request) {

@@ -42,6 +42,7 @@ func RegisterPages(mux web.Router, svc *Service, orgs *org.Service, render *web.
 	p := &Pages{svc: svc, org: orgs, render: render, now: now}
 	mux.HandleFunc("GET /households/{id}", p.household)
 	mux.HandleFunc("GET /residents/{id}", p.resident)
+	mux.HandleFunc("POST /residents/{id}/reveal", p.reveal)
 	mux.HandleFunc("GET /search", p.search)
 }
 
@@ -115,9 +116,37 @@ type residentPage struct {
 	Resident Resident
 	Age      int
 	Moves    []Move
+	// CanReveal offers the form that shows one full number with a reason;
+	// Revealed names the field shown in full after it, RevealError what was wrong.
+	CanReveal   bool
+	Revealed    string
+	RevealError string
+	Reason      string // the reason typed, kept when the form comes back
+	value       string // the number revealed
 }
 
 func (p *Pages) resident(w http.ResponseWriter, r *http.Request) {
+	p.residentWith(w, r, http.StatusOK, residentPage{})
+}
+
+// reveal shows the resident's page with one number in full, once, after the
+// service has recorded who asked and why; a missing reason is said on the form.
+func (p *Pages) reveal(w http.ResponseWriter, r *http.Request) {
+	field, reason := r.PostFormValue("field"), r.PostFormValue("reason")
+	v, err := p.svc.Reveal(r.Context(), auth.From(r), r.PathValue("id"), field, reason)
+	var invalid *apperr.Error
+	switch {
+	case errors.As(err, &invalid) && invalid.Code == apperr.Invalid:
+		p.residentWith(w, r, http.StatusBadRequest, residentPage{RevealError: p.render.Message(r, invalid.InField("")), Reason: reason})
+	case err != nil:
+		p.render.Error(w, r, err)
+	default:
+		w.Header().Set("Cache-Control", "no-store")
+		p.residentWith(w, r, http.StatusOK, residentPage{Revealed: field, value: v})
+	}
+}
+
+func (p *Pages) residentWith(w http.ResponseWriter, r *http.Request, status int, page residentPage) {
 	pr := auth.From(r)
 	res, moves, err := p.svc.Resident(r.Context(), pr, r.PathValue("id"))
 	if err != nil {
@@ -130,7 +159,15 @@ func (p *Pages) resident(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	pl.Crumbs = append(pl.Crumbs, web.Crumb{Label: res.HouseholdNo, URL: "/households/" + res.HouseholdID}, web.Crumb{Label: res.Name})
-	p.render.Page(w, r, http.StatusOK, "registry_resident", residentPage{place: pl, Resident: res.Masked(), Age: res.Age(p.now()), Moves: moves})
+	page.place, page.Resident, page.Age, page.Moves = pl, res.Masked(), res.Age(p.now()), moves
+	page.CanReveal = pr.Can(auth.RevealRegister)
+	switch page.Revealed {
+	case "id_number":
+		page.Resident.IDNumber = page.value
+	case "phone":
+		page.Resident.Phone = page.value
+	}
+	p.render.Page(w, r, status, "registry_resident", page)
 }
 
 type searchPage struct {

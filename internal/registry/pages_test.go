@@ -4,6 +4,7 @@ import (
 	"context"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"strings"
 	"testing"
 
@@ -160,4 +161,40 @@ func TestSearchPage(t *testing.T) {
 	if code, body := w.get(gridB, "/search?q="+tail); code != http.StatusOK || strings.Contains(body, "李建国") {
 		t.Errorf("another grid's worker found the resident: %d", code)
 	}
+}
+
+// post sends a form to target as p.
+func (w pagesWorld) post(p auth.Principal, target string, form url.Values) (int, string) {
+	req := httptest.NewRequest(http.MethodPost, target, strings.NewReader(form.Encode()))
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	req = req.WithContext(auth.WithPrincipal(req.Context(), p))
+	rec := httptest.NewRecorder()
+	w.h.ServeHTTP(rec, req)
+	return rec.Code, rec.Body.String()
+}
+
+// The resident's page offers to show one full number with a reason; without one it
+// says what is missing and shows nothing, with one it shows that number alone.
+func TestResidentPage_RevealsOneNumberWithAReason(t *testing.T) {
+	w := newPagesWorld(t)
+	full := idNumber("450403", "19650312", "001")
+	target := "/residents/" + w.head.ID
+	_, body := w.get(gridA, target)
+	mustContain(t, body, `action="`+target+`/reveal"`, "查看原因", "显示完整号码")
+	_, body = w.get(auditor, target)
+	mustNotContain(t, body, `/reveal"`)
+
+	code, body := w.post(gridA, target+"/reveal", url.Values{"field": {"id_number"}, "reason": {""}})
+	if code != http.StatusBadRequest {
+		t.Errorf("no reason: %d, want 400", code)
+	}
+	mustContain(t, body, "请写明查看原因")
+	mustNotContain(t, body, full)
+
+	code, body = w.post(gridA, target+"/reveal", url.Values{"field": {"id_number"}, "reason": {"办理低保核对身份"}})
+	if code != http.StatusOK {
+		t.Fatalf("reveal: %d", code)
+	}
+	mustContain(t, body, full, "已记入审计记录", "138****5678")
+	mustNotContain(t, body, "13812345678")
 }

@@ -21,11 +21,11 @@ import (
 func now() time.Time { return time.Date(2026, 11, 27, 8, 0, 0, 0, time.UTC) }
 
 var (
-	city   = auth.Principal{UserID: "city", Role: auth.RoleCity, OrgCode: orgtest.City}
-	gridA  = auth.Principal{UserID: "ga", Role: auth.RoleGrid, OrgCode: orgtest.Grid}
-	gridB  = auth.Principal{UserID: "gb", Role: auth.RoleGrid, OrgCode: orgtest.GridB}
-	audit  = auth.Principal{UserID: "au", Role: auth.RoleAuditor, OrgCode: orgtest.City}
-	street = auth.Principal{UserID: "st", Role: auth.RoleStreet, OrgCode: orgtest.Street}
+	city    = auth.Principal{UserID: "city", Role: auth.RoleCity, OrgCode: orgtest.City}
+	gridA   = auth.Principal{UserID: "ga", Role: auth.RoleGrid, OrgCode: orgtest.Grid}
+	gridB   = auth.Principal{UserID: "gb", Role: auth.RoleGrid, OrgCode: orgtest.GridB}
+	auditor = auth.Principal{UserID: "au", Role: auth.RoleAuditor, OrgCode: orgtest.City}
+	street  = auth.Principal{UserID: "st", Role: auth.RoleStreet, OrgCode: orgtest.Street}
 )
 
 // idNumber makes a valid ID number born on birth (YYYYMMDD) with sequence seq.
@@ -147,7 +147,7 @@ func TestHousehold_UnknownGridOrGridOutsideScopeIsRefused(t *testing.T) {
 		if _, err := f.s.CreateHousehold(ctx, city, registry.HouseholdInput{No: "H001", GridCode: orgtest.Grid, Address: "x"}); !apperr.Is(err, apperr.Conflict) {
 			t.Errorf("duplicate household number: %v", err)
 		}
-		if _, err := f.s.CreateHousehold(ctx, audit, registry.HouseholdInput{No: "H9", GridCode: orgtest.Grid, Address: "x"}); !apperr.Is(err, apperr.Forbidden) {
+		if _, err := f.s.CreateHousehold(ctx, auditor, registry.HouseholdInput{No: "H9", GridCode: orgtest.Grid, Address: "x"}); !apperr.Is(err, apperr.Forbidden) {
 			t.Errorf("auditor wrote: %v", err)
 		}
 	})

@@ -3,8 +3,10 @@ package registry
 import (
 	"context"
 	"database/sql"
+	"slices"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"shequ/internal/audit"
 	"shequ/internal/org"
@@ -73,6 +75,48 @@ func (s *Service) Resident(ctx context.Context, p auth.Principal, id string) (Re
 	}
 	moves, err := Moves(ctx, s.db.Read(), id)
 	return r, moves, err
+}
+
+// Revealable lists what Reveal may show in full.
+var Revealable = []string{"id_number", "phone"}
+
+// Reveal returns one resident's full ID number or phone (field) for a user allowed
+// to see it, who must say why (个人信息保护法: access to sensitive personal
+// information only as the work needs). The reveal is in the audit trail, with the
+// reason, written in the same transaction as the read: no record, no number.
+func (s *Service) Reveal(ctx context.Context, p auth.Principal, residentID, field, reason string) (string, error) {
+	reason = strings.TrimSpace(reason)
+	object := "resident:" + residentID
+	if err := p.Require(auth.RevealRegister); err != nil {
+		return "", audit.Refused(ctx, s.db, audit.Of(p, s.now(), audit.ActReveal, object), err)
+	}
+	if !slices.Contains(Revealable, field) {
+		return "", apperr.Invalidf("field", "reveal.field")
+	}
+	if utf8.RuneCountInString(reason) < 2 {
+		return "", apperr.Invalidf("reason", "reveal.reason")
+	}
+	if utf8.RuneCountInString(reason) > 200 {
+		return "", apperr.Invalidf("reason", "too_long").With("max", 200)
+	}
+	var value string
+	err := s.db.InTx(ctx, func(tx *sql.Tx) error {
+		r, err := GetResident(ctx, tx, s.db.Keys(), p.Scope(), residentID)
+		if err != nil {
+			return err
+		}
+		value = r.IDNumber
+		if field == "phone" {
+			value = r.Phone
+		}
+		e := audit.Of(p, s.now(), audit.ActReveal, object)
+		e.Reason = field + ": " + reason
+		return audit.Record(ctx, tx, e)
+	})
+	if err != nil {
+		return "", err
+	}
+	return value, nil
 }
 
 // Search finds up to limit residents in scope; see the store's Search for the forms

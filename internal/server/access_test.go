@@ -570,6 +570,10 @@ func accessRules() map[string]rule {
 				return jsonBody(http.MethodPut, "/api/v1/residents/"+c.resident, `{"name":"`+c.residentName+
 					`","household_no":"`+c.householdNo+`","relation":"head","population_type":"registered"}`)
 			}},
+		"POST /api/v1/residents/{id}/reveal": {kind: "reveal", targeted: true, may: can(auth.RevealRegister),
+			ask: func(_ *matrix, c cell) request {
+				return jsonBody(http.MethodPost, "/api/v1/residents/"+c.resident+"/reveal", `{"field":"id_number","reason":"核对身份"}`)
+			}},
 		"POST /api/v1/imports": {kind: "import", targeted: true, may: write, inBody: true, wrote: exists("residents"),
 			ask: func(m *matrix, c cell) request {
 				name := m.newName("导入居民")
@@ -585,6 +589,11 @@ func accessRules() map[string]rule {
 			shows: residentName},
 		"GET /residents/{id}": {kind: "page", targeted: true, may: read,
 			ask:   func(_ *matrix, c cell) request { return get("/residents/" + c.resident) },
+			shows: residentName},
+		"POST /residents/{id}/reveal": {kind: "reveal", targeted: true, may: can(auth.RevealRegister),
+			ask: func(_ *matrix, c cell) request {
+				return form(http.MethodPost, "/residents/"+c.resident+"/reveal", url.Values{"field": {"phone"}, "reason": {"电话回访"}})
+			},
 			shows: residentName},
 		"GET /search": {kind: "search", targeted: true, may: read, filters: true,
 			ask:   func(_ *matrix, c cell) request { return get("/search?q=" + url.QueryEscape(c.residentName)) },
