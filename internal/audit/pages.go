@@ -3,13 +3,10 @@ package audit
 import (
 	"embed"
 	"errors"
-	"log/slog"
-	"mime"
 	"net/http"
 	"net/url"
 	"slices"
 	"strconv"
-	"strings"
 	"time"
 
 	"shequ/internal/platform/apperr"
@@ -160,37 +157,8 @@ func (p *Pages) export(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	name := "audit-" + p.svc.now().In(chinaTime()).Format("20060102") + "." + string(format)
-	d := &download{w: w, name: name}
+	d := web.NewDownload(w, name)
 	if err := p.svc.Export(r.Context(), pr, f, format, web.Lang(r), d); err != nil {
-		if d.started {
-			// Past the first byte, only a broken connection tells the client.
-			slog.ErrorContext(r.Context(), "audit export failed after it started", "err", err)
-			panic(http.ErrAbortHandler)
-		}
-		p.render.Error(w, r, err)
+		d.Fail(r, p.render, err)
 	}
-}
-
-// download sets the headers of a file on the first write, so that an export that
-// fails before then can still answer with an error page.
-type download struct {
-	w       http.ResponseWriter
-	name    string
-	started bool
-}
-
-func (d *download) Write(b []byte) (int, error) {
-	if !d.started {
-		d.started = true
-		h := d.w.Header()
-		ct := "text/csv; charset=utf-8"
-		if strings.HasSuffix(d.name, ".xlsx") {
-			ct = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-		}
-		h.Set("Content-Type", ct)
-		h.Set("Content-Disposition", mime.FormatMediaType("attachment", map[string]string{"filename": d.name}))
-		h.Set("Cache-Control", "no-store")
-		d.w.WriteHeader(http.StatusOK)
-	}
-	return d.w.Write(b)
 }

@@ -4,7 +4,6 @@ import (
 	"cmp"
 	"errors"
 	"io"
-	"log/slog"
 	"mime"
 	"net/http"
 	"os"
@@ -126,9 +125,9 @@ func (a *API) template(w http.ResponseWriter, r *http.Request) {
 		a.render.Error(w, r, err)
 		return
 	}
-	d := newDownload(w, string(kind)+"-template."+string(f))
+	d := web.NewDownload(w, string(kind)+"-template."+string(f))
 	if err := a.svc.Template(kind, f, d); err != nil {
-		d.fail(r, a.render, err)
+		d.Fail(r, a.render, err)
 	}
 }
 
@@ -143,9 +142,9 @@ func sendExport(w http.ResponseWriter, r *http.Request, svc *Service, render *we
 	}
 	// A city's register takes longer to write than a page.
 	_ = http.NewResponseController(w).SetWriteDeadline(time.Now().Add(uploadTimeout))
-	d := newDownload(w, name+"."+string(f))
+	d := web.NewDownload(w, name+"."+string(f))
 	if _, err := WriteExport(r.Context(), svc, p, kind, code, web.Lang(r), f, d); err != nil {
-		d.fail(r, render, err)
+		d.Fail(r, render, err)
 	}
 }
 
@@ -294,42 +293,4 @@ func uploadError(err error) error {
 		return tooLarge()
 	}
 	return err
-}
-
-// download is a file answer whose headers wait for its first byte, so that a
-// failure before it (out of scope, a bad kind) is still answered as an error.
-type download struct {
-	w       http.ResponseWriter
-	name    string
-	started bool
-}
-
-func newDownload(w http.ResponseWriter, name string) *download { return &download{w: w, name: name} }
-
-func (d *download) Write(b []byte) (int, error) {
-	if !d.started {
-		d.started = true
-		h := d.w.Header()
-		ct := "text/csv; charset=utf-8"
-		if strings.HasSuffix(d.name, ".xlsx") {
-			ct = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-		}
-		h.Set("Content-Type", ct)
-		h.Set("Content-Disposition", mime.FormatMediaType("attachment", map[string]string{"filename": d.name}))
-		// Registers carry personal data: no cache may keep them.
-		h.Set("Cache-Control", "no-store")
-		d.w.WriteHeader(http.StatusOK)
-	}
-	return d.w.Write(b)
-}
-
-// fail answers err if nothing has been sent yet. Past that, it breaks the
-// connection: a short file that looks whole is worse than a download that fails.
-func (d *download) fail(r *http.Request, render *web.Renderer, err error) {
-	if !d.started {
-		render.Error(d.w, r, err)
-		return
-	}
-	slog.ErrorContext(r.Context(), "download failed after it started", "path", r.URL.Path, "err", err)
-	panic(http.ErrAbortHandler)
 }

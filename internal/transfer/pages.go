@@ -361,9 +361,9 @@ func (pg *Pages) report(w http.ResponseWriter, r *http.Request) {
 	lang := web.Lang(r)
 	pg.svc.Describe(v.Result, lang)
 	name := strings.TrimSuffix(v.Name, "."+string(v.format))
-	d := newDownload(w, name+"-"+pg.svc.bundle.T(lang, "transfer.report.sheet")+".xlsx")
+	d := web.NewDownload(w, name+"-"+pg.svc.bundle.T(lang, "transfer.report.sheet")+".xlsx")
 	if err := pg.svc.Report(v.Result, rd, lang, d); err != nil {
-		d.fail(r, pg.render, err)
+		d.Fail(r, pg.render, err)
 	}
 }
 
