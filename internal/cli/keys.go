@@ -11,8 +11,8 @@ import (
 	"shequ/internal/platform/crypt"
 )
 
-// keysCmd runs `shequ keys rotate`: every ID number and phone re-sealed under a new
-// key, in one transaction.
+// keysCmd runs `shequ keys rotate`: every ID number, phone and TOTP secret re-sealed
+// under a new key, in one transaction.
 func (e *env) keysCmd(ctx context.Context, args []string) error {
 	if len(args) == 0 || args[0] != "rotate" {
 		return usageError{"want: shequ keys rotate --new-key-file FILE [--db DB] [--key-file FILE]"}
@@ -46,8 +46,8 @@ func (e *env) keysCmd(ctx context.Context, args []string) error {
 		}
 		return err
 	}
-	fmt.Fprintf(e.stdout, "re-sealed the ID numbers and phones of %d residents and %d workers with the key in %s (fingerprint %s)\n",
-		n.Residents, n.Workers, *newFile, next.Fingerprint())
+	fmt.Fprintf(e.stdout, "re-sealed the ID numbers and phones of %d residents and %d workers and the TOTP secrets of %d users with the key in %s (fingerprint %s)\n",
+		n.Residents, n.Workers, n.Users, *newFile, next.Fingerprint())
 	fmt.Fprintf(e.stdout, "from now on start shequ with --key-file %s (or SHEQU_KEY_FILE); keep the old key as long as backups made under it\n", *newFile)
 	return nil
 }

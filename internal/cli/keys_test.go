@@ -57,7 +57,7 @@ func TestCLI_KeysRotateMovesTheDatabaseToANewKeyFile(t *testing.T) {
 		t.Fatalf("first start: %q", errOut)
 	}
 	code, out, errOut := run(t, "keys", "rotate", "--db", dbPath, "--new-key-file", newKey)
-	if code != 0 || !strings.Contains(out, "re-sealed") || !strings.Contains(out, "--key-file "+newKey) {
+	if code != 0 || !strings.Contains(out, "re-sealed") || !strings.Contains(out, "TOTP secrets of 0 users") || !strings.Contains(out, "--key-file "+newKey) {
 		t.Fatalf("rotate: exit %d, %q %q", code, out, errOut)
 	}
 	if st, err := os.Stat(newKey); err != nil || st.Mode().Perm() != 0o600 {

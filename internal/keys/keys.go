@@ -1,9 +1,9 @@
-// Package keys gives an open database the key its ID numbers and phones are sealed
-// with (decision 6): it finds the key — a key file, the environment, or on SQLite a
-// new key file beside the database — checks it against the fingerprint the database
-// keeps, seals the rows written before encryption, and rotates to a new key. It
-// stands on platform/db and platform/crypt and knows the sealed columns of residents
-// and workers.
+// Package keys gives an open database the key its ID numbers, phones and TOTP
+// secrets are sealed with (decision 6): it finds the key — a key file, the
+// environment, or on SQLite a new key file beside the database — checks it against
+// the fingerprint the database keeps, seals the rows written before encryption, and
+// rotates to a new key. It stands on platform/db and platform/crypt and knows the
+// sealed columns of residents, workers and users.
 package keys
 
 import (
@@ -122,15 +122,17 @@ func readFile(path string) ([]byte, error) {
 // Bind checks k against the fingerprint d keeps and gives it to d. A database that
 // has none yet — new, or written before encryption — gets k's, in one transaction
 // with the sealing of every row written in the clear; a line on notice says how
-// many. A fingerprint of another key is refused with "keys.wrong_key": better at
-// start than at the first record someone opens.
+// many. A database sealed before migration 008 has its TOTP secrets, which that
+// migration found in the clear, sealed at the first start with its key. A
+// fingerprint of another key is refused with "keys.wrong_key": better at start than
+// at the first record someone opens.
 func Bind(ctx context.Context, d *db.DB, k crypt.Keyring, notice io.Writer) error {
 	fp, err := storedFingerprint(ctx, d.Read())
 	if err != nil {
 		return err
 	}
+	var n Counts
 	if fp == "" {
-		var n Counts
 		err := d.BulkTx(ctx, func(b *db.Bulk) error {
 			if _, err := b.ExecContext(ctx, `INSERT INTO settings (key, value) VALUES ($1, $2) ON CONFLICT (key) DO NOTHING`,
 				fingerprintSetting, k.Fingerprint()); err != nil {
@@ -155,6 +157,13 @@ func Bind(ctx context.Context, d *db.DB, k crypt.Keyring, notice io.Writer) erro
 	if fp != k.Fingerprint() {
 		return apperr.New(apperr.Conflict, "keys.wrong_key", "").With("fingerprint", k.Fingerprint()).With("want", fp)
 	}
+	left, err := sealClearTOTPLeft(ctx, d, k)
+	if err != nil {
+		return err
+	}
+	if n.Users += left; n.Users > 0 {
+		fmt.Fprintf(notice, "sealed the TOTP secrets of %d users written before encryption\n", n.Users)
+	}
 	d.SetKeys(k)
 	return nil
 }
@@ -163,9 +172,13 @@ func Bind(ctx context.Context, d *db.DB, k crypt.Keyring, notice io.Writer) erro
 // settings row lost or removed: whatever key was given may not be theirs, and
 // recording it would make the mistake permanent.
 func noSealedRows(ctx context.Context, q db.Querier) error {
-	for _, t := range []table{residents, workers} {
+	for _, sealed := range []string{
+		`residents WHERE id_number_sealed IS NOT NULL`,
+		`workers WHERE id_number_sealed IS NOT NULL`,
+		`users WHERE totp_secret_sealed IS NOT NULL OR totp_pending_sealed IS NOT NULL`,
+	} {
 		var n int
-		if err := q.QueryRowContext(ctx, `SELECT COUNT(*) FROM (SELECT 1 FROM `+t.name+` WHERE id_number_sealed IS NOT NULL LIMIT 1) x`).Scan(&n); err != nil {
+		if err := q.QueryRowContext(ctx, `SELECT COUNT(*) FROM (SELECT 1 FROM `+sealed+` LIMIT 1) x`).Scan(&n); err != nil {
 			return err
 		}
 		if n > 0 {
@@ -188,12 +201,13 @@ func storedFingerprint(ctx context.Context, q db.Querier) (string, error) {
 type Counts struct {
 	Residents int
 	Workers   int
+	Users     int // users with a TOTP secret, enrolled or being enrolled
 }
 
-// Rotate re-seals and re-indexes every resident's and worker's identifiers under
-// next, and records next's fingerprint, all in one transaction: on any error the
-// database stays as it was, under its current key. d must hold its current keyring
-// (Unlock); afterwards it holds next.
+// Rotate re-seals and re-indexes every resident's and worker's identifiers, and
+// re-seals every user's TOTP secrets, under next, and records next's fingerprint,
+// all in one transaction: on any error the database stays as it was, under its
+// current key. d must hold its current keyring (Unlock); afterwards it holds next.
 func Rotate(ctx context.Context, d *db.DB, next crypt.Keyring) (Counts, error) {
 	cur := d.Keys()
 	if next.Fingerprint() == cur.Fingerprint() {
@@ -216,6 +230,9 @@ func Rotate(ctx context.Context, d *db.DB, next crypt.Keyring) (Counts, error) {
 		if n.Workers, err = reseal(ctx, b, workers, `id_number_sealed IS NOT NULL`, open, next); err != nil {
 			return err
 		}
+		if n.Users, err = resealTOTP(ctx, b, cur, next); err != nil {
+			return err
+		}
 		_, err = b.ExecContext(ctx, `UPDATE settings SET value = $1 WHERE key = $2`, next.Fingerprint(), fingerprintSetting)
 		return err
 	})
@@ -227,7 +244,8 @@ func Rotate(ctx context.Context, d *db.DB, next crypt.Keyring) (Counts, error) {
 }
 
 // sealClear seals the rows written before encryption: their id_number_sealed is
-// NULL and their index columns still hold the plain values (migration 007).
+// NULL and their index columns still hold the plain values (migration 007), and
+// users' TOTP secrets are in their *_clear columns (migration 008).
 func sealClear(ctx context.Context, b *db.Bulk, k crypt.Keyring) (Counts, error) {
 	plain := func(r row) (string, string, error) { return r.idIndex, r.phoneIndex, nil }
 	var n Counts
@@ -235,6 +253,9 @@ func sealClear(ctx context.Context, b *db.Bulk, k crypt.Keyring) (Counts, error)
 	if n.Residents, err = reseal(ctx, b, residents, `id_number_sealed IS NULL`, plain, k); err != nil {
 		return Counts{}, err
 	}
-	n.Workers, err = reseal(ctx, b, workers, `id_number_sealed IS NULL`, plain, k)
+	if n.Workers, err = reseal(ctx, b, workers, `id_number_sealed IS NULL`, plain, k); err != nil {
+		return Counts{}, err
+	}
+	n.Users, err = sealClearTOTP(ctx, b, k)
 	return n, err
 }

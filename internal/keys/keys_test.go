@@ -72,6 +72,60 @@ func wantKey(t *testing.T, err error, key string) *apperr.Error {
 	return ae
 }
 
+// password is the password of the users the tests add, kept as given.
+const password = "Lychee-Orbit-73"
+
+// addUser adds a city user who signs in with password.
+func addUser(t *testing.T, d *db.DB, name string) string {
+	t.Helper()
+	ctx := context.Background()
+	s := auth.NewService(d, now)
+	if _, err := s.AddUser(ctx, name, auth.RoleCity, orgtest.City); err != nil {
+		t.Fatal(err)
+	}
+	p, err := s.Principal(ctx, name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := d.Write().ExecContext(ctx, `UPDATE users SET password_hash = $1, must_change_password = 0 WHERE id = $2`,
+		auth.HashPassword(password), p.UserID); err != nil {
+		t.Fatal(err)
+	}
+	return p.UserID
+}
+
+// enrolTOTP enrols an authenticator for the user at now() and returns its secret.
+func enrolTOTP(t *testing.T, d *db.DB, userID string) string {
+	t.Helper()
+	s := auth.NewService(d, now)
+	e, err := s.BeginTOTP(context.Background(), userID, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	code, _ := auth.TOTPCode(e.Secret, now())
+	if _, err := s.ConfirmTOTP(context.Background(), userID, code); err != nil {
+		t.Fatal(err)
+	}
+	return e.Secret
+}
+
+// signInWithTOTP signs the user in with password and the code secret gives a minute
+// after now(), after the step of any code used before.
+func signInWithTOTP(t *testing.T, d *db.DB, name, secret string) {
+	t.Helper()
+	ctx := context.Background()
+	later := func() time.Time { return now().Add(time.Minute) }
+	s := auth.NewService(d, later)
+	in, err := s.Login(ctx, name, password)
+	if err != nil || in.Pending == "" {
+		t.Fatalf("%s's password: %+v %v, want a pending sign-in", name, in, err)
+	}
+	code, _ := auth.TOTPCode(secret, later())
+	if out, err := s.LoginTOTP(ctx, in.Pending, code); err != nil || out.Session == "" {
+		t.Errorf("%s's code from the original secret: %+v %v", name, out, err)
+	}
+}
+
 func keyFile(t *testing.T) (string, []byte) {
 	t.Helper()
 	path := filepath.Join(t.TempDir(), "shequ.key")
@@ -209,16 +263,27 @@ func TestBind_SealsTheRowsOfADatabaseWrittenBeforeEncryption(t *testing.T) {
 			}
 			exec(`INSERT INTO workers (id, name, id_number_bidx, sex, birth_date, org_code, position, education, hired_on, phone_bidx, created_at, updated_at)
 				VALUES ('w1', '陈静', $1, 'F', '1980-01-01', $2, 'member', 'bachelor', '2005-03-01', '13900001111', 0, 0)`, idNumber("19800101", "002"), orgtest.Community)
+			// And a user with a second factor and a new one being enrolled, as
+			// migration 008 leaves them: the secrets in the *_clear columns.
+			secret, pending := auth.NewTOTPSecret(), auth.NewTOTPSecret()
+			enrolledAt := now().Add(-time.Hour)
+			exec(`INSERT INTO users (id, name, role, org_code, password_hash, created_at, password_changed_at, totp_secret_clear,
+				totp_pending_clear, totp_enabled_at, totp_last_step) VALUES ('u1', 'zhou', 'city', $1, $2, 0, $3, $4, $5, $3, $6)`,
+				orgtest.City, auth.HashPassword(password), enrolledAt.UnixMilli(), secret, pending, enrolledAt.Unix()/30)
 
 			var notice bytes.Buffer
 			k := crypttest.New(t)
 			if err := keys.Bind(ctx, d, k, &notice); err != nil {
 				t.Fatal(err)
 			}
-			if !strings.Contains(notice.String(), "2 residents and 1 workers") {
+			if !strings.Contains(notice.String(), "2 residents and 1 workers") || !strings.Contains(notice.String(), "TOTP secrets of 1 users") {
 				t.Errorf("notice %q", notice.String())
 			}
-			assertNoPlainIdentifiers(t, d, head, other, "13812345678", "13900001111")
+			assertNoPlainIdentifiers(t, d, head, other, "13812345678", "13900001111", secret, pending)
+			signInWithTOTP(t, d, "zhou", secret)
+			if e, err := auth.NewService(d, now).BeginTOTP(ctx, "u1", false); err != nil || e.Secret != pending {
+				t.Errorf("the enrolment under way: %q %v, want it kept", e.Secret, err)
+			}
 			s := registry.NewService(d, now)
 			for _, q := range []string{head, head[14:], head[11:], "13812345678"} {
 				rs, err := s.Search(ctx, city, q, 10)
@@ -238,41 +303,19 @@ func TestBind_SealsTheRowsOfADatabaseWrittenBeforeEncryption(t *testing.T) {
 	}
 }
 
-// assertNoPlainIdentifiers fails if any of the values is found, whole or as its last
-// four characters, in any column of residents or workers.
+// assertNoPlainIdentifiers fails if any of the values — ID numbers, phones, TOTP
+// secrets — is found, whole or as its last four characters, in any column of
+// residents, workers or users.
 func assertNoPlainIdentifiers(t *testing.T, d *db.DB, values ...string) {
 	t.Helper()
-	for _, table := range []string{"residents", "workers"} {
-		rows, err := d.Read().QueryContext(context.Background(), `SELECT * FROM `+table)
-		if err != nil {
-			t.Fatal(err)
-		}
-		cols, _ := rows.Columns()
-		for rows.Next() {
-			vals := make([]any, len(cols))
-			ptrs := make([]any, len(cols))
-			for i := range vals {
-				ptrs[i] = &vals[i]
-			}
-			if err := rows.Scan(ptrs...); err != nil {
-				t.Fatal(err)
-			}
-			for i, v := range vals {
-				var b []byte
-				switch v := v.(type) {
-				case string:
-					b = []byte(v)
-				case []byte:
-					b = v
-				}
-				for _, plain := range values {
-					if bytes.Contains(b, []byte(plain)) || (cols[i] == "id_tail_bidx" && string(b) == plain[len(plain)-4:]) {
-						t.Errorf("%s.%s holds %s in the clear", table, cols[i], plain)
-					}
+	for _, table := range []string{"residents", "workers", "users"} {
+		dbtest.EachCell(t, d, table, func(column string, value []byte) {
+			for _, plain := range values {
+				if bytes.Contains(value, []byte(plain)) || (column == "id_tail_bidx" && string(value) == plain[len(plain)-4:]) {
+					t.Errorf("%s.%s holds %s in the clear", table, column, plain)
 				}
 			}
-		}
-		rows.Close()
+		})
 	}
 }
 
@@ -296,6 +339,15 @@ func TestRotate_ReSealsEveryIdentifierUnderTheNewKeyInOneGo(t *testing.T) {
 			t.Fatal(err)
 		}
 
+		zhou := addUser(t, d, "zhou")
+		secret := enrolTOTP(t, d, zhou)
+		wu := addUser(t, d, "wu")
+		pending, err := auth.NewService(d, now).BeginTOTP(ctx, wu, false)
+		if err != nil {
+			t.Fatal(err)
+		}
+		addUser(t, d, "qian") // no second factor: nothing to re-seal
+
 		if _, err := keys.Rotate(ctx, d, old); !apperr.Is(err, apperr.Invalid) {
 			t.Errorf("rotating to the same key: %v", err)
 		}
@@ -304,8 +356,20 @@ func TestRotate_ReSealsEveryIdentifierUnderTheNewKeyInOneGo(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if n.Residents != 1 || n.Workers != 1 || d.Keys().Fingerprint() != next.Fingerprint() {
+		if n.Residents != 1 || n.Workers != 1 || n.Users != 2 || d.Keys().Fingerprint() != next.Fingerprint() {
 			t.Errorf("rotated %+v", n)
+		}
+		var sealedSecret []byte
+		if err := d.Read().QueryRowContext(ctx, `SELECT totp_secret_sealed FROM users WHERE id = $1`, zhou).Scan(&sealedSecret); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := old.Open(crypt.TOTPSecret, sealedSecret); err == nil {
+			t.Error("the old key still opens the TOTP secret")
+		}
+		assertNoPlainIdentifiers(t, d, secret, pending.Secret)
+		signInWithTOTP(t, d, "zhou", secret)
+		if e, err := auth.NewService(d, now).BeginTOTP(ctx, wu, false); err != nil || e.Secret != pending.Secret {
+			t.Errorf("the enrolment under way after rotation: %q %v", e.Secret, err)
 		}
 		var sealed []byte
 		if err := d.Read().QueryRowContext(ctx, `SELECT id_number_sealed FROM residents WHERE id = $1`, r.ID).Scan(&sealed); err != nil {
@@ -341,6 +405,57 @@ func TestBind_RefusesSealedDataWithoutAFingerprint(t *testing.T) {
 			CommunityCode: orgtest.Community, Position: "member", Education: "bachelor", HiredOn: "2005-03-01"}); err != nil {
 			t.Fatal(err)
 		}
+		if _, err := d.Write().ExecContext(ctx, `DELETE FROM settings WHERE key = 'crypt.fingerprint'`); err != nil {
+			t.Fatal(err)
+		}
+		wantKey(t, keys.Bind(ctx, d, crypttest.New(t), &bytes.Buffer{}), "keys.no_fingerprint")
+	})
+}
+
+// TestBind_SealsTheTOTPSecretsOfADatabaseSealedBeforeMigration008: a database
+// whose identifiers were sealed before TOTP secrets were has a fingerprint, and
+// migration 008 found its secrets in the clear; the first start with its key seals
+// them, and a wrong key seals nothing.
+func TestBind_SealsTheTOTPSecretsOfADatabaseSealedBeforeMigration008(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, d *db.DB) {
+		ctx := context.Background()
+		orgtest.Build(t, d)
+		zhou := addUser(t, d, "zhou")
+		secret := enrolTOTP(t, d, zhou)
+		if _, err := d.Write().ExecContext(ctx, `UPDATE users SET totp_secret_clear = $1, totp_secret_sealed = NULL WHERE id = $2`,
+			secret, zhou); err != nil {
+			t.Fatal(err)
+		}
+
+		if err := keys.Bind(ctx, d, crypttest.New(t), &bytes.Buffer{}); !apperr.Is(err, apperr.Conflict) {
+			t.Fatalf("another key: %v", err)
+		}
+		var clear string
+		if err := d.Read().QueryRowContext(ctx, `SELECT totp_secret_clear FROM users WHERE id = $1`, zhou).Scan(&clear); err != nil || clear != secret {
+			t.Errorf("after a wrong key the clear secret is %q %v: want it left for the right one", clear, err)
+		}
+
+		var notice bytes.Buffer
+		if err := keys.Bind(ctx, d, d.Keys(), &notice); err != nil {
+			t.Fatal(err)
+		}
+		if notice.String() != "sealed the TOTP secrets of 1 users written before encryption\n" {
+			t.Errorf("notice %q", notice.String())
+		}
+		assertNoPlainIdentifiers(t, d, secret)
+		signInWithTOTP(t, d, "zhou", secret)
+		notice.Reset()
+		if err := keys.Bind(ctx, d, d.Keys(), &notice); err != nil || notice.Len() != 0 {
+			t.Errorf("second start: %q, %v", notice.String(), err)
+		}
+	})
+}
+
+func TestBind_RefusesSealedTOTPSecretsWithoutAFingerprint(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, d *db.DB) {
+		ctx := context.Background()
+		orgtest.Build(t, d)
+		enrolTOTP(t, d, addUser(t, d, "zhou"))
 		if _, err := d.Write().ExecContext(ctx, `DELETE FROM settings WHERE key = 'crypt.fingerprint'`); err != nil {
 			t.Fatal(err)
 		}

@@ -4,10 +4,12 @@ import (
 	"context"
 	"database/sql"
 	"errors"
+	"fmt"
 	"strings"
 	"time"
 
 	"shequ/internal/platform/apperr"
+	"shequ/internal/platform/crypt"
 )
 
 // Account is what a user's own account page shows of them.
@@ -31,9 +33,9 @@ func (s *Service) Account(ctx context.Context, userID string) (Account, error) {
 	var disabled, mustChange int
 	var last, previous, changed, totp int64
 	var maxAge sql.NullString
-	var pending string
+	var pending []byte
 	err := s.db.Read().QueryRowContext(ctx, `SELECT id, name, role, org_code, disabled, must_change_password, last_login_at,
-		previous_login_at, password_changed_at, totp_enabled_at, totp_pending_secret,
+		previous_login_at, password_changed_at, totp_enabled_at, totp_pending_sealed,
 		(SELECT COUNT(*) FROM recovery_codes r WHERE r.user_id = users.id),
 		(SELECT value FROM settings WHERE key = 'password_max_age_days')
 		FROM users WHERE id = $1`, userID).Scan(&a.ID, &a.Name, &a.Role, &a.OrgCode, &disabled, &mustChange, &last,
@@ -44,7 +46,7 @@ func (s *Service) Account(ctx context.Context, userID string) (Account, error) {
 	if err != nil {
 		return Account{}, err
 	}
-	a.Disabled, a.MustChangePassword, a.SecondFactor, a.EnrollingSecondFactor = disabled != 0, mustChange != 0, totp > 0, pending != ""
+	a.Disabled, a.MustChangePassword, a.SecondFactor, a.EnrollingSecondFactor = disabled != 0, mustChange != 0, totp > 0, len(pending) > 0
 	a.LastLoginAt, a.PreviousLoginAt, a.PasswordChangedAt, a.SecondFactorSince = instant(last), instant(previous), instant(changed), instant(totp)
 	if d := maxAgeOf(maxAge); d > 0 {
 		a.PasswordExpiresAt = a.PasswordChangedAt.Add(d)
@@ -110,27 +112,51 @@ type Enrolment struct {
 
 // BeginTOTP returns the secret the user is enrolling: the one begun before, unless
 // renew, so that reloading the page does not change a secret already scanned; else
-// a new one. The enrolled secret, if any, stays in force until ConfirmTOTP.
+// a new one, kept sealed. The enrolled secret, if any, stays in force until
+// ConfirmTOTP. A secret begun before that cannot be opened is an error (see
+// openTOTP); renewing replaces it.
 func (s *Service) BeginTOTP(ctx context.Context, userID string, renew bool) (Enrolment, error) {
-	var name, pending string
-	err := s.db.Read().QueryRowContext(ctx, `SELECT name, totp_pending_secret FROM users WHERE id = $1`, userID).Scan(&name, &pending)
+	var name string
+	var sealed []byte
+	err := s.db.Read().QueryRowContext(ctx, `SELECT name, totp_pending_sealed FROM users WHERE id = $1`, userID).Scan(&name, &sealed)
 	if errors.Is(err, sql.ErrNoRows) {
 		return Enrolment{}, apperr.New(apperr.NotFound, "user.not_found", "")
 	}
 	if err != nil {
 		return Enrolment{}, err
 	}
-	if pending == "" || renew {
-		pending = NewTOTPSecret()
-		err := s.db.InTx(ctx, func(tx *sql.Tx) error {
-			_, err := tx.ExecContext(ctx, `UPDATE users SET totp_pending_secret = $1 WHERE id = $2`, pending, userID)
-			return err
-		})
+	if len(sealed) > 0 && !renew {
+		pending, err := s.openTOTP(name, sealed)
 		if err != nil {
 			return Enrolment{}, err
 		}
+		return Enrolment{Secret: pending, URI: TOTPURI(name, pending)}, nil
+	}
+	pending := NewTOTPSecret()
+	if sealed, err = s.db.Keys().Seal(crypt.TOTPSecret, pending); err != nil {
+		return Enrolment{}, err
+	}
+	err = s.db.InTx(ctx, func(tx *sql.Tx) error {
+		_, err := tx.ExecContext(ctx, `UPDATE users SET totp_pending_sealed = $1 WHERE id = $2`, sealed, userID)
+		return err
+	})
+	if err != nil {
+		return Enrolment{}, err
 	}
 	return Enrolment{Secret: pending, URI: TOTPURI(name, pending)}, nil
+}
+
+// openTOTP opens a user's sealed TOTP secret. One that does not open — sealed under
+// another key, or changed in the database — is not the user's mistake and cannot be
+// mended by them: the error, which the server logs, names the user and the way out,
+// and whatever needed the secret is refused.
+func (s *Service) openTOTP(userName string, sealed []byte) (string, error) {
+	secret, err := s.db.Keys().Open(crypt.TOTPSecret, sealed)
+	if err != nil {
+		return "", fmt.Errorf("auth: the TOTP secret of user %q cannot be opened with the database's key; "+
+			"`shequ user reset-totp --name %s` lets them enrol again: %w", userName, userName, err)
+	}
+	return secret, nil
 }
 
 // ConfirmTOTP enrols the secret begun with BeginTOTP once the user gives its
@@ -138,16 +164,21 @@ func (s *Service) BeginTOTP(ctx context.Context, userID string, renew bool) (Enr
 // this once and kept only hashed; the codes of an earlier enrolment stop working.
 // The confirming code cannot be used again to sign in.
 func (s *Service) ConfirmTOTP(ctx context.Context, userID, code string) ([]string, error) {
-	var pending string
-	err := s.db.Read().QueryRowContext(ctx, `SELECT totp_pending_secret FROM users WHERE id = $1`, userID).Scan(&pending)
+	var name string
+	var sealed []byte
+	err := s.db.Read().QueryRowContext(ctx, `SELECT name, totp_pending_sealed FROM users WHERE id = $1`, userID).Scan(&name, &sealed)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, apperr.New(apperr.NotFound, "user.not_found", "")
 	}
 	if err != nil {
 		return nil, err
 	}
-	if pending == "" {
+	if len(sealed) == 0 {
 		return nil, apperr.Invalidf("totp_code", "totp.not_begun")
+	}
+	pending, err := s.openTOTP(name, sealed)
+	if err != nil {
+		return nil, err
 	}
 	code = strings.ReplaceAll(strings.TrimSpace(code), " ", "")
 	now := s.now()
@@ -160,8 +191,8 @@ func (s *Service) ConfirmTOTP(ctx context.Context, userID, code string) ([]strin
 		codes[i] = newRecoveryCode()
 	}
 	err = s.db.InTx(ctx, func(tx *sql.Tx) error {
-		res, err := tx.ExecContext(ctx, `UPDATE users SET totp_secret = totp_pending_secret, totp_pending_secret = '', totp_enabled_at = $1,
-			totp_last_step = $2 WHERE id = $3 AND totp_pending_secret = $4`, now.UnixMilli(), step, userID, pending)
+		res, err := tx.ExecContext(ctx, `UPDATE users SET totp_secret_sealed = totp_pending_sealed, totp_pending_sealed = NULL,
+			totp_enabled_at = $1, totp_last_step = $2 WHERE id = $3 AND totp_pending_sealed = $4`, now.UnixMilli(), step, userID, sealed)
 		if err != nil {
 			return err
 		}

@@ -55,18 +55,17 @@ type userFacts struct {
 	disabled, mustChange    int
 	lockedUntil, changedAt  int64
 	totpEnabledAt, totpLast int64
-	totpSecret              string
 	maxAge                  sql.NullString
 }
 
 // factsColumns are read with scanFacts, from users u.
 const factsColumns = `u.id, u.name, u.role, u.org_code, u.password_hash, u.disabled, u.must_change_password, u.locked_until,
-	u.password_changed_at, u.totp_enabled_at, u.totp_last_step, u.totp_secret,
+	u.password_changed_at, u.totp_enabled_at, u.totp_last_step,
 	(SELECT value FROM settings WHERE key = 'password_max_age_days')`
 
 func (f *userFacts) dest(more ...any) []any {
 	return append([]any{&f.p.UserID, &f.p.Name, &f.p.Role, &f.p.OrgCode, &f.hash, &f.disabled, &f.mustChange, &f.lockedUntil,
-		&f.changedAt, &f.totpEnabledAt, &f.totpLast, &f.totpSecret, &f.maxAge}, more...)
+		&f.changedAt, &f.totpEnabledAt, &f.totpLast, &f.maxAge}, more...)
 }
 
 func (f *userFacts) owes(now int64) Obligation {
@@ -145,12 +144,15 @@ func (s *Service) Login(ctx context.Context, name, password string) (SignIn, err
 // last one accepted is refused, as is a recovery code used before. A wrong code
 // counts as a failed sign-in towards the lock, and a locked account refuses even
 // the right code. A pending sign-in that is unknown or older than PendingFor is
-// auth.login_expired: the user starts again with the password.
+// auth.login_expired: the user starts again with the password. A TOTP secret that
+// cannot be opened refuses a TOTP code with an error for the log, recorded as a
+// failed sign-in that does not count towards the lock; a recovery code still works.
 func (s *Service) LoginTOTP(ctx context.Context, pending, code string) (SignIn, error) {
 	var f userFacts
+	var sealed []byte
 	var expires int64
-	err := s.db.Read().QueryRowContext(ctx, `SELECT `+factsColumns+`, l.expires_at
-		FROM pending_logins l JOIN users u ON u.id = l.user_id WHERE l.token_hash = $1`, hashToken(pending)).Scan(f.dest(&expires)...)
+	err := s.db.Read().QueryRowContext(ctx, `SELECT `+factsColumns+`, u.totp_secret_sealed, l.expires_at
+		FROM pending_logins l JOIN users u ON u.id = l.user_id WHERE l.token_hash = $1`, hashToken(pending)).Scan(f.dest(&sealed, &expires)...)
 	now := s.now().UnixMilli()
 	if errors.Is(err, sql.ErrNoRows) || (err == nil && (now >= expires || f.disabled != 0 || f.totpEnabledAt == 0)) {
 		return SignIn{}, apperr.New(apperr.Unauthorized, "auth.login_expired", "")
@@ -166,13 +168,22 @@ func (s *Service) LoginTOTP(ctx context.Context, pending, code string) (SignIn, 
 		return SignIn{}, refused
 	}
 	code = strings.TrimSpace(strings.ReplaceAll(code, " ", ""))
+	method, secret := "recovery_code", ""
+	if isTOTPCode(code) {
+		method = "totp"
+		if secret, err = s.openTOTP(f.p.Name, sealed); err != nil {
+			if rerr := s.recordAlone(ctx, Event{Action: EventLoginFailed, Principal: f.p, Subject: f.p.Name, Outcome: "failed",
+				Reason: "totp_secret_unreadable"}); rerr != nil {
+				err = errors.Join(err, rerr)
+			}
+			return SignIn{}, err
+		}
+	}
 	var token string
-	method := "recovery_code"
 	err = s.db.InTx(ctx, func(tx *sql.Tx) error {
 		var res sql.Result
-		if isTOTPCode(code) {
-			method = "totp"
-			step, ok := matchTOTP(f.totpSecret, code, time.UnixMilli(now), f.totpLast)
+		if method == "totp" {
+			step, ok := matchTOTP(secret, code, time.UnixMilli(now), f.totpLast)
 			if !ok {
 				return refused
 			}

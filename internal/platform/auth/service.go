@@ -133,8 +133,8 @@ func (s *Service) SetDisabled(ctx context.Context, name string, disabled bool) e
 // for a user who lost both; they enrol again at the next sign-in if their role
 // requires it. Their sessions end.
 func (s *Service) ResetSecondFactor(ctx context.Context, name string) error {
-	return s.updateUser(ctx, EventTOTPReset, name, true, `UPDATE users SET totp_secret = '', totp_pending_secret = '', totp_enabled_at = 0,
-		totp_last_step = 0 WHERE name = $1`, name)
+	return s.updateUser(ctx, EventTOTPReset, name, true, `UPDATE users SET totp_secret_sealed = NULL, totp_pending_sealed = NULL,
+		totp_enabled_at = 0, totp_last_step = 0 WHERE name = $1`, name)
 }
 
 // updateUser runs one UPDATE of the named user, not found when there is none,

@@ -1,6 +1,6 @@
-// Package crypt seals people's identifiers — citizen ID numbers and phones — before
-// they reach the database: SM4-GCM for the values, and keyed HMAC-SM3 blind indexes
-// so that a record can still be found by an exact value. Keys sit behind Keyring, so
+// Package crypt seals people's identifiers — citizen ID numbers and phones — and
+// users' TOTP secrets before they reach the database: SM4-GCM for the values, and
+// keyed HMAC-SM3 blind indexes so that a record can still be found by an exact value. Keys sit behind Keyring, so
 // that a certified cryptographic module (商用密码模块) can take the software keyring's
 // place. It depends on no other shequ package.
 package crypt
@@ -16,14 +16,19 @@ import (
 // ID numbers do not share index values.
 type Purpose string
 
-// The purposes of the register.
+// The purposes of the register, and of signing in.
 const (
 	IDNumber Purpose = "id_number" // a citizen ID number, 18 characters, X upper-case
 	IDTail   Purpose = "id_tail"   // its last four characters, which people quote
 	Phone    Purpose = "phone"     // a normalised phone number
+	// TOTPSecret is a user's TOTP shared secret in base32: a copy of the database
+	// must not yield the second factor. It is sealed and opened, never indexed:
+	// nothing is looked up by a secret.
+	TOTPSecret Purpose = "totp_secret"
 )
 
-// Purposes lists every purpose a keyring must serve.
+// Purposes lists every purpose a keyring indexes, each with an index key of its
+// own. Sealing needs no list: the purpose is bound in as associated data.
 var Purposes = []Purpose{IDNumber, IDTail, Phone}
 
 // Keyring seals, opens and indexes values with a database's key. Implementations are

@@ -55,6 +55,33 @@ func TestSoftware_SealedValuesOpenOnlyWithTheirKeyAndPurpose(t *testing.T) {
 	}
 }
 
+// TestSoftware_ATOTPSecretOpensOnlyAsOne: a user's second factor and a resident's
+// identifiers are sealed with one key, so the purpose alone keeps one from being
+// passed off as the other.
+func TestSoftware_ATOTPSecretOpensOnlyAsOne(t *testing.T) {
+	k := keyring(t, crypt.NewMasterKey())
+	const secret = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"
+	sealed, err := k.Seal(crypt.TOTPSecret, secret)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if bytes.Contains(sealed, []byte(secret)) {
+		t.Error("the sealed secret contains the plain one")
+	}
+	if got, err := k.Open(crypt.TOTPSecret, sealed); err != nil || got != secret {
+		t.Errorf("Open = %q, %v", got, err)
+	}
+	id, _ := k.Seal(crypt.IDNumber, "45040319800101123X")
+	for _, tc := range []struct {
+		p      crypt.Purpose
+		sealed []byte
+	}{{crypt.IDNumber, sealed}, {crypt.Phone, sealed}, {crypt.TOTPSecret, id}} {
+		if _, err := k.Open(tc.p, tc.sealed); !errors.Is(err, crypt.ErrSealed) {
+			t.Errorf("opened as %s: %v", tc.p, err)
+		}
+	}
+}
+
 func TestSoftware_IndexesAreKeyedAndSeparatePerPurpose(t *testing.T) {
 	master := crypt.NewMasterKey()
 	k, same := keyring(t, master), keyring(t, master)

@@ -106,9 +106,10 @@ func (d *DB) Close() error {
 // checking the keyring against the database's fingerprint, before the DB is shared.
 func (d *DB) SetKeys(k crypt.Keyring) { d.keys = k }
 
-// Keys returns the keyring that seals the database's ID numbers and phones. It
-// panics if there is none: every way of opening a database for use goes through
-// keys.Unlock (or dbtest), and a store must never write an identifier unsealed.
+// Keys returns the keyring that seals the database's ID numbers, phones and TOTP
+// secrets. It panics if there is none: every way of opening a database for use goes
+// through keys.Unlock (or dbtest), and a store must never write an identifier
+// unsealed.
 func (d *DB) Keys() crypt.Keyring {
 	if d.keys == nil {
 		panic("db: the database has no keyring; open it through keys.Unlock")

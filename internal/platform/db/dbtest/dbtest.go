@@ -158,3 +158,35 @@ func NewSchema(t testing.TB, base string) (string, func()) {
 		admin.Close()
 	}
 }
+
+// EachCell calls fn with every value of every row of table, as the database stores
+// it, text and bytes alike (NULL and numbers as nil or their text): tests use it to
+// show that a value is nowhere in a table in the clear, whatever its columns.
+func EachCell(t testing.TB, d *db.DB, table string, fn func(column string, value []byte)) {
+	t.Helper()
+	rows, err := d.Read().QueryContext(context.Background(), `SELECT * FROM `+table)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rows.Close()
+	cols, err := rows.Columns()
+	if err != nil {
+		t.Fatal(err)
+	}
+	vals := make([]sql.RawBytes, len(cols))
+	ptrs := make([]any, len(cols))
+	for i := range vals {
+		ptrs[i] = &vals[i]
+	}
+	for rows.Next() {
+		if err := rows.Scan(ptrs...); err != nil {
+			t.Fatal(err)
+		}
+		for i, v := range vals {
+			fn(cols[i], v)
+		}
+	}
+	if err := rows.Err(); err != nil {
+		t.Fatal(err)
+	}
+}
