@@ -17,6 +17,7 @@ import (
 	"shequ/internal/platform/db"
 	"shequ/internal/platform/db/dbtest"
 	"shequ/internal/platform/pii"
+	"shequ/internal/platform/web"
 )
 
 func now() time.Time { return time.Date(2026, 11, 27, 8, 0, 0, 0, time.UTC) }
@@ -303,6 +304,34 @@ func TestRecord_TakesTheSourceAndUserFromTheContext(t *testing.T) {
 	if r := rows[0]; r.SourceIP != "10.1.2.3" || r.UserID != community.UserID || r.UserName != community.Name || r.Role != auth.RoleCommunity || r.At.IsZero() {
 		t.Errorf("stored %+v", r.Entry)
 	}
+}
+
+func TestRecord_BehindATrustedProxyTakesTheClientItNames(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, d *db.DB) {
+		proxies, err := web.ParseProxies("10.0.0.1")
+		if err != nil {
+			t.Fatal(err)
+		}
+		h := proxies.Wrap(audit.Middleware(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			if err := audit.RecordAlone(r.Context(), d, audit.Of(community, now(), audit.ActView, "audit")); err != nil {
+				t.Fatal(err)
+			}
+		})))
+		for _, peer := range []string{"10.0.0.1:51234", "10.0.0.2:51234"} {
+			req := httptest.NewRequest(http.MethodGet, "/audit", nil)
+			req.RemoteAddr = peer
+			req.Header.Set("X-Forwarded-For", "1.1.1.1, 198.51.100.9")
+			h.ServeHTTP(httptest.NewRecorder(), req)
+		}
+		rows, err := audit.List(context.Background(), d.Read(), audit.Filter{}, 2, 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		// Newest first: the untrusted peer's claim was ignored, the proxy's believed.
+		if len(rows) != 2 || rows[0].SourceIP != "10.0.0.2" || rows[1].SourceIP != "198.51.100.9" {
+			t.Errorf("sources of %d rows: %+v, want 10.0.0.2 (not a proxy) and 198.51.100.9 (named by one)", len(rows), rows)
+		}
+	})
 }
 
 func TestRecord_RefusesAnEntryWithoutActionOrKnownOutcome(t *testing.T) {

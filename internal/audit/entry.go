@@ -9,7 +9,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"net"
 	"net/http"
 	"strings"
 	"time"
@@ -17,6 +16,7 @@ import (
 
 	"shequ/internal/platform/auth"
 	"shequ/internal/platform/pii"
+	"shequ/internal/platform/web"
 )
 
 // Entry is one audited event: when, who (user and role), from where, what was done
@@ -53,6 +53,7 @@ const (
 	ActResidentNew   = "resident.create"
 	ActResidentEdit  = "resident.update"
 	ActResidentMove  = "resident.move"
+	ActResidentErase = "resident.erase" // a person's record deleted on request (个人信息保护法 art. 47)
 	ActWorkerNew     = "worker.create"
 	ActWorkerEdit    = "worker.update"
 	ActImport        = "transfer.import"
@@ -67,7 +68,7 @@ const (
 
 // Actions lists the actions above, in the order the audit page offers them.
 var Actions = []string{ActLogin, ActLogout, ActLoginFailed, ActOrgCreate, ActOrgUpdate, ActHouseholdNew, ActHouseholdEdit,
-	ActResidentNew, ActResidentEdit, ActResidentMove, ActWorkerNew, ActWorkerEdit, ActImport, ActExport, ActReveal,
+	ActResidentNew, ActResidentEdit, ActResidentMove, ActResidentErase, ActWorkerNew, ActWorkerEdit, ActImport, ActExport, ActReveal,
 	ActPermission, ActView, ActExportTrail, ActRetention, ActPurge,
 	// The account and policy changes auth reports (see RecordAuth).
 	auth.EventPasswordChanged, auth.EventTOTPEnrolled, auth.EventUserAdded, auth.EventPasswordReset, auth.EventChangeWaived,
@@ -124,16 +125,14 @@ func SourceFrom(ctx context.Context) string {
 	return ip
 }
 
-// Middleware puts the address of the request's peer into its context. It trusts no
-// forwarding header: behind a reverse proxy, every entry would name the proxy,
-// which is true, rather than whatever a client claims.
+// Middleware puts the request's client address into its context, as web resolved
+// it: the connection's peer, or behind a proxy the server was told to trust, the
+// client that proxy names. Resolving it in web alone keeps the audit trail and the
+// sign-in limit on the same address; a forwarding header from anyone else is
+// never believed.
 func Middleware(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		host, _, err := net.SplitHostPort(r.RemoteAddr)
-		if err != nil {
-			host = r.RemoteAddr
-		}
-		next.ServeHTTP(w, r.WithContext(WithSource(r.Context(), host)))
+		next.ServeHTTP(w, r.WithContext(WithSource(r.Context(), web.ClientAddr(r))))
 	})
 }
 

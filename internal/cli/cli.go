@@ -27,9 +27,10 @@ const usage = `shequ — 社区治理平台 / software a city runs its urban com
 
 Usage:
   shequ serve   [--db DB] [--addr 127.0.0.1:8080] [--demo] [--tls-cert FILE --tls-key FILE]   serve the web UI and the API
+                [--trusted-proxy IP|CIDR,…]
   shequ demo    [--db DB]                                   load the demo city into an empty database
   shequ migrate [--db DB]                                   bring the database schema up to date
-  shequ keys    rotate --new-key-file FILE [--db DB]        re-seal ID numbers and phones under a new key
+  shequ keys    rotate --new-key-file FILE [--db DB]        re-seal ID numbers, phones and TOTP secrets under a new key
   shequ stats   [--db DB] [--scope CODE] [--as-of YYYY-MM-DD] [--json]
   shequ org     add --code CODE --name NAME [--parent CODE] [--founded YEAR] [--area M2] [--posts N]
   shequ import   KIND FILE [--dry-run] [--encoding auto|utf-8|gb18030] [--sheet NAME] [--map 'header=field,…'] [--as USER] [--json]

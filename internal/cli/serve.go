@@ -24,6 +24,7 @@ func (e *env) serve(ctx context.Context, args []string) error {
 	withDemo := fs.Bool("demo", false, "load the demo city into an empty database, and print demo logins")
 	certFile := fs.String("tls-cert", "", "serve HTTPS with this PEM certificate (chain), together with --tls-key")
 	keyFile := fs.String("tls-key", "", "the PEM private key of --tls-cert")
+	trustedProxy := fs.String("trusted-proxy", "", "reverse proxies whose X-Forwarded-For names the client: IP addresses and CIDR networks, comma-separated")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -32,6 +33,10 @@ func (e *env) serve(ctx context.Context, args []string) error {
 	tlsConfig, err := loadTLS(*certFile, *keyFile)
 	if err != nil {
 		return err
+	}
+	proxies, err := web.ParseProxies(*trustedProxy)
+	if err != nil {
+		return usageError{"--trusted-proxy " + *trustedProxy + ": " + err.Error()}
 	}
 	d, err := e.open(ctx, *dsn)
 	if err != nil {
@@ -57,7 +62,8 @@ func (e *env) serve(ctx context.Context, args []string) error {
 		}
 	}
 	logger := slog.New(slog.NewTextHandler(e.stderr, nil))
-	h, err := server.New(server.Config{DB: d, Now: e.now, Logger: logger, Demo: isDemo, SecureCookies: tlsConfig != nil})
+	h, err := server.New(server.Config{DB: d, Now: e.now, Logger: logger, Demo: isDemo, SecureCookies: tlsConfig != nil,
+		TrustedProxies: proxies})
 	if err != nil {
 		return err
 	}

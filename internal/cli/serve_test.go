@@ -270,3 +270,57 @@ func TestServe_RefusesToStartWithoutAUsableCertificate(t *testing.T) {
 		})
 	}
 }
+
+func TestServe_RefusesATrustedProxyThatIsNotAnAddressOrANetwork(t *testing.T) {
+	for _, value := range []string{"10.0.0.300", "10.0.0.1,nginx", "10.0.0.1/8", "0.0.0.0/0"} {
+		t.Run(value, func(t *testing.T) {
+			dbPath := filepath.Join(t.TempDir(), "t.db")
+			ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+			defer cancel()
+			var out, errOut syncBuffer
+			code := cli.Run(ctx, []string{"serve", "--db", dbPath, "--addr", "127.0.0.1:0", "--trusted-proxy", value}, &out, &errOut)
+			if code != 2 {
+				t.Errorf("exit %d, want 2", code)
+			}
+			if !strings.Contains(errOut.String(), "--trusted-proxy "+value+":") {
+				t.Errorf("stderr does not name the flag and its value: %s", errOut.String())
+			}
+			if strings.Contains(out.String(), "listening") {
+				t.Errorf("it started: %s", out.String())
+			}
+			if _, err := os.Stat(dbPath); err == nil {
+				t.Errorf("it opened the database before refusing")
+			}
+		})
+	}
+}
+
+func TestServe_TrustedProxyNamesEachClientToTheSignInLimit(t *testing.T) {
+	base := serve(t, filepath.Join(t.TempDir(), "t.db"), "--trusted-proxy", "127.0.0.1")
+	signIn := func(xff string) int {
+		t.Helper()
+		req, err := http.NewRequest(http.MethodPost, base+"/login", strings.NewReader("name=guess&password=wrong"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+		req.Header.Set("X-Forwarded-For", xff)
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		return resp.StatusCode
+	}
+	for i := range 10 {
+		if got := signIn("198.51.100.1"); got != http.StatusUnauthorized {
+			t.Fatalf("attempt %d: %d, want the form again", i+1, got)
+		}
+	}
+	if got := signIn("198.51.100.1"); got != http.StatusTooManyRequests {
+		t.Errorf("the 11th attempt of one client: %d, want 429", got)
+	}
+	if got := signIn("198.51.100.2"); got == http.StatusTooManyRequests {
+		t.Errorf("another client behind the same proxy was refused too")
+	}
+}

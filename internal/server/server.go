@@ -34,6 +34,9 @@ type Config struct {
 	Demo bool
 	// SecureCookies marks the session cookie Secure; set when serving TLS.
 	SecureCookies bool
+	// TrustedProxies are the reverse proxies whose X-Forwarded-For names the
+	// client, for the sign-in limit and the audit trail; none by default.
+	TrustedProxies web.Proxies
 }
 
 // Server is the assembled application.
@@ -117,6 +120,7 @@ func New(cfg Config) (*Server, error) {
 	h = web.Language(h)
 	h = web.SecurityHeaders(h)
 	h = web.AccessLog(cfg.Logger)(h)
+	h = cfg.TrustedProxies.Wrap(h)
 	s.handler = h
 	return s, nil
 }

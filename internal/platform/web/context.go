@@ -12,6 +12,7 @@ type ctxKey int
 const (
 	viewerKey ctxKey = iota
 	langKey
+	clientAddrKey
 )
 
 // Viewer is the signed-in user as the layout shows them. Role is an auth role value

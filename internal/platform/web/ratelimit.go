@@ -3,7 +3,6 @@ package web
 import (
 	"log/slog"
 	"math"
-	"net"
 	"net/http"
 	"net/netip"
 	"slices"
@@ -18,9 +17,9 @@ import (
 // the form. It complements the per-account lock of auth, which stops guessing at
 // one account but not one guess at each of many accounts.
 //
-// An address is the connection's remote IP, an IPv6 address its /64 (what one
-// subscriber usually holds). Behind a reverse proxy every client shares the
-// proxy's address, so there the proxy must do the limiting instead.
+// An address is the client's as ClientAddr tells it (the connection's peer, or
+// behind a trusted proxy the client the proxy names), an IPv6 address its /64
+// (what one subscriber usually holds).
 type LoginRateLimit struct {
 	// Paths are the sign-in forms whose POSTs count.
 	Paths []string
@@ -68,7 +67,7 @@ func (l *LoginRateLimit) Wrap(next http.Handler) http.Handler {
 			next.ServeHTTP(w, r)
 			return
 		}
-		if wait, ok := l.take(clientKey(r.RemoteAddr)); !ok {
+		if wait, ok := l.take(clientKey(ClientAddr(r))); !ok {
 			l.refuse(w, r, wait)
 			return
 		}
@@ -137,16 +136,12 @@ func (l *LoginRateLimit) refuse(w http.ResponseWriter, r *http.Request, wait tim
 	}
 }
 
-// clientKey is the bucket of a remote address: the IP, or an IPv6 address's /64.
+// clientKey is the bucket of a client address: the IP, or an IPv6 address's /64.
 // An address that does not parse (a test's, a Unix socket's) is its own key.
-func clientKey(remoteAddr string) string {
-	host, _, err := net.SplitHostPort(remoteAddr)
+func clientKey(addr string) string {
+	ip, err := netip.ParseAddr(addr)
 	if err != nil {
-		host = remoteAddr
-	}
-	ip, err := netip.ParseAddr(host)
-	if err != nil {
-		return host
+		return addr
 	}
 	ip = ip.Unmap()
 	if ip.Is4() {
