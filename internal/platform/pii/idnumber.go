@@ -90,3 +90,51 @@ func MaskIDNumber(s string) string {
 	}
 	return s[:6] + "********" + s[14:]
 }
+
+// CouldEndIDNumber reports whether some valid ID number could end in suffix (up to
+// 18 characters): each character is held against what its place in the number
+// allows — the birth year from 1850 to 2099, a month, a day, X only as the check
+// character. Search uses it to skip looking for ID numbers that cannot exist: no
+// number ends in an 11-digit mobile phone, whose 1 would fall on the year's second
+// digit.
+func CouldEndIDNumber(suffix string) bool {
+	if len(suffix) > 18 {
+		return false
+	}
+	start := 18 - len(suffix)
+	at := func(p int) byte { // the character at place p, or 0 when the suffix does not reach it
+		if p < start {
+			return 0
+		}
+		return suffix[p-start]
+	}
+	for p := start; p < 18; p++ {
+		c := at(p)
+		if c == 'X' && p == 17 {
+			continue
+		}
+		if c < '0' || c > '9' {
+			return false
+		}
+		prev := at(p - 1)
+		ok := true
+		switch p {
+		case 6: // the year's first digit: 18xx, 19xx, 20xx
+			ok = c == '1' || c == '2'
+		case 7:
+			ok = (prev != '2' && (c == '8' || c == '9')) || (prev != '1' && c == '0')
+		case 10: // the month
+			ok = c <= '1'
+		case 11:
+			ok = (prev != '1' && c >= '1') || (prev != '0' && c <= '2')
+		case 12: // the day
+			ok = c <= '3'
+		case 13:
+			ok = (prev != '3' && (prev != '0' || c >= '1')) || (prev == '3' && c <= '1')
+		}
+		if !ok {
+			return false
+		}
+	}
+	return true
+}

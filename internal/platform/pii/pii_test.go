@@ -94,3 +94,34 @@ func FuzzParseIDNumber(f *testing.F) {
 		}
 	})
 }
+
+func TestCouldEndIDNumber_AcceptsEveryTailOfARealNumber(t *testing.T) {
+	for _, id := range []string{"11010519491231002X", "450403200002290017", "450403185001010011", "450403209912310013"} {
+		for i := range len(id) {
+			if !pii.CouldEndIDNumber(id[i:]) {
+				t.Errorf("CouldEndIDNumber(%q) = false, but %s ends in it", id[i:], id)
+			}
+		}
+	}
+}
+
+func TestCouldEndIDNumber_RefusesWhatNoNumberEndsIn(t *testing.T) {
+	for _, s := range []string{
+		"13812345678",         // a mobile: its 1 falls on the year's second digit
+		"07745821234",         // a landline: month 45
+		"0774582123",          // one digit shorter: month 74
+		"191330010011",        // month 30
+		"190013010011",        // month 13
+		"190000010011",        // month 00
+		"190001320011",        // day 32
+		"190001000011",        // day 00
+		"210001010011",        // year 2100
+		"179901010011",        // year 1799
+		"12X4",                // X before the check character
+		"4504031990010100111", // 19 characters
+	} {
+		if pii.CouldEndIDNumber(s) {
+			t.Errorf("CouldEndIDNumber(%q) = true", s)
+		}
+	}
+}
