@@ -39,7 +39,8 @@ var maskedID = regexp.MustCompile(`^\d{6}\*{8}\d{3}[\dX]$`)
 // resident, on a desk and on a phone, in both languages; a grid worker who must
 // not open another grid's household; and the secretary importing two residents
 // from a CSV file; a city official signing in with a password and a code from an
-// authenticator app; and a new user changing the password an administrator gave them.
+// authenticator app; a new user changing the password an administrator gave them;
+// and the secretary erasing one of the residents imported.
 //
 // It needs Chromium; without it the test is skipped, unless SHEQU_BROWSER=required.
 // With SHEQU_SCREENSHOTS=DIR it leaves home.png, grid.png, resident.png,
@@ -101,6 +102,34 @@ func TestBrowser_WalkTheDemoCity(t *testing.T) {
 		phone.open(path, 200)
 		phone.noSidewaysScroll()
 	}
+
+	importer.eraseResident(community, "导入乙")
+}
+
+// eraseResident erases, as a community user, a resident nothing else in the walk
+// looks at: from their page to the form, a ground, a reason and the last four
+// characters of the ID number, then the household with its notice.
+func (tb *tab) eraseResident(l login, name string) {
+	t := tb.t
+	id := l.app.query(t, `SELECT id FROM residents WHERE name = $1`, name)
+	full := l.app.residentIDNumber(t, id)
+	tb.open("/residents/"+id, 200)
+	tb.click(`form[action$="/erase"] button[type="submit"]`)
+	tb.mustSee("删除后无法恢复", "删除依据", "永久删除")
+	if strings.Contains(tb.html(), full) {
+		t.Error("the erasure form shows the full ID number")
+	}
+	tb.do(
+		chromedp.SetValue(chromedp.CSS("#erase-ground"), "consent_withdrawn"),
+		chromedp.SendKeys(chromedp.CSS("#erase-reason"), "本人书面申请撤回同意"),
+		chromedp.SendKeys(chromedp.CSS("#erase-confirm"), full[14:]),
+	)
+	tb.click(`form[action$="/erase"] button.btn-danger`)
+	if !strings.HasPrefix(tb.path(), "/households/") {
+		t.Errorf("after the erasure the browser is at %s, want the household", tb.path())
+	}
+	tb.mustSee("已删除一名居民的个人信息")
+	tb.open("/residents/"+id, 404)
 }
 
 // addUser adds a user as `shequ user add` does; keep lets them keep the generated

@@ -27,6 +27,7 @@ func RegisterAPI(mux web.Router, svc *Service, render *web.Renderer) {
 	mux.HandleFunc("POST /api/v1/residents", a.createResident)
 	mux.HandleFunc("PUT /api/v1/residents/{id}", a.updateResident)
 	mux.HandleFunc("POST /api/v1/residents/{id}/reveal", a.reveal)
+	mux.HandleFunc("POST /api/v1/residents/{id}/erase", a.erase)
 }
 
 func maskAll(rs []Resident) []Resident {
@@ -170,6 +171,24 @@ func (a *API) reveal(w http.ResponseWriter, r *http.Request) {
 	}
 	w.Header().Set("Cache-Control", "no-store")
 	web.WriteJSON(w, http.StatusOK, revealView{Field: in.Field, Value: v})
+}
+
+// erase deletes a resident's record on a legal ground, with a reason; the service
+// checks both and audits the erasure. A POST to …/erase rather than a DELETE with a
+// body, which OpenAPI 3.0 advises against and some proxies drop: like reveal, it is
+// an act that must say why.
+func (a *API) erase(w http.ResponseWriter, r *http.Request) {
+	var in EraseInput
+	if err := web.DecodeJSON(w, r, &in); err != nil {
+		a.render.Error(w, r, err)
+		return
+	}
+	done, err := a.svc.Erase(r.Context(), auth.From(r), r.PathValue("id"), in)
+	if err != nil {
+		a.render.Error(w, r, err)
+		return
+	}
+	web.WriteJSON(w, http.StatusOK, done)
 }
 
 func (a *API) createResident(w http.ResponseWriter, r *http.Request) {

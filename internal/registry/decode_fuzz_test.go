@@ -36,6 +36,15 @@ func FuzzDecodeResidentInput(f *testing.F) {
 	})
 }
 
+// FuzzDecodeEraseInput sends any body through the decoder of POST
+// /api/v1/residents/{id}/erase and the rules of an erasure's ground and reason.
+func FuzzDecodeEraseInput(f *testing.F) {
+	b := fuzzBundle(f)
+	f.Fuzz(func(t *testing.T, body []byte) {
+		webtest.CheckInput(t, b, body, (*registry.EraseInput).Check, (*registry.EraseInput).Validate)
+	})
+}
+
 func fuzzBundle(f *testing.F) *i18n.Bundle {
 	b, err := i18n.Load(registry.Locales)
 	if err != nil {

@@ -215,6 +215,71 @@ type Contact struct {
 	Phone      string `json:"phone"`
 }
 
+// Grounds lists the legal grounds on which a resident's record may be erased, the
+// cases of 个人信息保护法 art. 47 that a register a city must keep can meet: its
+// purpose achieved, unachievable or no longer needing the record
+// (处理目的已实现、无法实现或者为实现处理目的不再必要); consent withdrawn (个人撤回同意);
+// the retention period over (保存期限已届满), as when the person has died or left for
+// good; processing against the law (违反法律、行政法规或者违反约定处理个人信息).
+var Grounds = []string{"purpose_fulfilled", "consent_withdrawn", "retention_expired", "unlawful_processing"}
+
+// EraseInput is what a user gives to erase a resident's record: the legal ground,
+// one of Grounds, and in their own words why.
+type EraseInput struct {
+	Ground string `json:"ground"`
+	Reason string `json:"reason"`
+}
+
+// Validate trims the fields and returns the first problem with them; Check returns
+// them all.
+func (in *EraseInput) Validate() error {
+	if errs := in.Check(); len(errs) > 0 {
+		return errs[0]
+	}
+	return nil
+}
+
+// Check trims the fields and returns every problem with them, a field at most once.
+// The reason is kept in the audit trail for as long as the trail is kept, so it has
+// the bounds of a reveal's: 2 to 200 characters.
+func (in *EraseInput) Check() []*apperr.Error {
+	in.Ground, in.Reason = strings.TrimSpace(in.Ground), strings.TrimSpace(in.Reason)
+	var errs []*apperr.Error
+	switch {
+	case in.Ground == "":
+		errs = append(errs, apperr.Invalidf("ground", "required"))
+	case !slices.Contains(Grounds, in.Ground):
+		errs = append(errs, apperr.Invalidf("ground", "erase.ground"))
+	}
+	switch n := utf8.RuneCountInString(in.Reason); {
+	case n < 2:
+		errs = append(errs, apperr.Invalidf("reason", "erase.reason"))
+	case n > 200:
+		errs = append(errs, apperr.Invalidf("reason", "too_long").With("max", 200))
+	}
+	return errs
+}
+
+// Erasure is what remains to be said of a resident once erased: where they were
+// registered, and on what ground they were erased — nothing to know them by.
+type Erasure struct {
+	ResidentID  string `json:"id"`
+	HouseholdID string `json:"household_id"`
+	HouseholdNo string `json:"household_no"`
+	Ground      string `json:"ground"`
+}
+
+// ConfirmErasure checks what a user typed to confirm erasing r: the last four
+// characters of r's ID number, which the masked number on screen shows. Typing
+// them makes the user look at whose record goes, not only click.
+func (r Resident) ConfirmErasure(typed string) error {
+	typed = strings.ToUpper(strings.TrimSpace(typed))
+	if len(r.IDNumber) < 4 || typed != r.IDNumber[len(r.IDNumber)-4:] {
+		return apperr.Invalidf("confirm", "erase.confirm")
+	}
+	return nil
+}
+
 // Masked returns a copy with the ID number and phone masked, as every screen and
 // API answer shows them by default.
 func (r Resident) Masked() Resident {

@@ -43,6 +43,8 @@ func RegisterPages(mux web.Router, svc *Service, orgs *org.Service, render *web.
 	mux.HandleFunc("GET /households/{id}", p.household)
 	mux.HandleFunc("GET /residents/{id}", p.resident)
 	mux.HandleFunc("POST /residents/{id}/reveal", p.reveal)
+	mux.HandleFunc("GET /residents/{id}/erase", p.eraseForm)
+	mux.HandleFunc("POST /residents/{id}/erase", p.erase)
 	mux.HandleFunc("GET /search", p.search)
 }
 
@@ -93,6 +95,7 @@ type householdPage struct {
 	place
 	Household Household
 	Members   []residentRow
+	Erased    bool // a member was just erased: say it was done and recorded
 }
 
 func (p *Pages) household(w http.ResponseWriter, r *http.Request) {
@@ -108,7 +111,8 @@ func (p *Pages) household(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	pl.Crumbs = append(pl.Crumbs, web.Crumb{Label: h.No})
-	p.render.Page(w, r, http.StatusOK, "registry_household", householdPage{place: pl, Household: h, Members: p.rows(members)})
+	p.render.Page(w, r, http.StatusOK, "registry_household", householdPage{place: pl, Household: h, Members: p.rows(members),
+		Erased: r.URL.Query().Get("erased") == "1"})
 }
 
 type residentPage struct {
@@ -119,6 +123,7 @@ type residentPage struct {
 	// CanReveal offers the form that shows one full number with a reason;
 	// Revealed names the field shown in full after it, RevealError what was wrong.
 	CanReveal   bool
+	CanErase    bool // offers the way to the erasure form
 	Revealed    string
 	RevealError string
 	Reason      string // the reason typed, kept when the form comes back
@@ -160,7 +165,7 @@ func (p *Pages) residentWith(w http.ResponseWriter, r *http.Request, status int,
 	}
 	pl.Crumbs = append(pl.Crumbs, web.Crumb{Label: res.HouseholdNo, URL: "/households/" + res.HouseholdID}, web.Crumb{Label: res.Name})
 	page.place, page.Resident, page.Age, page.Moves = pl, res.Masked(), res.Age(p.now()), moves
-	page.CanReveal = pr.Can(auth.RevealRegister)
+	page.CanReveal, page.CanErase = pr.Can(auth.RevealRegister), pr.Can(auth.EraseRegister)
 	switch page.Revealed {
 	case "id_number":
 		page.Resident.IDNumber = page.value
@@ -168,6 +173,70 @@ func (p *Pages) residentWith(w http.ResponseWriter, r *http.Request, status int,
 		page.Resident.Phone = page.value
 	}
 	p.render.Page(w, r, status, "registry_resident", page)
+}
+
+// erasePage is the form that erases a resident's record: whose, on what ground,
+// why, and the last four characters of the ID number typed to confirm. Error
+// (translated) and Field say what was wrong with what the form held.
+type erasePage struct {
+	place
+	Resident Resident // masked
+	Grounds  []string
+	Input    EraseInput
+	Error    string
+	Field    string
+}
+
+// eraseForm asks to confirm erasing a resident, for a user who may.
+func (p *Pages) eraseForm(w http.ResponseWriter, r *http.Request) {
+	res, err := p.svc.Erasable(r.Context(), auth.From(r), r.PathValue("id"))
+	if err != nil {
+		p.render.Error(w, r, err)
+		return
+	}
+	p.eraseWith(w, r, http.StatusOK, res, erasePage{})
+}
+
+// erase erases the resident once the form holds a ground, a reason and the right
+// last four characters, and goes to the household, which stays; what is missing
+// or wrong is said on the form.
+func (p *Pages) erase(w http.ResponseWriter, r *http.Request) {
+	pr := auth.From(r)
+	res, err := p.svc.Erasable(r.Context(), pr, r.PathValue("id"))
+	if err != nil {
+		p.render.Error(w, r, err)
+		return
+	}
+	in := EraseInput{Ground: r.PostFormValue("ground"), Reason: r.PostFormValue("reason")}
+	err = in.Validate()
+	if err == nil {
+		err = res.ConfirmErasure(r.PostFormValue("confirm"))
+	}
+	var done Erasure
+	if err == nil {
+		done, err = p.svc.Erase(r.Context(), pr, res.ID, in)
+	}
+	var invalid *apperr.Error
+	switch {
+	case errors.As(err, &invalid) && invalid.Code == apperr.Invalid:
+		p.eraseWith(w, r, http.StatusBadRequest, res, erasePage{Input: in, Error: p.render.Message(r, invalid), Field: invalid.Field})
+	case err != nil:
+		p.render.Error(w, r, err)
+	default:
+		http.Redirect(w, r, "/households/"+done.HouseholdID+"?erased=1", http.StatusSeeOther)
+	}
+}
+
+func (p *Pages) eraseWith(w http.ResponseWriter, r *http.Request, status int, res Resident, page erasePage) {
+	pl, err := p.placeOf(r.Context(), auth.From(r), res.GridCode)
+	if err != nil {
+		p.render.Error(w, r, err)
+		return
+	}
+	pl.Crumbs = append(pl.Crumbs, web.Crumb{Label: res.HouseholdNo, URL: "/households/" + res.HouseholdID},
+		web.Crumb{Label: res.Name, URL: "/residents/" + res.ID})
+	page.place, page.Resident, page.Grounds = pl, res.Masked(), Grounds
+	p.render.Page(w, r, status, "registry_erase", page)
 }
 
 type searchPage struct {

@@ -198,3 +198,93 @@ func TestResidentPage_RevealsOneNumberWithAReason(t *testing.T) {
 	mustContain(t, body, full, "已记入审计记录", "138****5678")
 	mustNotContain(t, body, "13812345678")
 }
+
+// Every legal ground the erasure form offers has its label.
+func TestErasePage_EveryGroundHasALabel(t *testing.T) {
+	b, err := i18n.Load(registry.Locales)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, g := range registry.Grounds {
+		if !b.Has("erase.ground." + g) {
+			t.Errorf("ground %s has no label", g)
+		}
+	}
+}
+
+// The resident's page leads a user who may erase to a form that warns, asks for a
+// ground, a reason and the last four characters of the ID number, says what is
+// wrong on the form itself, and after the erasure goes to the household.
+func TestErasePage_ConfirmsThenErasesAndGoesToTheHousehold(t *testing.T) {
+	w := newPagesWorld(t)
+	target := "/residents/" + w.head.ID
+	_, body := w.get(community, target)
+	mustContain(t, body, `action="`+target+`/erase"`, "删除个人信息…")
+	for _, p := range []auth.Principal{gridA, auditor} {
+		_, body = w.get(p, target)
+		mustNotContain(t, body, "/erase")
+	}
+
+	code, body := w.get(community, target+"/erase")
+	if code != http.StatusOK {
+		t.Fatalf("the form: %d", code)
+	}
+	mustContain(t, body, "删除 李建国 的个人信息", "删除后无法恢复", "记入审计记录", `name="ground"`, `value="consent_withdrawn"`,
+		"个人撤回同意", "保存期限已届满", `name="reason"`, `name="confirm"`, pii.MaskIDNumber(w.head.IDNumber), "永久删除")
+	mustNotContain(t, body, w.head.IDNumber, "13812345678")
+	_, body = w.get(community, target+"/erase?lang=en")
+	mustContain(t, body, "This cannot be undone", "The person withdrew their consent", "Delete for good")
+
+	if code, _ := w.get(gridA, target+"/erase"); code != http.StatusForbidden {
+		t.Errorf("the form for the grid's worker: %d, want 403", code)
+	}
+	if code, _ := w.get(community2, target+"/erase"); code != http.StatusNotFound {
+		t.Errorf("the form for another community: %d, want 404", code)
+	}
+
+	tail := w.head.IDNumber[14:]
+	good := url.Values{"ground": {"consent_withdrawn"}, "reason": {"本人书面申请"}, "confirm": {tail}}
+	for _, tc := range []struct {
+		name, field, value, message string
+	}{
+		{"no ground", "ground", "", "删除依据：不能为空"},
+		{"unknown ground", "ground", "whim", "删除依据：请从所列的法定情形中选择"},
+		{"no reason", "reason", "", "原因：请写明删除原因"},
+		{"wrong last four", "confirm", "0000", "确认：与公民身份号码的末 4 位不符"},
+	} {
+		form := url.Values{}
+		for k, v := range good {
+			form[k] = v
+		}
+		form.Set(tc.field, tc.value)
+		code, body := w.post(community, target+"/erase", form)
+		if code != http.StatusBadRequest {
+			t.Errorf("%s: %d, want 400", tc.name, code)
+		}
+		mustContain(t, body, tc.message, `id="erase-`+tc.field+`"`)
+		if !strings.Contains(body, `aria-invalid="true"`) {
+			t.Errorf("%s: no input marked invalid", tc.name)
+		}
+	}
+	if code, _ := w.post(gridA, target+"/erase", good); code != http.StatusForbidden {
+		t.Errorf("the grid's worker sends the form: %d, want 403", code)
+	}
+	if _, _, err := w.s.Resident(context.Background(), city, w.head.ID); err != nil {
+		t.Fatalf("the resident after refused forms: %v", err)
+	}
+
+	req := httptest.NewRequest(http.MethodPost, target+"/erase", strings.NewReader(good.Encode()))
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	req = req.WithContext(auth.WithPrincipal(req.Context(), community))
+	rec := httptest.NewRecorder()
+	w.h.ServeHTTP(rec, req)
+	if loc := rec.Header().Get("Location"); rec.Code != http.StatusSeeOther || loc != "/households/"+w.hA.ID+"?erased=1" {
+		t.Fatalf("erase: %d to %q, want 303 to the household", rec.Code, loc)
+	}
+	_, body = w.get(community, "/households/"+w.hA.ID+"?erased=1")
+	mustContain(t, body, "已删除一名居民的个人信息", "这一户还没有登记成员")
+	mustNotContain(t, body, "李建国")
+	if code, _ := w.get(community, target); code != http.StatusNotFound {
+		t.Errorf("the erased resident's page: %d, want 404", code)
+	}
+}

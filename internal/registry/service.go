@@ -119,6 +119,58 @@ func (s *Service) Reveal(ctx context.Context, p auth.Principal, residentID, fiel
 	return value, nil
 }
 
+// ActErase is the audit action of erasing a resident's record. Its prefix puts its
+// records among those kept at least three years (个人信息保护法 art. 56).
+const ActErase = audit.ActResidentErase
+
+// Erasable returns a resident in scope whom p may erase, for the form that asks to
+// confirm it. A user without the permission who asks for the form is refused and
+// recorded, as an attempt to erase.
+func (s *Service) Erasable(ctx context.Context, p auth.Principal, residentID string) (Resident, error) {
+	if err := p.Require(auth.EraseRegister); err != nil {
+		return Resident{}, audit.Refused(ctx, s.db, audit.Of(p, s.now(), ActErase, "resident:"+residentID), err)
+	}
+	return GetResident(ctx, s.db.Read(), s.db.Keys(), p.Scope(), residentID)
+}
+
+// Erase deletes one resident's record for good, at the person's request or where
+// the law requires it (个人信息保护法 art. 47): the resident, their tags, history of
+// moves and places among a grid's contacts. The household stays, even empty: it is
+// an address. As nothing brings the record back, the user names the legal ground
+// and says why, and the audit trail keeps both with the household and the masked
+// ID number — enough to answer whether a person was erased, never their name, full
+// number or phone — written in the same transaction: no record, no erasure.
+//
+// Errors: forbidden without auth.EraseRegister (recorded as denied); invalid,
+// naming ground or reason; not found for a resident outside p's scope.
+func (s *Service) Erase(ctx context.Context, p auth.Principal, residentID string, in EraseInput) (Erasure, error) {
+	object := "resident:" + residentID
+	if err := p.Require(auth.EraseRegister); err != nil {
+		return Erasure{}, audit.Refused(ctx, s.db, audit.Of(p, s.now(), ActErase, object), err)
+	}
+	if err := in.Validate(); err != nil {
+		return Erasure{}, err
+	}
+	var done Erasure
+	err := s.db.InTx(ctx, func(tx *sql.Tx) error {
+		r, err := GetResident(ctx, tx, s.db.Keys(), p.Scope(), residentID)
+		if err != nil {
+			return err
+		}
+		if err := DeleteResident(ctx, tx, p.Scope(), residentID); err != nil {
+			return err
+		}
+		done = Erasure{ResidentID: r.ID, HouseholdID: r.HouseholdID, HouseholdNo: r.HouseholdNo, Ground: in.Ground}
+		e := audit.Of(p, s.now(), ActErase, object)
+		e.Reason = "ground:" + in.Ground + " household:" + r.HouseholdNo + " id_number:" + pii.MaskIDNumber(r.IDNumber) + " reason:" + in.Reason
+		return audit.Record(ctx, tx, e)
+	})
+	if err != nil {
+		return Erasure{}, err
+	}
+	return done, nil
+}
+
 // Search finds up to limit residents in scope; see the store's Search for the forms
 // a query may take.
 func (s *Service) Search(ctx context.Context, p auth.Principal, query string, limit int) ([]Resident, error) {

@@ -12,6 +12,7 @@ import (
 	"shequ/internal/platform/apperr"
 	"shequ/internal/platform/crypt"
 	"shequ/internal/platform/db"
+	"shequ/internal/platform/pii"
 	"shequ/internal/platform/scope"
 )
 
@@ -383,6 +384,36 @@ func Moves(ctx context.Context, q db.Querier, residentID string) ([]Move, error)
 	return out, rows.Err()
 }
 
+// residentDependents are the tables whose rows belong to one resident: erasing the
+// resident erases them too. A table added with a resident_id column belongs here.
+var residentDependents = []string{"resident_tags", "resident_moves", "grid_contacts"}
+
+// DeleteResident deletes a resident in scope with their tags, history of moves and
+// places among a grid's contacts, and nothing else: the household stays. The
+// foreign keys would cascade, but the deletes are spelled out so that an erasure
+// never rests on SQLite's foreign_keys pragma, and each one is bounded by the
+// scope, like every write here.
+func DeleteResident(ctx context.Context, q db.Querier, sc scope.Scope, id string) error {
+	w, args := sc.Where("r.org_code", 2)
+	inScope := `SELECT r.id FROM residents r WHERE r.id = $1 AND ` + w
+	all := append([]any{id}, args...)
+	for _, table := range residentDependents {
+		if _, err := q.ExecContext(ctx, `DELETE FROM `+table+` WHERE resident_id IN (`+inScope+`)`, all...); err != nil {
+			return err
+		}
+	}
+	res, err := q.ExecContext(ctx, `DELETE FROM residents WHERE id IN (`+inScope+`)`, all...)
+	if err != nil {
+		return err
+	}
+	if n, err := res.RowsAffected(); err != nil {
+		return err
+	} else if n == 0 {
+		return apperr.New(apperr.NotFound, "resident.not_found", "id")
+	}
+	return nil
+}
+
 // GridContacts returns the group leaders, representatives and building heads of a grid.
 func GridContacts(ctx context.Context, q db.Querier, keys crypt.Keyring, sc scope.Scope, grid string) ([]Contact, error) {
 	out := []Contact{}
@@ -414,7 +445,8 @@ func GridContacts(ctx context.Context, q db.Querier, keys crypt.Keyring, sc scop
 // a name, or — from three characters on — a fragment of an address. At most limit
 // results, in name order. Every form is served by an index (decisions 4 and 6): ID
 // numbers and phones by their blind indexes, a tail longer than four characters by
-// the index of its last four and then by opening the few residents found. The ids
+// the index of its last four and then by opening the few residents found — unless no
+// ID number can end in it, as none ends in a mobile phone. The ids
 // are found first, on residents alone, and only then joined to their households: in
 // one statement PostgreSQL's planner, misjudging how rare an address fragment is,
 // chose to scan every resident.
@@ -434,7 +466,7 @@ func Search(ctx context.Context, q db.Querier, dialect db.Dialect, keys crypt.Ke
 		tail := keys.Index(crypt.IDTail, crypt.Tail(upper))
 		if len(upper) == 4 {
 			forms = append(forms, `id_tail_bidx = `+arg(tail))
-		} else {
+		} else if pii.CouldEndIDNumber(upper) {
 			ids, err := suffixMatches(ctx, q, keys, sc, tail, upper)
 			if err != nil {
 				return nil, err

@@ -176,6 +176,7 @@ func userUnit(r auth.Role) string {
 
 // matrix is the city the matrix asks about, and its server.
 type matrix struct {
+	t          *testing.T // the test asking, for rules that prepare what they ask about
 	srv        *server.Server
 	db         *db.DB
 	tokens     map[string]string // user name → bearer token
@@ -191,7 +192,7 @@ type matrix struct {
 func newMatrix(t *testing.T, d *db.DB) *matrix {
 	t.Helper()
 	ctx := context.Background()
-	m := &matrix{db: d, tokens: map[string]string{}, passwords: map[string]string{}, principals: map[string]auth.Principal{},
+	m := &matrix{t: t, db: d, tokens: map[string]string{}, passwords: map[string]string{}, principals: map[string]auth.Principal{},
 		byGrid: map[string]records{}, jobs: map[string]string{}, names: map[string]string{}}
 	orgtest.Build(t, d)
 	for _, u := range orgtest.Units() {
@@ -324,6 +325,25 @@ func exists(table string) func(*testing.T, *matrix, cell) bool {
 	return func(t *testing.T, m *matrix, _ cell) bool {
 		return m.count(t, `SELECT COUNT(*) FROM `+table+` WHERE `+column+` = $1`, m.fresh) > 0
 	}
+}
+
+// erasable adds a resident to c's household for a rule that erases one, so that
+// every cell has its own to erase, and returns its id and ID number. The name is
+// fresh, for gone.
+func (m *matrix) erasable(c cell) (id, idNumber string) {
+	m.t.Helper()
+	idNumber = m.newIDNumber()
+	r, err := registry.NewService(m.db, now).CreateResident(context.Background(), auth.System(), registry.ResidentInput{
+		Name: m.newName("待删居民"), IDNumber: idNumber, HouseholdNo: c.householdNo, Relation: "child", PopulationType: "registered"})
+	if err != nil {
+		m.t.Fatalf("a resident to erase in %s: %v", c.householdNo, err)
+	}
+	return r.ID, idNumber
+}
+
+// gone reports whether the resident the last erasure asked about is no more.
+func gone(t *testing.T, m *matrix, _ cell) bool {
+	return m.count(t, `SELECT COUNT(*) FROM residents WHERE name = $1`, m.fresh) == 0
 }
 
 // place returns the target of relation for a user bound to unit.
@@ -574,6 +594,11 @@ func accessRules() map[string]rule {
 			ask: func(_ *matrix, c cell) request {
 				return jsonBody(http.MethodPost, "/api/v1/residents/"+c.resident+"/reveal", `{"field":"id_number","reason":"核对身份"}`)
 			}},
+		"POST /api/v1/residents/{id}/erase": {kind: "erase", targeted: true, may: can(auth.EraseRegister), wrote: gone,
+			ask: func(m *matrix, c cell) request {
+				id, _ := m.erasable(c)
+				return jsonBody(http.MethodPost, "/api/v1/residents/"+id+"/erase", `{"ground":"consent_withdrawn","reason":"本人申请删除"}`)
+			}},
 		"POST /api/v1/imports": {kind: "import", targeted: true, may: write, inBody: true, wrote: exists("residents"),
 			ask: func(m *matrix, c cell) request {
 				name := m.newName("导入居民")
@@ -595,6 +620,15 @@ func accessRules() map[string]rule {
 				return form(http.MethodPost, "/residents/"+c.resident+"/reveal", url.Values{"field": {"phone"}, "reason": {"电话回访"}})
 			},
 			shows: residentName},
+		"GET /residents/{id}/erase": {kind: "erase", targeted: true, may: can(auth.EraseRegister),
+			ask:   func(_ *matrix, c cell) request { return get("/residents/" + c.resident + "/erase") },
+			shows: residentName},
+		"POST /residents/{id}/erase": {kind: "erase", targeted: true, may: can(auth.EraseRegister), wrote: gone,
+			ask: func(m *matrix, c cell) request {
+				id, idNumber := m.erasable(c)
+				return form(http.MethodPost, "/residents/"+id+"/erase",
+					url.Values{"ground": {"purpose_fulfilled"}, "reason": {"已迁出本市"}, "confirm": {idNumber[14:]}})
+			}},
 		"GET /search": {kind: "search", targeted: true, may: read, filters: true,
 			ask:   func(_ *matrix, c cell) request { return get("/search?q=" + url.QueryEscape(c.residentName)) },
 			shows: resident},

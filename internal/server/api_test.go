@@ -390,3 +390,62 @@ func TestAPI_ImportAndExportThroughTheServer(t *testing.T) {
 		}
 	})
 }
+
+// Erasing through the API answers a missing or unknown ground and a missing reason
+// with 400 naming the field, a resident outside the scope with 404, a role without
+// the permission with 403, and a good request with where the resident was.
+func TestAPI_EraseNamesTheFieldAtFaultAndKeepsToTheScope(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, d *db.DB) {
+		w := newWorld(t, d)
+		erase := func(user, id, body string) (int, string) {
+			return w.do(t, user, http.MethodPost, "/api/v1/residents/"+id+"/erase", body)
+		}
+		a := w.ids["residentA"]
+		for _, tc := range []struct {
+			name, body, field string
+		}{
+			{"no ground", `{"reason":"本人申请删除"}`, "ground"},
+			{"unknown ground", `{"ground":"whim","reason":"本人申请删除"}`, "ground"},
+			{"no reason", `{"ground":"consent_withdrawn"}`, "reason"},
+			{"an unknown member", `{"ground":"consent_withdrawn","reason":"本人申请删除","confirm":"1234"}`, "confirm"},
+		} {
+			code, body := erase("community", a, tc.body)
+			var answer struct {
+				Error struct{ Code, Message, Field string }
+			}
+			if err := json.Unmarshal([]byte(body), &answer); err != nil || code != http.StatusBadRequest ||
+				answer.Error.Code != "invalid" || answer.Error.Field != tc.field || answer.Error.Message == "" {
+				t.Errorf("%s: %d %s, want 400 naming %s", tc.name, code, body, tc.field)
+			}
+		}
+		good := `{"ground":"consent_withdrawn","reason":"本人申请删除"}`
+		for _, tc := range []struct {
+			user, id string
+			status   int
+		}{
+			{"grid", a, http.StatusForbidden},
+			{"auditor", a, http.StatusForbidden},
+			{"community", w.ids["residentC"], http.StatusNotFound},
+			{"street", w.ids["residentC"], http.StatusNotFound},
+			{"", a, http.StatusUnauthorized},
+		} {
+			if code, body := erase(tc.user, tc.id, good); code != tc.status {
+				t.Errorf("%q erases %s: %d %s, want %d", tc.user, tc.id, code, body, tc.status)
+			}
+		}
+		if code, _ := w.do(t, "city", http.MethodGet, "/api/v1/residents/"+a, ""); code != http.StatusOK {
+			t.Fatalf("resident A after refusals: %d", code)
+		}
+		code, body := erase("community", a, good)
+		want := `{"id":"` + a + `","household_id":"` + w.ids["householdA"] + `","household_no":"HA","ground":"consent_withdrawn"}`
+		if code != http.StatusOK || strings.TrimSpace(body) != want {
+			t.Errorf("erase: %d %s, want 200 %s", code, body, want)
+		}
+		if code, _ := w.do(t, "city", http.MethodGet, "/api/v1/residents/"+a, ""); code != http.StatusNotFound {
+			t.Errorf("resident A after the erasure: %d, want 404", code)
+		}
+		if code, body := w.do(t, "city", http.MethodGet, "/api/v1/households/"+w.ids["householdA"], ""); code != http.StatusOK || !strings.Contains(body, `"members":0`) {
+			t.Errorf("household A after the erasure: %d %s, want it there, empty", code, body)
+		}
+	})
+}

@@ -80,7 +80,7 @@ func (r Role) Valid() bool {
 type Action string
 
 // Actions lists every action, in the order pages and documents show them.
-var Actions = []Action{ReadRegister, WriteRegister, WriteOrg, WriteStaff, ExportFull, RevealRegister, ManageUsers, ManageSecurity, ReadAudit}
+var Actions = []Action{ReadRegister, WriteRegister, WriteOrg, WriteStaff, ExportFull, RevealRegister, EraseRegister, ManageUsers, ManageSecurity, ReadAudit}
 
 // The actions of the platform core.
 const (
@@ -95,6 +95,14 @@ const (
 	// RevealRegister lets a user see one record's full ID number or phone, with a
 	// typed reason that is audited.
 	RevealRegister Action = "registry.reveal"
+	// EraseRegister lets a user delete one resident's record for good, on a legal
+	// ground of 个人信息保护法 art. 47 and with a typed reason that is audited. It is
+	// graver than changing or revealing a record, as nothing brings the record back:
+	// it goes to the units that answer to the person for the register and take
+	// their request at the office — community, street, district, city — and not to
+	// grid workers, who collect the register in the field, nor to auditors or the
+	// three administrators, who never change it.
+	EraseRegister  Action = "registry.erase"
 	ManageUsers    Action = "user.manage"     // create, disable and reset accounts
 	ManageSecurity Action = "security.manage" // password policy, keys, sessions
 	ReadAudit      Action = "audit.read"      // read and export the audit trail
@@ -102,10 +110,10 @@ const (
 
 // permissions is the declarative table role → actions.
 var permissions = map[Role][]Action{
-	RoleCity:       {ReadRegister, WriteRegister, WriteOrg, WriteStaff, ExportFull, RevealRegister},
-	RoleDistrict:   {ReadRegister, WriteRegister, WriteOrg, WriteStaff, ExportFull, RevealRegister},
-	RoleStreet:     {ReadRegister, WriteRegister, WriteOrg, WriteStaff, ExportFull, RevealRegister},
-	RoleCommunity:  {ReadRegister, WriteRegister, WriteStaff, ExportFull, RevealRegister},
+	RoleCity:       {ReadRegister, WriteRegister, WriteOrg, WriteStaff, ExportFull, RevealRegister, EraseRegister},
+	RoleDistrict:   {ReadRegister, WriteRegister, WriteOrg, WriteStaff, ExportFull, RevealRegister, EraseRegister},
+	RoleStreet:     {ReadRegister, WriteRegister, WriteOrg, WriteStaff, ExportFull, RevealRegister, EraseRegister},
+	RoleCommunity:  {ReadRegister, WriteRegister, WriteStaff, ExportFull, RevealRegister, EraseRegister},
 	RoleGrid:       {ReadRegister, WriteRegister, RevealRegister},
 	RoleAuditor:    {ReadRegister},
 	RoleSysAdmin:   {ManageUsers},

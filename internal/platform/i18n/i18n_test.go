@@ -103,12 +103,13 @@ func TestBundle_DefinesTheKeysTheDomainUses(t *testing.T) {
 		"err.auth.bad_credentials": "", "err.auth.required": "", "err.auth.forbidden": "", "err.demo.not_empty": "",
 		"err.json.malformed": "", "err.json.unknown_field": "name", "err.json.too_large": "", "err.json.type": "",
 		"err.not_found": "", "err.internal": "", "err.search.too_short": "",
+		"err.erase.ground": "", "err.erase.reason": "", "err.erase.confirm": "",
 	}
 	for _, group := range []struct {
 		prefix string
 		values string
 	}{
-		{"field.", "id_number phone name code level parent_code founded_year office_area_m2 authorized_posts household_no grid_code address building household_id relation population_type tags position education hired_on certificates grid_codes role org password q body scope as_of"},
+		{"field.", "id_number phone name code level parent_code founded_year office_area_m2 authorized_posts household_no grid_code address building household_id relation population_type tags position education hired_on certificates grid_codes role org password q body scope as_of reason ground confirm"},
 		{"level.", "city district street community grid"},
 		{"relation.", "head spouse child parent grandchild sibling other"},
 		{"pop.", "registered floating"},
