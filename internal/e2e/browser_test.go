@@ -45,7 +45,7 @@ var maskedID = regexp.MustCompile(`^\d{6}\*{8}\d{3}[\dX]$`)
 // It needs Chromium; without it the test is skipped, unless SHEQU_BROWSER=required.
 // With SHEQU_SCREENSHOTS=DIR it leaves home.png, grid.png, resident.png,
 // home-phone.png, import.png, import-phone.png, login-totp.png, password.png,
-// account.png and totp.png in DIR.
+// account.png, totp.png, erase.png and erased.png in DIR.
 func TestBrowser_WalkTheDemoCity(t *testing.T) {
 	chromium := findChromium(t)
 	ctx := t.Context()
@@ -124,11 +124,13 @@ func (tb *tab) eraseResident(l login, name string) {
 		chromedp.SendKeys(chromedp.CSS("#erase-reason"), "本人书面申请撤回同意"),
 		chromedp.SendKeys(chromedp.CSS("#erase-confirm"), full[14:]),
 	)
+	tb.shot("erase.png")
 	tb.click(`form[action$="/erase"] button.btn-danger`)
 	if !strings.HasPrefix(tb.path(), "/households/") {
 		t.Errorf("after the erasure the browser is at %s, want the household", tb.path())
 	}
 	tb.mustSee("已删除一名居民的个人信息")
+	tb.shot("erased.png")
 	tb.open("/residents/"+id, 404)
 }
 
