@@ -1,12 +1,17 @@
 package cli_test
 
 import (
+	"context"
+	"errors"
+	"io"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 
+	"shequ/internal/keys"
 	"shequ/internal/platform/crypt"
+	"shequ/internal/platform/db"
 )
 
 // TestCLI_RefusesToStartWithAMissingOrWrongKey: a configured key file that is
@@ -74,5 +79,36 @@ func TestCLI_KeysRotateMovesTheDatabaseToANewKeyFile(t *testing.T) {
 	}
 	if code, _, _ := run(t, "keys", "rotate", "--db", dbPath); code != 2 {
 		t.Errorf("rotate without --new-key-file: exit %d", code)
+	}
+}
+
+// TestCLI_KeysRotateRefusesWhileTheDatabaseIsInUse: the operator is told to stop the
+// server first, and the key file the rotation would have made is not left behind.
+func TestCLI_KeysRotateRefusesWhileTheDatabaseIsInUse(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	dbPath := filepath.Join(dir, "city.db")
+	newKey := filepath.Join(dir, "new.key")
+	if code, _, errOut := run(t, "migrate", "--db", dbPath); code != 0 {
+		t.Fatalf("first start: %q", errOut)
+	}
+	server, err := db.Open(ctx, dbPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer server.Close()
+	if err := keys.Unlock(ctx, server, dbPath, keys.Source{}, io.Discard); err != nil {
+		t.Fatal(err)
+	}
+	code, _, errOut := run(t, "keys", "rotate", "--db", dbPath, "--new-key-file", newKey)
+	if code != 1 || !strings.Contains(errOut, "请先停止它再轮换密钥") {
+		t.Errorf("rotating under a running server: exit %d, %q", code, errOut)
+	}
+	if _, err := os.Stat(newKey); !errors.Is(err, os.ErrNotExist) {
+		t.Error("a refused rotation left its new key file")
+	}
+	server.Close()
+	if code, _, errOut := run(t, "keys", "rotate", "--db", dbPath, "--new-key-file", newKey); code != 0 {
+		t.Errorf("rotating once the server stopped: exit %d, %q", code, errOut)
 	}
 }

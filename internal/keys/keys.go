@@ -125,8 +125,12 @@ func readFile(path string) ([]byte, error) {
 // many. A database sealed before migration 008 has its TOTP secrets, which that
 // migration found in the clear, sealed at the first start with its key. A
 // fingerprint of another key is refused with "keys.wrong_key": better at start than
-// at the first record someone opens.
+// at the first record someone opens. d holds the key lock shared from here until it
+// closes, so that no rotation runs under it; while one runs, Bind waits for it.
 func Bind(ctx context.Context, d *db.DB, k crypt.Keyring, notice io.Writer) error {
+	if err := d.LockKeyShared(ctx); err != nil {
+		return err
+	}
 	fp, err := storedFingerprint(ctx, d.Read())
 	if err != nil {
 		return err
@@ -208,10 +212,18 @@ type Counts struct {
 // re-seals every user's TOTP secrets, under next, and records next's fingerprint,
 // all in one transaction: on any error the database stays as it was, under its
 // current key. d must hold its current keyring (Unlock); afterwards it holds next.
+// While any other process has the database open with its key — a server, an
+// import — Rotate refuses with "keys.in_use" and changes nothing: that process
+// would go on sealing with the old key.
 func Rotate(ctx context.Context, d *db.DB, next crypt.Keyring) (Counts, error) {
 	cur := d.Keys()
 	if next.Fingerprint() == cur.Fingerprint() {
 		return Counts{}, apperr.New(apperr.Invalid, "keys.same_key", "")
+	}
+	if err := d.LockKeyAlone(ctx); errors.Is(err, db.ErrKeyInUse) {
+		return Counts{}, apperr.New(apperr.Conflict, "keys.in_use", "")
+	} else if err != nil {
+		return Counts{}, err
 	}
 	var n Counts
 	err := d.BulkTx(ctx, func(b *db.Bulk) error {

@@ -462,3 +462,55 @@ func TestBind_RefusesSealedTOTPSecretsWithoutAFingerprint(t *testing.T) {
 		wantKey(t, keys.Bind(ctx, d, crypttest.New(t), &bytes.Buffer{}), "keys.no_fingerprint")
 	})
 }
+
+// TestRotate_RefusesWhileAnotherProcessHasTheDatabaseOpen: a server started under
+// the old key would go on sealing with it after a rotation, so a rotation waits for
+// no one — it refuses while another holder of the key has the database open, and
+// runs once that one is gone; a process starting during a rotation waits for it to
+// end, and then finds its key is no longer the database's.
+func TestRotate_RefusesWhileAnotherProcessHasTheDatabaseOpen(t *testing.T) {
+	for _, dialect := range dbtest.Dialects() {
+		t.Run(string(dialect), func(t *testing.T) {
+			ctx := context.Background()
+			dsn := filepath.Join(t.TempDir(), "city.db")
+			if dialect == db.Postgres {
+				var drop func()
+				dsn, drop = dbtest.NewSchema(t, dbtest.PostgresURL())
+				t.Cleanup(drop)
+			}
+			old := crypttest.New(t)
+			bound := func() *db.DB { // a process that opened the database with the old key
+				d := open(t, dsn)
+				if err := keys.Bind(ctx, d, old, &bytes.Buffer{}); err != nil {
+					t.Fatal(err)
+				}
+				return d
+			}
+			server, rotator := bound(), bound()
+			next := crypttest.New(t)
+			if _, err := keys.Rotate(ctx, rotator, next); !apperr.Is(err, apperr.Conflict) {
+				t.Fatalf("rotating while a server runs: %v, want keys.in_use", err)
+			}
+			wantKey(t, func() error { _, err := keys.Rotate(ctx, rotator, next); return err }(), "keys.in_use")
+			if rotator.Keys().Fingerprint() != old.Fingerprint() {
+				t.Fatal("a refused rotation changed the database's key")
+			}
+
+			server.Close()
+			if _, err := keys.Rotate(ctx, rotator, next); err != nil {
+				t.Fatalf("rotating once the server stopped: %v", err)
+			}
+			starting := open(t, dsn)
+			waiting, cancel := context.WithTimeout(ctx, 300*time.Millisecond)
+			defer cancel()
+			if err := keys.Bind(waiting, starting, old, &bytes.Buffer{}); !errors.Is(err, context.DeadlineExceeded) {
+				t.Fatalf("starting during a rotation: %v, want it still waiting", err)
+			}
+			rotator.Close()
+			wantKey(t, keys.Bind(ctx, starting, old, &bytes.Buffer{}), "keys.wrong_key")
+			if err := keys.Bind(ctx, starting, next, &bytes.Buffer{}); err != nil {
+				t.Errorf("starting with the new key: %v", err)
+			}
+		})
+	}
+}

@@ -47,6 +47,8 @@ type DB struct {
 	write   *sql.DB
 	read    *sql.DB
 	keys    crypt.Keyring
+	path    string // the SQLite file
+	lock    keyLock
 }
 
 // Open opens dsn: a postgres:// (or postgresql://) URL, or else a SQLite file path.
@@ -90,12 +92,12 @@ func Open(ctx context.Context, dsn string) (*DB, error) {
 	}
 	r.SetMaxOpenConns(4)
 	r.SetMaxIdleConns(4)
-	return &DB{Dialect: SQLite, write: w, read: r}, nil
+	return &DB{Dialect: SQLite, write: w, read: r, path: dsn}, nil
 }
 
-// Close closes both pools.
+// Close releases the key lock and closes both pools.
 func (d *DB) Close() error {
-	err := d.write.Close()
+	err := errors.Join(d.lock.close(), d.write.Close())
 	if d.read != d.write {
 		err = errors.Join(err, d.read.Close())
 	}
