@@ -5,7 +5,6 @@
 package registry
 
 import (
-	"errors"
 	"slices"
 	"strings"
 	"time"
@@ -145,26 +144,7 @@ func (in *ResidentInput) Validate(today time.Time) (pii.IDNumber, error) {
 // most once, so that an import can list them all. It trims the fields, normalises
 // the phone and orders the tags.
 func (in *ResidentInput) Check(today time.Time) (pii.IDNumber, []*apperr.Error) {
-	var errs []*apperr.Error
-	bad := func(err error) {
-		var ae *apperr.Error
-		if errors.As(err, &ae) {
-			errs = append(errs, ae)
-		}
-	}
-	in.Name = strings.TrimSpace(in.Name)
-	switch {
-	case in.Name == "":
-		errs = append(errs, apperr.Invalidf("name", "required"))
-	case utf8.RuneCountInString(in.Name) > 50:
-		errs = append(errs, apperr.Invalidf("name", "too_long").With("max", 50))
-	}
-	id, err := pii.ParseIDNumber(strings.TrimSpace(in.IDNumber), today)
-	if err != nil {
-		bad(err)
-	} else {
-		in.IDNumber = id.Value
-	}
+	id, errs := pii.CheckPerson(&in.Name, &in.IDNumber, &in.Phone, today)
 	in.HouseholdNo = strings.TrimSpace(in.HouseholdNo)
 	if in.HouseholdNo == "" {
 		errs = append(errs, apperr.Invalidf("household_no", "required"))
@@ -174,11 +154,6 @@ func (in *ResidentInput) Check(today time.Time) (pii.IDNumber, []*apperr.Error) 
 	}
 	if !slices.Contains(PopulationTypes, in.PopulationType) {
 		errs = append(errs, apperr.Invalidf("population_type", "resident.population_type"))
-	}
-	if phone, err := pii.NormalizePhone(in.Phone); err != nil {
-		bad(err)
-	} else {
-		in.Phone = phone
 	}
 	tags := make([]string, 0, len(in.Tags))
 	for _, t := range Tags {

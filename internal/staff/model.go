@@ -4,7 +4,6 @@
 package staff
 
 import (
-	"errors"
 	"slices"
 	"strings"
 	"time"
@@ -67,26 +66,7 @@ func (in *WorkerInput) Validate(today time.Time) (pii.IDNumber, error) {
 // most once, so that an import can list them all. It trims the fields, normalises
 // the phone and drops repeated grids.
 func (in *WorkerInput) Check(today time.Time) (pii.IDNumber, []*apperr.Error) {
-	var errs []*apperr.Error
-	bad := func(err error) {
-		var ae *apperr.Error
-		if errors.As(err, &ae) {
-			errs = append(errs, ae)
-		}
-	}
-	in.Name = strings.TrimSpace(in.Name)
-	switch {
-	case in.Name == "":
-		errs = append(errs, apperr.Invalidf("name", "required"))
-	case utf8.RuneCountInString(in.Name) > 50:
-		errs = append(errs, apperr.Invalidf("name", "too_long").With("max", 50))
-	}
-	id, err := pii.ParseIDNumber(strings.TrimSpace(in.IDNumber), today)
-	if err != nil {
-		bad(err)
-	} else {
-		in.IDNumber = id.Value
-	}
+	id, errs := pii.CheckPerson(&in.Name, &in.IDNumber, &in.Phone, today)
 	if !slices.Contains(Positions, in.Position) {
 		errs = append(errs, apperr.Invalidf("position", "worker.position"))
 	}
@@ -94,16 +74,11 @@ func (in *WorkerInput) Check(today time.Time) (pii.IDNumber, []*apperr.Error) {
 		errs = append(errs, apperr.Invalidf("education", "worker.education"))
 	}
 	d, derr := time.Parse(time.DateOnly, in.HiredOn)
-	if derr != nil || d.After(today) || (err == nil && d.Before(id.Birth)) {
+	if derr != nil || d.After(today) || d.Before(id.Birth) {
 		errs = append(errs, apperr.Invalidf("hired_on", "worker.date"))
 	}
 	if utf8.RuneCountInString(in.Certificates) > 200 {
 		errs = append(errs, apperr.Invalidf("certificates", "too_long").With("max", 200))
-	}
-	if phone, err := pii.NormalizePhone(in.Phone); err != nil {
-		bad(err)
-	} else {
-		in.Phone = phone
 	}
 	seen := map[string]bool{}
 	grids := in.GridCodes[:0:0]

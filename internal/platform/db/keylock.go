@@ -54,19 +54,23 @@ func (d *DB) LockKeyShared(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
+	if err := flockShared(ctx, f); err != nil {
+		f.Close()
+		return err
+	}
+	d.lock.file = f
+	return nil
+}
+
+// flockShared takes f's flock shared, looking again every keyLockWait while a
+// rotation holds it alone.
+func flockShared(ctx context.Context, f *os.File) error {
 	for {
-		ok, err := flock(f, false)
-		if err != nil || ok {
-			if err != nil {
-				f.Close()
-				return err
-			}
-			d.lock.file = f
-			return nil
+		if ok, err := flock(f, false); err != nil || ok {
+			return err
 		}
 		select {
 		case <-ctx.Done():
-			f.Close()
 			return ctx.Err()
 		case <-time.After(keyLockWait):
 		}
@@ -94,16 +98,7 @@ func (d *DB) LockKeyAlone(ctx context.Context) error {
 		return err
 	}
 	// A failed conversion of a flock may have dropped the shared lock: take it again.
-	for {
-		if ok, err := flock(d.lock.file, false); err != nil || ok {
-			return errors.Join(ErrKeyInUse, err)
-		}
-		select {
-		case <-ctx.Done():
-			return errors.Join(ErrKeyInUse, ctx.Err())
-		case <-time.After(keyLockWait):
-		}
-	}
+	return errors.Join(ErrKeyInUse, flockShared(ctx, d.lock.file))
 }
 
 // close releases the key lock. On PostgreSQL the lock is released before its

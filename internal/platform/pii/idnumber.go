@@ -119,18 +119,25 @@ func CouldEndIDNumber(suffix string) bool {
 		prev := at(p - 1)
 		ok := true
 		switch p {
-		case 6: // the year's first digit: 18xx, 19xx, 20xx
+		case 6: // the year: 18xx, 19xx, 20xx
 			ok = c == '1' || c == '2'
 		case 7:
-			ok = (prev != '2' && (c == '8' || c == '9')) || (prev != '1' && c == '0')
-		case 10: // the month
+			switch prev {
+			case '1':
+				ok = c == '8' || c == '9'
+			case '2':
+				ok = c == '0'
+			default:
+				ok = c == '8' || c == '9' || c == '0'
+			}
+		case 10: // the month: 01–12
 			ok = c <= '1'
 		case 11:
-			ok = (prev != '1' && c >= '1') || (prev != '0' && c <= '2')
-		case 12: // the day
+			ok = (prev != '0' || c >= '1') && (prev != '1' || c <= '2')
+		case 12: // the day: 01–31
 			ok = c <= '3'
 		case 13:
-			ok = (prev != '3' && (prev != '0' || c >= '1')) || (prev == '3' && c <= '1')
+			ok = (prev != '0' || c >= '1') && (prev != '3' || c <= '1')
 		}
 		if !ok {
 			return false

@@ -1,6 +1,8 @@
 package pii_test
 
 import (
+	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -123,5 +125,27 @@ func TestCouldEndIDNumber_RefusesWhatNoNumberEndsIn(t *testing.T) {
 		if pii.CouldEndIDNumber(s) {
 			t.Errorf("CouldEndIDNumber(%q) = true", s)
 		}
+	}
+}
+
+func TestCheckPerson_NormalisesInPlaceAndNamesEveryFaultyField(t *testing.T) {
+	name, id, phone := " 李建国 ", " 11010519491231002x ", "+86 138-1234-5678"
+	got, errs := pii.CheckPerson(&name, &id, &phone, today)
+	if len(errs) != 0 || name != "李建国" || id != "11010519491231002X" || phone != "13812345678" || got.Value != id {
+		t.Errorf("good person: %q %q %q, %+v, %v", name, id, phone, got, errs)
+	}
+	name, id, phone = strings.Repeat("名", pii.NameMax+1), "110105194912310021", "12345"
+	got, errs = pii.CheckPerson(&name, &id, &phone, today)
+	var fields []string
+	for _, e := range errs {
+		fields = append(fields, e.Field+":"+e.Key)
+	}
+	want := []string{"name:too_long", "id_number:id_number.check_digit", "phone:phone.format"}
+	if !slices.Equal(fields, want) || got.Value != "" {
+		t.Errorf("faulty person: %v, %+v; want %v and no ID number", fields, got, want)
+	}
+	name, phone = "  ", ""
+	if _, errs := pii.CheckPerson(&name, &id, &phone, today); len(errs) != 2 || errs[0].Field != "name" || errs[0].Key != "required" {
+		t.Errorf("no name, no phone: %v", errs)
 	}
 }
