@@ -3,6 +3,7 @@ package server_test
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"flag"
 	"fmt"
 	"io"
@@ -892,6 +893,30 @@ func checkMatrixDoc(t *testing.T, table string) {
 	t.Errorf("no file in docs/ holds the access matrix's mark %q", matrixBegin)
 }
 
+// checkRefusalShape asks of a cross-site refusal what every refusal gives: under
+// /api/ the API's one JSON error shape, code "forbidden", with a translated message;
+// elsewhere the error page.
+func checkRefusalShape(t *testing.T, pattern string, req *http.Request, rec *httptest.ResponseRecorder) {
+	t.Helper()
+	ct := rec.Header().Get("Content-Type")
+	if !strings.HasPrefix(req.URL.Path, "/api/") {
+		if !strings.HasPrefix(ct, "text/html") {
+			t.Errorf("%s: a page refused as %q, want the error page", pattern, ct)
+		}
+		return
+	}
+	var body struct {
+		Error struct{ Code, Message string } `json:"error"`
+	}
+	if err := json.Unmarshal(rec.Body.Bytes(), &body); err != nil || ct != "application/json; charset=utf-8" {
+		t.Errorf("%s: refused as %q %q, want the API's JSON error (%v)", pattern, ct, rec.Body, err)
+		return
+	}
+	if body.Error.Code != "forbidden" || body.Error.Message == "" || strings.Contains(body.Error.Message, "err.") {
+		t.Errorf("%s: error %+v, want code forbidden with a translated message", pattern, body.Error)
+	}
+}
+
 // TestAccess_CrossSiteRequestsChangeNothing sends every route that changes
 // something, as a signed-in city user, the way a page of another site would make
 // the browser send it: the server refuses each with 403 before it reaches the
@@ -921,6 +946,7 @@ func TestAccess_CrossSiteRequestsChangeNothing(t *testing.T) {
 			if rec.Code != http.StatusForbidden {
 				t.Errorf("%s from a %s page: %d, want 403", pattern, origin.site, rec.Code)
 			}
+			checkRefusalShape(t, pattern, hr, rec)
 			if r.wrote != nil && r.wrote(t, m, c) {
 				t.Errorf("%s from a %s page: written", pattern, origin.site)
 			}

@@ -173,6 +173,31 @@ func TestSignIn_AFreshUserMustChangeThePasswordBeforeAnythingElse(t *testing.T) 
 	})
 }
 
+// The review's finding: next=/%09/evil.example passed a prefix check, and the
+// browser, dropping the tab, went from the sign-in to another site. After sign-in
+// the browser goes only to a path of this site; anything else goes home.
+func TestSignIn_GoesOnToAPathOfThisSiteOnly(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, d *db.DB) {
+		w := newSignInWorld(t, d)
+		pw, _ := w.user(t, "li", auth.RoleCommunity, orgtest.Community, true)
+		for next, want := range map[string]string{
+			"/staff":               "/staff",
+			"/\t/evil.example":     "/",
+			"/\\evil.example":      "/",
+			"//evil.example":       "/",
+			"https://evil.example": "/",
+		} {
+			b := w.browser(t)
+			form := url.Values{"name": {"li"}, "password": {pw}, "next": {next}}
+			b.expect("sign-in with next="+next, b.post("/login", form), http.StatusSeeOther, want)
+			page := b.get("/login?next=" + url.QueryEscape(next))
+			if !strings.Contains(page.body, `name="next" value="`+want+`"`) {
+				t.Errorf("the sign-in form for next=%q does not carry next=%q", next, want)
+			}
+		}
+	})
+}
+
 func TestSignIn_WithASecondFactorTakesACodeOnceAndOnlyThenOpensASession(t *testing.T) {
 	dbtest.Each(t, func(t *testing.T, d *db.DB) {
 		w := newSignInWorld(t, d)

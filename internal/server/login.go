@@ -4,23 +4,15 @@ import (
 	"errors"
 	"net/http"
 	"net/url"
-	"strings"
 
 	"shequ/internal/platform/apperr"
 	"shequ/internal/platform/auth"
+	"shequ/internal/platform/web"
 )
 
 var errUnauthorized = apperr.New(apperr.Unauthorized, "auth.required", "")
 
 func urlQueryEscape(s string) string { return url.QueryEscape(s) }
-
-// safeNext keeps a post-login redirect on this site: a local absolute path only.
-func safeNext(next string) string {
-	if !strings.HasPrefix(next, "/") || strings.HasPrefix(next, "//") || strings.HasPrefix(next, "/\\") {
-		return "/"
-	}
-	return next
-}
 
 // pendingCookie carries the token of a pending sign-in between the password and the
 // second factor. It opens nothing but the code form, and only for a few minutes.
@@ -33,7 +25,7 @@ type loginView struct {
 }
 
 func (s *Server) loginPage(w http.ResponseWriter, r *http.Request) {
-	s.render.Page(w, r, http.StatusOK, "login", loginView{Next: safeNext(r.URL.Query().Get("next"))})
+	s.render.Page(w, r, http.StatusOK, "login", loginView{Next: web.LocalPath(r.URL.Query().Get("next"))})
 }
 
 // login checks the form and opens a session, or for a user with a second factor a
@@ -41,7 +33,7 @@ func (s *Server) loginPage(w http.ResponseWriter, r *http.Request) {
 func (s *Server) login(w http.ResponseWriter, r *http.Request) {
 	r.Body = http.MaxBytesReader(w, r.Body, 8<<10)
 	name, password := r.PostFormValue("name"), r.PostFormValue("password")
-	next := safeNext(r.PostFormValue("next"))
+	next := web.LocalPath(r.PostFormValue("next"))
 	in, err := s.auth.Login(r.Context(), name, password)
 	if err != nil {
 		s.loginFailed(w, r, loginView{Name: name, Next: next}, err)
@@ -74,7 +66,7 @@ type loginTOTPView struct {
 }
 
 func (s *Server) loginTOTPPage(w http.ResponseWriter, r *http.Request) {
-	next := safeNext(r.URL.Query().Get("next"))
+	next := web.LocalPath(r.URL.Query().Get("next"))
 	if _, err := r.Cookie(pendingCookie); err != nil {
 		http.Redirect(w, r, "/login?next="+urlQueryEscape(next), http.StatusSeeOther)
 		return
@@ -86,7 +78,7 @@ func (s *Server) loginTOTPPage(w http.ResponseWriter, r *http.Request) {
 // expired sends the user back to the password, with the reason.
 func (s *Server) loginTOTP(w http.ResponseWriter, r *http.Request) {
 	r.Body = http.MaxBytesReader(w, r.Body, 8<<10)
-	next := safeNext(r.PostFormValue("next"))
+	next := web.LocalPath(r.PostFormValue("next"))
 	var pending string
 	if c, err := r.Cookie(pendingCookie); err == nil {
 		pending = c.Value

@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"net/http"
 	"shequ/internal/audit"
+	"shequ/internal/platform/apperr"
 	"strings"
 	"time"
 
@@ -116,13 +117,24 @@ func New(cfg Config) (*Server, error) {
 	h = audit.Middleware(h)
 	h = r.Recover(h)
 	h = web.NewLoginRateLimit(r, cfg.Now).Wrap(h)
-	h = http.NewCrossOriginProtection().Handler(h)
+	h = crossOriginProtection(r).Handler(h)
 	h = web.Language(h)
 	h = web.SecurityHeaders(h)
 	h = web.AccessLog(cfg.Logger)(h)
 	h = cfg.TrustedProxies.Wrap(h)
 	s.handler = h
 	return s, nil
+}
+
+// crossOriginProtection refuses a state-changing request that a browser sends from
+// another site's page (CSRF), answered like every other refusal: under /api/ in the
+// API's JSON error shape, elsewhere with the error page, in the user's language.
+func crossOriginProtection(r *web.Renderer) *http.CrossOriginProtection {
+	c := http.NewCrossOriginProtection()
+	c.SetDenyHandler(http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
+		r.Error(w, req, apperr.New(apperr.Forbidden, "auth.cross_origin", ""))
+	}))
+	return c
 }
 
 // ServeHTTP serves a request through the middleware chain.

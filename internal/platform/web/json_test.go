@@ -72,6 +72,39 @@ func TestDecodeJSON_NamesWhatIsWrong(t *testing.T) {
 	}
 }
 
+// A member sent twice would let the second value pass unseen by whoever read the
+// first, and one in another case would slip past a rule written for the exact name:
+// both are refused naming the member, as an unknown one is.
+func TestDecodeJSON_RefusesAMemberNamedTwiceOrInAnotherCase(t *testing.T) {
+	for _, tc := range []struct {
+		name, body string
+		key, field string
+	}{
+		{"named twice", `{"name": "大学路社区", "name": "=HYPERLINK(1)"}`, "json.duplicate_field", "name"},
+		{"named twice, nested", `{"address": {"street": "a", "street": "b"}}`, "json.duplicate_field", "address.street"},
+		{"named twice, escaped", `{"name": "a", "\u006eame": "b"}`, "json.duplicate_field", "name"},
+		{"another case", `{"Name": "x"}`, "json.unknown_field", "Name"},
+		{"another case after the exact one", `{"name": "x", "NAME": "y"}`, "json.unknown_field", "NAME"},
+		{"another case, nested", `{"address": {"Street": "x"}}`, "json.unknown_field", "address.Street"},
+		{"not UTF-8", "{\"name\": \"\xff\"}", "json.malformed", "body"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			_, err := decode(tc.body)
+			var e *apperr.Error
+			if !errors.As(err, &e) {
+				t.Fatalf("err = %v, not a domain error", err)
+			}
+			if e.Code != apperr.Invalid || e.Key != tc.key || e.Field != tc.field {
+				t.Errorf("got %s %s field %q, want invalid %s field %q", e.Code, e.Key, e.Field, tc.key, tc.field)
+			}
+		})
+	}
+	_, err := decode(`{"name": "a", "name": "b"}`)
+	if got := bundle(t).Error("en", err); got != "Name: field “name” appears more than once" {
+		t.Errorf("message %q", got)
+	}
+}
+
 func TestDecodeJSON_OversizeBodyAnswers400NamingTheBody(t *testing.T) {
 	_, err := decode(`{"name": "` + strings.Repeat("x", MaxBodyBytes) + `"}`)
 	rec := httptest.NewRecorder()
