@@ -11,7 +11,6 @@ import (
 	"unicode/utf8"
 
 	"github.com/xuri/excelize/v2"
-	"golang.org/x/text/encoding/simplifiedchinese"
 	"golang.org/x/text/transform"
 )
 
@@ -33,6 +32,7 @@ type csvReader struct {
 	count  *countingReader
 	csv    *csv.Reader
 	enc    Encoding
+	limits Limits
 	header []string
 	// extra counts the line breaks inside quoted cells of the records read so far:
 	// the physical line a record starts on, less extra, is its row in Excel.
@@ -43,7 +43,7 @@ type csvReader struct {
 	eof bool
 }
 
-func openCSV(path string, enc Encoding) (Reader, error) {
+func openCSV(path string, enc Encoding, lim Limits) (Reader, error) {
 	if enc == "" {
 		enc = Auto
 	}
@@ -51,7 +51,7 @@ func openCSV(path string, enc Encoding) (Reader, error) {
 	if err != nil {
 		return nil, err
 	}
-	r, err := newCSVReader(file, enc)
+	r, err := newCSVReader(file, enc, lim)
 	if err != nil {
 		_ = file.Close()
 		return nil, err
@@ -59,9 +59,12 @@ func openCSV(path string, enc Encoding) (Reader, error) {
 	return r, nil
 }
 
-func newCSVReader(file *os.File, enc Encoding) (*csvReader, error) {
+func newCSVReader(file *os.File, enc Encoding, lim Limits) (*csvReader, error) {
 	st, err := file.Stat()
 	if err != nil {
+		return nil, err
+	}
+	if err := scanCSV(io.NewSectionReader(file, 0, st.Size()), lim); err != nil {
 		return nil, err
 	}
 	count := &countingReader{r: file}
@@ -88,9 +91,9 @@ func newCSVReader(file *os.File, enc Encoding) (*csvReader, error) {
 	}
 	var src io.Reader = br
 	if enc == GB18030 {
-		src = transform.NewReader(br, simplifiedchinese.GB18030.NewDecoder())
+		src = transform.NewReader(br, newStrictGB18030())
 	}
-	c := &csvReader{file: file, size: st.Size(), count: count, csv: csv.NewReader(src), enc: enc}
+	c := &csvReader{file: file, size: st.Size(), count: count, csv: csv.NewReader(src), enc: enc, limits: lim}
 	c.csv.FieldsPerRecord = -1
 	for {
 		_, cells, err := c.record()
@@ -180,11 +183,21 @@ func (c *csvReader) record() (int, []string, error) {
 	for _, cell := range rec {
 		c.extra += strings.Count(cell, "\n")
 	}
-	if c.enc == UTF8 {
-		for _, cell := range rec {
-			if !utf8.ValidString(cell) {
-				return 0, nil, fileError("sheet.mixed_encoding").With("row", line)
-			}
+	for i, cell := range rec {
+		if len(cell) > c.limits.CellBytes {
+			// Only a GB18030 cell gets here, grown past the limit by its decoding.
+			c.err = cellTooLong(line, i+1, c.limits.CellBytes)
+			return 0, nil, c.err
+		}
+	}
+	for i, cell := range rec {
+		switch {
+		case utf8.ValidString(cell):
+		case c.enc == UTF8:
+			return 0, nil, fileError("sheet.mixed_encoding").With("row", line)
+		default:
+			col, _ := excelize.ColumnNumberToName(i + 1)
+			return 0, nil, fileError("sheet.invalid_gb18030").With("row", line).With("column", col)
 		}
 	}
 	return line, rec, nil
@@ -192,9 +205,9 @@ func (c *csvReader) record() (int, []string, error) {
 
 func (c *csvReader) Header() []string { return c.header }
 
-// Next returns the next row that is not empty. After sheet.mixed_encoding it goes
-// on with the row after, so a caller can list every bad row; after sheet.csv_syntax
-// it returns that error again.
+// Next returns the next row that is not empty. After sheet.mixed_encoding or
+// sheet.invalid_gb18030 it goes on with the row after, so a caller can list every
+// bad row; after sheet.csv_syntax or sheet.cell_too_long it returns that error again.
 func (c *csvReader) Next() (Row, error) {
 	for {
 		line, cells, err := c.record()

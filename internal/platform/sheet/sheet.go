@@ -57,6 +57,7 @@ func ParseEncoding(s string) (Encoding, error) {
 type Options struct {
 	Encoding Encoding // CSV only; "" or Auto detects it
 	Sheet    string   // XLSX only; "" means the first sheet
+	Limits   Limits   // what reading may cost; zero fields take DefaultLimits
 }
 
 // Row is one data row.
@@ -93,13 +94,15 @@ type Reader interface {
 }
 
 // Open opens the file at path for reading in format f. A file with no header row
-// is an error (sheet.empty).
+// is an error (sheet.empty), as is one that breaks opt.Limits, found before the
+// first row is returned but for a cell's length, which an .xlsx file's shared
+// strings and a GB18030 file's decoding only give as the row is read.
 func Open(path string, f Format, opt Options) (Reader, error) {
 	switch f {
 	case CSV:
-		return openCSV(path, opt.Encoding)
+		return openCSV(path, opt.Encoding, opt.Limits.OrDefault())
 	case XLSX:
-		return openXLSX(path, opt.Sheet)
+		return openXLSX(path, opt.Sheet, opt.Limits.OrDefault())
 	}
 	return nil, fileError("sheet.format")
 }

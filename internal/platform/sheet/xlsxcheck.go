@@ -5,42 +5,191 @@ import (
 	"encoding/xml"
 	"errors"
 	"io"
+	"io/fs"
 	"path"
+	"strconv"
 	"strings"
+
+	"github.com/xuri/excelize/v2"
 )
 
-// checkSheetXML reads the XML of the named worksheet once, to its end, and reports
-// whether it is whole. excelize's row iterator ignores XML errors, so a sheet cut
-// short inside an intact zip (a half-finished save, a broken tool) would read as a
-// shorter sheet and import in part. This pass costs one streaming read, with flat
-// memory.
-func checkSheetXML(file, sheet string) error {
+// excelRows and excelColumns are the most a worksheet can have in Excel; a row or
+// cell past them is not in a workbook Excel wrote.
+const (
+	excelRows    = 1 << 20
+	excelColumns = 1 << 14
+)
+
+// spillBytes is the size past which excelize unpacks a worksheet to a temporary file
+// rather than memory (its Options.UnzipXMLSizeLimit): excelize's own default, or
+// less if the limits on memory are lower.
+func spillBytes(lim Limits) int64 { return min(16<<20, lim.XMLBytes) }
+
+// checkXLSX checks the workbook at file against lim before excelize opens it, and
+// returns the name of the worksheet to read: sheet, found without regard to case as
+// Excel does, or the first. excelize trusts a zip's declared sizes, holds most
+// parts in memory, reads the shared strings whole and walks every row of a sheet
+// before it can fail, so a zip bomb, a cell of 600 MB or twelve million rows would
+// cost it gigabytes and minutes. Here the parts' declared sizes are added up
+// (archive/zip refuses to unpack more than a part declares), then the worksheet is
+// read once as a stream (checkSheetXML).
+func checkXLSX(file, sheet string, lim Limits) (string, error) {
 	z, err := zip.OpenReader(file)
 	if err != nil {
-		return fileError("sheet.not_xlsx")
+		// A file that cannot be opened at all is the server's problem, not the user's.
+		if pe := (*fs.PathError)(nil); errors.As(err, &pe) {
+			return "", err
+		}
+		return "", fileError("sheet.not_xlsx")
 	}
 	defer z.Close()
-	part, err := sheetPart(&z.Reader, sheet)
-	if err != nil {
-		return fileError("sheet.not_xlsx")
+	var total, inMemory uint64
+	var held []*zip.File
+	for _, f := range z.File {
+		total += f.UncompressedSize64
+		if !strings.HasPrefix(strings.ToLower(f.Name), "xl/worksheets/sheet") || f.UncompressedSize64 <= uint64(spillBytes(lim)) {
+			inMemory += f.UncompressedSize64
+			held = append(held, f)
+		}
 	}
-	f, err := z.Open(part)
+	if total > uint64(lim.UnzipBytes) {
+		return "", fileError("sheet.unzip_too_big").With("max", lim.UnzipBytes>>20)
+	}
+	if inMemory > uint64(lim.XMLBytes) {
+		return "", fileError("sheet.xml_too_big").With("max", lim.XMLBytes>>20)
+	}
+	// excelize ignores an error unpacking a part it holds, so one that inflates
+	// past its declared size would be read cut short, or another than it says.
+	for _, f := range held {
+		if err := unpacks(f); err != nil {
+			return "", fileError("sheet.not_xlsx")
+		}
+	}
+	names, parts, err := sheetParts(&z.Reader)
+	if err != nil || len(names) == 0 {
+		return "", fileError("sheet.not_xlsx")
+	}
+	i := 0
+	if sheet != "" {
+		i = -1
+		for j, n := range names {
+			if strings.EqualFold(n, sheet) {
+				i = j
+				break
+			}
+		}
+		if i < 0 {
+			return "", fileError("sheet.no_sheet").With("sheet", sheet).With("sheets", strings.Join(names, "、"))
+		}
+	}
+	if parts[i] == "" {
+		return "", fileError("sheet.not_xlsx")
+	}
+	f, err := z.Open(parts[i])
 	if err != nil {
-		return fileError("sheet.not_xlsx")
+		return "", fileError("sheet.not_xlsx")
 	}
 	defer f.Close()
-	d := xml.NewDecoder(f)
-	closed := false
+	return names[i], checkSheetXML(f, lim)
+}
+
+// unpacks reads a part through, for archive/zip to check it against its declared
+// size and checksum.
+func unpacks(f *zip.File) error {
+	rc, err := f.Open()
+	if err != nil {
+		return err
+	}
+	defer rc.Close()
+	_, err = io.Copy(io.Discard, rc)
+	return err
+}
+
+// errLongRun is runGuard's: text or a tag longer than any cell may be.
+var errLongRun = errors.New("sheet: a run of XML longer than a cell may be")
+
+// runGuard passes XML through, failing once a run of bytes without '<' or '>' —
+// the text of one cell, or one tag — is longer than max. encoding/xml holds such a
+// run whole, so without it one cell of 600 MB would be read into memory before its
+// length could be checked.
+type runGuard struct {
+	r   io.Reader
+	max int
+	run int
+}
+
+func (g *runGuard) Read(p []byte) (int, error) {
+	n, err := g.r.Read(p)
+	for i, b := range p[:n] {
+		if b == '<' || b == '>' {
+			g.run = 0
+			continue
+		}
+		if g.run++; g.run > g.max {
+			return i, errLongRun
+		}
+	}
+	return n, err
+}
+
+// checkSheetXML reads the XML of a worksheet once, to its end, with flat memory. It
+// refuses a sheet with more rows than lim allows (declared in its dimension, or
+// found), a cell with a value further right than lim's columns, and a cell too long
+// by its XML, as escaped text is up to six times its length. It also finds a sheet
+// cut short inside an intact zip (a half-finished save, a broken tool), which
+// excelize's row iterator would read as a shorter sheet and import in part.
+func checkSheetXML(part io.Reader, lim Limits) error {
+	maxRows := min(lim.Rows, excelRows)
+	tooMany := fileError("sheet.too_many_rows").With("max", maxRows)
+	d := xml.NewDecoder(&runGuard{r: part, max: 6*lim.CellBytes + 64})
+	closed, row, col, inCell := false, 0, 0, false
 	for {
 		tok, err := d.RawToken()
 		if errors.Is(err, io.EOF) {
 			break
 		}
+		if errors.Is(err, errLongRun) && inCell {
+			return cellTooLong(row, col, lim.CellBytes)
+		}
 		if err != nil {
 			return fileError("sheet.not_xlsx")
 		}
-		if end, ok := tok.(xml.EndElement); ok && end.Name.Local == "worksheet" {
-			closed = true
+		switch t := tok.(type) {
+		case xml.StartElement:
+			switch t.Name.Local {
+			case "dimension":
+				if lastRow(attr(t, "ref")) > maxRows {
+					return tooMany
+				}
+			case "row":
+				row, col = row+1, 0
+				if r, err := strconv.Atoi(attr(t, "r")); err == nil {
+					row = r
+				}
+				if row > maxRows {
+					return tooMany
+				}
+			case "c":
+				col++
+				if c, _, err := excelize.CellNameToCoordinates(attr(t, "r")); err == nil {
+					col = c
+				}
+				if col > excelColumns {
+					return fileError("sheet.not_xlsx")
+				}
+				inCell = true
+			case "v", "is":
+				if inCell && col > lim.Columns {
+					return fileError("sheet.too_many_columns").With("row", row).With("max", lim.Columns)
+				}
+			}
+		case xml.EndElement:
+			switch t.Name.Local {
+			case "c":
+				inCell = false
+			case "worksheet":
+				closed = true
+			}
 		}
 	}
 	if !closed {
@@ -49,9 +198,19 @@ func checkSheetXML(file, sheet string) error {
 	return nil
 }
 
-// sheetPart finds the zip path of a worksheet by its name, through the workbook
-// and its relationships.
-func sheetPart(z *zip.Reader, sheet string) (string, error) {
+// attr returns the value of the attribute called name, or "".
+func attr(e xml.StartElement, name string) string {
+	for _, a := range e.Attr {
+		if a.Name.Local == name {
+			return a.Value
+		}
+	}
+	return ""
+}
+
+// sheetParts returns the names of the worksheets, in order, with the zip path of
+// each found through the workbook's relationships ("" if none).
+func sheetParts(z *zip.Reader) (names, parts []string, err error) {
 	var wb struct {
 		Sheets []struct {
 			Name string `xml:"name,attr"`
@@ -59,7 +218,7 @@ func sheetPart(z *zip.Reader, sheet string) (string, error) {
 		} `xml:"sheets>sheet"`
 	}
 	if err := decodePart(z, "xl/workbook.xml", &wb); err != nil {
-		return "", err
+		return nil, nil, err
 	}
 	var rels struct {
 		Rels []struct {
@@ -68,22 +227,22 @@ func sheetPart(z *zip.Reader, sheet string) (string, error) {
 		} `xml:"Relationship"`
 	}
 	if err := decodePart(z, "xl/_rels/workbook.xml.rels", &rels); err != nil {
-		return "", err
+		return nil, nil, err
 	}
 	for _, s := range wb.Sheets {
-		if s.Name != sheet {
-			continue
-		}
+		part := ""
 		for _, r := range rels.Rels {
 			if r.ID == s.RID {
+				part = path.Join("xl", r.Target)
 				if strings.HasPrefix(r.Target, "/") {
-					return strings.TrimPrefix(r.Target, "/"), nil
+					part = strings.TrimPrefix(r.Target, "/")
 				}
-				return path.Join("xl", r.Target), nil
+				break
 			}
 		}
+		names, parts = append(names, s.Name), append(parts, part)
 	}
-	return "", errors.New("sheet part not found")
+	return names, parts, nil
 }
 
 func decodePart(z *zip.Reader, name string, v any) error {

@@ -14,15 +14,17 @@ type xlsxReader struct {
 	book   *excelize.File
 	rows   *excelize.Rows
 	header []string
+	limits Limits
 	row    int // the row last read, as Excel numbers it
 	total  int // the rows the sheet's dimension declares; 0 if unknown
 	eof    bool
 }
 
-// openXLSX opens the worksheet named sheet, or the first. excelize is handed files
-// from anyone, so a panic inside it is taken for what it almost always is, a file
-// that is not a workbook, rather than allowed to take the server down.
-func openXLSX(path, sheet string) (r Reader, err error) {
+// openXLSX opens the worksheet named sheet, or the first, once checkXLSX has found
+// it within lim. excelize is handed files from anyone, so a panic inside it is taken
+// for what it almost always is, a file that is not a workbook, rather than allowed
+// to take the server down.
+func openXLSX(path, sheet string, lim Limits) (r Reader, err error) {
 	var book *excelize.File
 	defer func() {
 		if p := recover(); p != nil {
@@ -32,36 +34,19 @@ func openXLSX(path, sheet string) (r Reader, err error) {
 			_ = book.Close()
 		}
 	}()
-	book, err = excelize.OpenFile(path, excelize.Options{RawCellValue: true})
+	name, err := checkXLSX(path, sheet, lim)
 	if err != nil {
-		// A file that cannot be opened at all is the server's problem, not the user's.
+		return nil, err
+	}
+	book, err = excelize.OpenFile(path, excelize.Options{RawCellValue: true,
+		UnzipSizeLimit: lim.UnzipBytes, UnzipXMLSizeLimit: spillBytes(lim)})
+	if err != nil {
 		if pe := (*fs.PathError)(nil); errors.As(err, &pe) {
 			return nil, err
 		}
 		return nil, fileError("sheet.not_xlsx")
 	}
-	names := book.GetSheetList()
-	if len(names) == 0 {
-		return nil, fileError("sheet.not_xlsx")
-	}
-	name := names[0]
-	if sheet != "" {
-		name = ""
-		for _, n := range names {
-			// Excel itself treats sheet names without regard to case.
-			if strings.EqualFold(n, sheet) {
-				name = n
-				break
-			}
-		}
-		if name == "" {
-			return nil, fileError("sheet.no_sheet").With("sheet", sheet).With("sheets", strings.Join(names, "、"))
-		}
-	}
-	if err := checkSheetXML(path, name); err != nil {
-		return nil, err
-	}
-	x := &xlsxReader{book: book}
+	x := &xlsxReader{book: book, limits: lim}
 	if ref, err := book.GetSheetDimension(name); err == nil {
 		x.total = lastRow(ref)
 	}
@@ -113,15 +98,30 @@ func (x *xlsxReader) Next() (row Row, err error) {
 		if err != nil {
 			return Row{}, fileError("sheet.not_xlsx")
 		}
-		if trimCells(cells) {
-			return Row{Line: x.row, Cells: cells}, nil
+		if !trimCells(cells) {
+			continue
 		}
+		if err := x.check(cells); err != nil {
+			return Row{}, err
+		}
+		return Row{Line: x.row, Cells: cells}, nil
 	}
 	if err := x.rows.Error(); err != nil {
 		return Row{}, fileError("sheet.not_xlsx")
 	}
 	x.eof = true
 	return Row{}, io.EOF
+}
+
+// check holds a row to the limits checkSheetXML could not see: the length of a
+// cell's text, which for a shared string is only known once excelize has found it.
+func (x *xlsxReader) check(cells []string) error {
+	for i, c := range cells {
+		if len(c) > x.limits.CellBytes {
+			return cellTooLong(x.row, i+1, x.limits.CellBytes)
+		}
+	}
+	return nil
 }
 
 func (x *xlsxReader) Progress() float64 {

@@ -1,0 +1,67 @@
+package sheet
+
+// Limits bound what reading one file may cost, so that a file made to hurt the
+// server (a million columns, one cell of 600 MB, a zip bomb) is refused within a
+// second, naming the limit it broke, instead of taking gigabytes of memory and
+// minutes of CPU. Each is checked while streaming, before the cells it guards are
+// held in memory: a CSV file is scanned once before its first row is returned, an
+// .xlsx workbook's parts are measured before excelize opens it.
+//
+// A zero field takes its default from DefaultLimits.
+type Limits struct {
+	// Columns is the most cells a row may have, the header's included.
+	Columns int
+	// CellBytes is the longest a cell may be, in bytes of UTF-8.
+	CellBytes int
+	// Rows is the most rows a file may have, counted as Excel numbers them.
+	Rows int
+	// UnzipBytes is the most an .xlsx workbook may unpack to, all its parts together.
+	UnzipBytes int64
+	// XMLBytes is the most the parts of an .xlsx workbook that excelize holds in
+	// memory may unpack to, together: the shared strings, the styles, the workbook,
+	// any worksheet small enough not to be spilled to disk.
+	XMLBytes int64
+	// Problems is how many problems of one kind a report on the file lists; the
+	// rest are counted. The reader does not use it: it is here so that every bound
+	// on reading a file has its default in one place.
+	Problems int
+}
+
+// DefaultLimits are generous for a register: a city's 458,000 residents fit with
+// room to spare (8 columns, a few hundred thousand rows, some 40 MB of shared
+// strings when Excel saves them), and reading at these limits keeps the server's
+// memory under 300 MB.
+func DefaultLimits() Limits {
+	return Limits{
+		Columns:    256,
+		CellBytes:  4 << 10,
+		Rows:       2_000_000,
+		UnzipBytes: 1 << 30,
+		XMLBytes:   64 << 20,
+		Problems:   1000,
+	}
+}
+
+// OrDefault returns l with its zero fields set to their defaults.
+func (l Limits) OrDefault() Limits {
+	d := DefaultLimits()
+	if l.Columns <= 0 {
+		l.Columns = d.Columns
+	}
+	if l.CellBytes <= 0 {
+		l.CellBytes = d.CellBytes
+	}
+	if l.Rows <= 0 {
+		l.Rows = d.Rows
+	}
+	if l.UnzipBytes <= 0 {
+		l.UnzipBytes = d.UnzipBytes
+	}
+	if l.XMLBytes <= 0 {
+		l.XMLBytes = d.XMLBytes
+	}
+	if l.Problems <= 0 {
+		l.Problems = d.Problems
+	}
+	return l
+}
