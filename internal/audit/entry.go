@@ -59,6 +59,9 @@ const (
 	ActImport        = "transfer.import"
 	ActExport        = "transfer.export"
 	ActReveal        = "registry.reveal"
+	ActRead          = "registry.read"            // denied only: a record asked for by id exists outside the reader's scope
+	ActIDLookup      = "registry.id_lookup"       // an ID number given is registered outside the user's scope
+	ActIDLookupLimit = "registry.id_lookup_limit" // a user refused for too many of those: an alert for the security administrator
 	ActPermission    = "user.permission"
 	ActView          = "audit.view"
 	ActExportTrail   = "audit.export"
@@ -69,7 +72,7 @@ const (
 // Actions lists the actions above, in the order the audit page offers them.
 var Actions = []string{ActLogin, ActLogout, ActLoginFailed, ActOrgCreate, ActOrgUpdate, ActHouseholdNew, ActHouseholdEdit,
 	ActResidentNew, ActResidentEdit, ActResidentMove, ActResidentErase, ActWorkerNew, ActWorkerEdit, ActImport, ActExport, ActReveal,
-	ActPermission, ActView, ActExportTrail, ActRetention, ActPurge,
+	ActRead, ActIDLookup, ActIDLookupLimit, ActPermission, ActView, ActExportTrail, ActRetention, ActPurge,
 	// The account and policy changes auth reports (see RecordAuth).
 	auth.EventPasswordChanged, auth.EventTOTPEnrolled, auth.EventUserAdded, auth.EventPasswordReset, auth.EventChangeWaived,
 	auth.EventUserDisabled, auth.EventUserEnabled, auth.EventTOTPReset, auth.EventTokenIssued, auth.EventPolicyChanged}

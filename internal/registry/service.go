@@ -27,14 +27,16 @@ type Service struct {
 // NewService returns the register's service.
 func NewService(d *db.DB, now func() time.Time) *Service { return &Service{db: d, now: now} }
 
-// Household returns a household in scope with its members.
+// Household returns a household in scope with its members. Asked for one outside
+// p's scope, it answers not found and records the attempt as denied (decision 8);
+// so do the other methods that take a resident's or a household's id.
 func (s *Service) Household(ctx context.Context, p auth.Principal, id string) (Household, []Resident, error) {
 	if err := p.Require(auth.ReadRegister); err != nil {
 		return Household{}, nil, err
 	}
 	h, err := GetHousehold(ctx, s.db.Read(), p.Scope(), id)
 	if err != nil {
-		return Household{}, nil, err
+		return Household{}, nil, RecordOutOfScope(ctx, s.db, p, s.now(), audit.ActRead, err)
 	}
 	members, err := HouseholdMembers(ctx, s.db.Read(), s.db.Keys(), p.Scope(), id)
 	return h, members, err
@@ -71,7 +73,7 @@ func (s *Service) Resident(ctx context.Context, p auth.Principal, id string) (Re
 	}
 	r, err := GetResident(ctx, s.db.Read(), s.db.Keys(), p.Scope(), id)
 	if err != nil {
-		return Resident{}, nil, err
+		return Resident{}, nil, RecordOutOfScope(ctx, s.db, p, s.now(), audit.ActRead, err)
 	}
 	moves, err := Moves(ctx, s.db.Read(), id)
 	return r, moves, err
@@ -114,7 +116,7 @@ func (s *Service) Reveal(ctx context.Context, p auth.Principal, residentID, fiel
 		return audit.Record(ctx, tx, e)
 	})
 	if err != nil {
-		return "", err
+		return "", RecordOutOfScope(ctx, s.db, p, s.now(), audit.ActReveal, err)
 	}
 	return value, nil
 }
@@ -130,7 +132,8 @@ func (s *Service) Erasable(ctx context.Context, p auth.Principal, residentID str
 	if err := p.Require(auth.EraseRegister); err != nil {
 		return Resident{}, audit.Refused(ctx, s.db, audit.Of(p, s.now(), ActErase, "resident:"+residentID), err)
 	}
-	return GetResident(ctx, s.db.Read(), s.db.Keys(), p.Scope(), residentID)
+	r, err := GetResident(ctx, s.db.Read(), s.db.Keys(), p.Scope(), residentID)
+	return r, RecordOutOfScope(ctx, s.db, p, s.now(), ActErase, err)
 }
 
 // Erase deletes one resident's record for good, at the person's request or where
@@ -166,7 +169,7 @@ func (s *Service) Erase(ctx context.Context, p auth.Principal, residentID string
 		return audit.Record(ctx, tx, e)
 	})
 	if err != nil {
-		return Erasure{}, err
+		return Erasure{}, RecordOutOfScope(ctx, s.db, p, s.now(), ActErase, err)
 	}
 	return done, nil
 }
@@ -247,11 +250,17 @@ func (s *Service) UpdateHousehold(ctx context.Context, p auth.Principal, id stri
 		}
 		return audit.Record(ctx, tx, audit.Of(p, s.now(), audit.ActHouseholdEdit, "household:"+h.No))
 	})
-	return h, err
+	return h, RecordOutOfScope(ctx, s.db, p, s.now(), audit.ActHouseholdEdit, err)
 }
 
 // CreateResident adds a resident to a household in scope. One person, one record:
-// an ID number already registered anywhere in the city is a conflict.
+// an ID number already registered anywhere in the city is a conflict, which names
+// no household or unit outside p's scope; each such conflict is a lookup outside
+// scope, audited and limited (IDLookups, decision 8).
+//
+// Errors: forbidden without auth.WriteRegister (recorded as denied), or past
+// OutsideLookupsPerHour (recorded, with an alert); invalid, naming the field; not
+// found for a household outside p's scope; conflict for an ID number taken.
 func (s *Service) CreateResident(ctx context.Context, p auth.Principal, in ResidentInput) (Resident, error) {
 	if err := p.Require(auth.WriteRegister); err != nil {
 		return Resident{}, audit.Refused(ctx, s.db, audit.Of(p, s.now(), audit.ActResidentNew, "household:"+in.HouseholdNo), err)
@@ -260,16 +269,18 @@ func (s *Service) CreateResident(ctx context.Context, p auth.Principal, in Resid
 	if err != nil {
 		return Resident{}, err
 	}
+	lookups, err := StartIDLookups(ctx, s.db.Read(), p, s.now(), audit.ActResidentNew)
+	if err != nil {
+		return Resident{}, lookups.Done(ctx, s.db, err)
+	}
 	var r Resident
 	err = s.db.InTx(ctx, func(tx *sql.Tx) error {
 		h, err := GetHouseholdByNo(ctx, tx, p.Scope(), in.HouseholdNo)
 		if err != nil {
 			return err
 		}
-		if other, err := residentIDByNumber(ctx, tx, s.db.Keys(), id.Value); err != nil {
+		if err := s.numberFree(ctx, tx, p, lookups, id.Value, ""); err != nil {
 			return err
-		} else if other != "" {
-			return apperr.New(apperr.Conflict, "resident.id_taken", "id_number")
 		}
 		r = Resident{ID: db.NewID(), Name: in.Name, IDNumber: id.Value, Sex: string(id.Sex), BirthDate: id.BirthDate(),
 			HouseholdID: h.ID, HouseholdNo: h.No, GridCode: h.GridCode, Address: h.Address, Relation: in.Relation,
@@ -281,16 +292,34 @@ func (s *Service) CreateResident(ctx context.Context, p auth.Principal, in Resid
 		e.Reason = "household:" + h.No
 		return audit.Record(ctx, tx, e)
 	})
-	return r, err
+	return r, lookups.Done(ctx, s.db, err)
+}
+
+// numberFree checks that no resident but self holds idNumber. A holder outside
+// p's scope is noted in lookups, which may refuse p for having met too many; the
+// conflict is the same either way.
+func (s *Service) numberFree(ctx context.Context, q db.Querier, p auth.Principal, lookups *IDLookups, idNumber, self string) error {
+	other, grid, err := residentByNumber(ctx, q, s.db.Keys(), idNumber)
+	if err != nil || other == "" || other == self {
+		return err
+	}
+	if !p.Scope().Contains(grid) {
+		if err := lookups.Outside(other); err != nil {
+			return err
+		}
+	}
+	return apperr.New(apperr.Conflict, "resident.id_taken", "id_number")
 }
 
 // UpdateResident changes a resident in scope. Naming another household moves the
-// resident there, and the move is kept in their history.
+// resident there, and the move is kept in their history. A new ID number is
+// checked as CreateResident checks one.
 func (s *Service) UpdateResident(ctx context.Context, p auth.Principal, residentID string, in ResidentInput) (Resident, error) {
 	if err := p.Require(auth.WriteRegister); err != nil {
 		return Resident{}, audit.Refused(ctx, s.db, audit.Of(p, s.now(), audit.ActResidentEdit, "resident:"+residentID), err)
 	}
 	var r Resident
+	var lookups *IDLookups
 	err := s.db.InTx(ctx, func(tx *sql.Tx) error {
 		old, err := GetResident(ctx, tx, s.db.Keys(), p.Scope(), residentID)
 		if err != nil {
@@ -305,10 +334,13 @@ func (s *Service) UpdateResident(ctx context.Context, p auth.Principal, resident
 		if err != nil {
 			return err
 		}
-		if other, err := residentIDByNumber(ctx, tx, s.db.Keys(), id.Value); err != nil {
-			return err
-		} else if other != "" && other != residentID {
-			return apperr.New(apperr.Conflict, "resident.id_taken", "id_number")
+		if id.Value != old.IDNumber {
+			if lookups, err = StartIDLookups(ctx, tx, p, s.now(), audit.ActResidentEdit); err != nil {
+				return err
+			}
+			if err := s.numberFree(ctx, tx, p, lookups, id.Value, residentID); err != nil {
+				return err
+			}
 		}
 		e := audit.Of(p, s.now(), audit.ActResidentEdit, "resident:"+residentID)
 		if h.ID != old.HouseholdID {
@@ -329,7 +361,7 @@ func (s *Service) UpdateResident(ctx context.Context, p auth.Principal, resident
 		}
 		return audit.Record(ctx, tx, e)
 	})
-	return r, err
+	return r, RecordOutOfScope(ctx, s.db, p, s.now(), audit.ActResidentEdit, lookups.Done(ctx, s.db, err))
 }
 
 // keepUnrevealed keeps the stored ID number and phone when an update leaves them

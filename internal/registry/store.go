@@ -31,13 +31,14 @@ func scanHousehold(row interface{ Scan(...any) error }) (Household, error) {
 	return h, err
 }
 
-// GetHousehold returns a household by id.
+// GetHousehold returns a household by id; one outside the scope is not found, as an
+// OutOfScope.
 func GetHousehold(ctx context.Context, q db.Querier, sc scope.Scope, id string) (Household, error) {
 	w, args := sc.Where("h.org_code", 2)
 	h, err := scanHousehold(q.QueryRowContext(ctx, `SELECT `+householdColumns+householdFrom+`WHERE h.id = $1 AND `+w,
 		append([]any{id}, args...)...))
 	if errors.Is(err, sql.ErrNoRows) {
-		return Household{}, apperr.New(apperr.NotFound, "household.not_found", "household_id")
+		return Household{}, Missing(ctx, q, "households", "household", id, apperr.New(apperr.NotFound, "household.not_found", "household_id"))
 	}
 	return h, err
 }
@@ -172,7 +173,7 @@ func IndexAddressesAfter(ctx context.Context, q db.Querier, dialect db.Dialect, 
 }
 
 // UpdateHousehold changes a household's grid, address and building. Its residents
-// follow it to the new grid.
+// follow it to the new grid, and their contact roles in the old one end.
 func UpdateHousehold(ctx context.Context, q db.Querier, dialect db.Dialect, id, buildingID string, in HouseholdInput, now time.Time) error {
 	b, err := ensureBuilding(ctx, q, in.GridCode, in.Building, buildingID)
 	if err != nil {
@@ -191,8 +192,10 @@ func UpdateHousehold(ctx context.Context, q db.Querier, dialect db.Dialect, id, 
 	if _, err := q.ExecContext(ctx, `UPDATE residents SET org_code = $1 WHERE household_id = $2`, in.GridCode, id); err != nil {
 		return err
 	}
-	_, err = q.ExecContext(ctx, `UPDATE resident_tags SET org_code = $1 WHERE resident_id IN (SELECT id FROM residents WHERE household_id = $2)`, in.GridCode, id)
-	return err
+	if _, err := q.ExecContext(ctx, `UPDATE resident_tags SET org_code = $1 WHERE resident_id IN (SELECT id FROM residents WHERE household_id = $2)`, in.GridCode, id); err != nil {
+		return err
+	}
+	return endContactsLeftBehind(ctx, q, "household_id", id, now)
 }
 
 const residentColumns = `r.id, r.name, r.id_number_sealed, r.sex, r.birth_date, r.household_id, h.household_no, r.org_code, h.address,
@@ -233,13 +236,14 @@ func collectResidents(keys crypt.Keyring, rows *sql.Rows, err error) ([]Resident
 	return out, rows.Err()
 }
 
-// GetResident returns a resident by id, with tags.
+// GetResident returns a resident by id, with tags; one outside the scope is not
+// found, as an OutOfScope.
 func GetResident(ctx context.Context, q db.Querier, keys crypt.Keyring, sc scope.Scope, id string) (Resident, error) {
 	w, args := sc.Where("r.org_code", 2)
 	r, err := scanResident(keys, q.QueryRowContext(ctx, `SELECT `+residentColumns+residentFrom+`WHERE r.id = $1 AND `+w,
 		append([]any{id}, args...)...))
 	if errors.Is(err, sql.ErrNoRows) {
-		return Resident{}, apperr.New(apperr.NotFound, "resident.not_found", "id")
+		return Resident{}, Missing(ctx, q, "residents", "resident", id, apperr.New(apperr.NotFound, "resident.not_found", "id"))
 	}
 	if err != nil {
 		return Resident{}, err
@@ -290,15 +294,16 @@ func HouseholdMembers(ctx context.Context, q db.Querier, keys crypt.Keyring, sc 
 	return rs, nil
 }
 
-// residentIDByNumber returns the id of the resident with this ID number anywhere in
-// the city, or "", for the duplicate check.
-func residentIDByNumber(ctx context.Context, q db.Querier, keys crypt.Keyring, idNumber string) (string, error) {
-	var id string
-	err := q.QueryRowContext(ctx, `SELECT id FROM residents WHERE id_number_bidx = $1`, keys.Index(crypt.IDNumber, idNumber)).Scan(&id)
+// residentByNumber returns the id and grid of the resident with this ID number
+// anywhere in the city, or "", "", for the duplicate check: one person, one record.
+// The caller must not tell a user more than that the number is taken unless the
+// grid is in their scope (decision 8).
+func residentByNumber(ctx context.Context, q db.Querier, keys crypt.Keyring, idNumber string) (id, grid string, err error) {
+	err = q.QueryRowContext(ctx, `SELECT id, org_code FROM residents WHERE id_number_bidx = $1`, keys.Index(crypt.IDNumber, idNumber)).Scan(&id, &grid)
 	if errors.Is(err, sql.ErrNoRows) {
-		return "", nil
+		return "", "", nil
 	}
-	return id, err
+	return id, grid, err
 }
 
 // InsertResident adds a resident with tags, the ID number and phone sealed.
@@ -322,7 +327,7 @@ func InsertResident(ctx context.Context, q db.Querier, keys crypt.Keyring, r Res
 }
 
 // UpdateResident rewrites a resident's fields and tags, sealing the ID number and
-// phone afresh.
+// phone afresh. A resident whose grid changes leaves the old grid's contacts.
 func UpdateResident(ctx context.Context, q db.Querier, keys crypt.Keyring, r Resident, now time.Time) error {
 	p, err := crypt.SealPerson(keys, r.IDNumber, r.Phone)
 	if err != nil {
@@ -339,7 +344,26 @@ func UpdateResident(ctx context.Context, q db.Querier, keys crypt.Keyring, r Res
 	if err != nil {
 		return err
 	}
-	return replaceTags(ctx, q, r)
+	if err := replaceTags(ctx, q, r); err != nil {
+		return err
+	}
+	return endContactsLeftBehind(ctx, q, "id", r.ID, now)
+}
+
+// endContactsLeftBehind ends the contact roles that the residents whose column
+// (id or household_id) is value hold in grids they no longer live in: each is kept
+// in grid_contact_history with the instant it ended, then leaves grid_contacts.
+// Every write that can change a resident's grid calls it, so that a grid's worker
+// stops seeing the name and phone of someone who has moved away.
+func endContactsLeftBehind(ctx context.Context, q db.Querier, column, value string, now time.Time) error {
+	leftBehind := `SELECT c.id FROM grid_contacts c JOIN residents r ON r.id = c.resident_id
+		WHERE r.org_code <> c.org_code AND r.` + column + ` = $1`
+	if _, err := q.ExecContext(ctx, `INSERT INTO grid_contact_history (id, org_code, resident_id, role, ended_at)
+		SELECT id, org_code, resident_id, role, $2 FROM grid_contacts WHERE id IN (`+leftBehind+`)`, value, now.UnixMilli()); err != nil {
+		return err
+	}
+	_, err := q.ExecContext(ctx, `DELETE FROM grid_contacts WHERE id IN (`+leftBehind+`)`, value)
+	return err
 }
 
 func replaceTags(ctx context.Context, q db.Querier, r Resident) error {
@@ -386,10 +410,10 @@ func Moves(ctx context.Context, q db.Querier, residentID string) ([]Move, error)
 
 // residentDependents are the tables whose rows belong to one resident: erasing the
 // resident erases them too. A table added with a resident_id column belongs here.
-var residentDependents = []string{"resident_tags", "resident_moves", "grid_contacts"}
+var residentDependents = []string{"resident_tags", "resident_moves", "grid_contacts", "grid_contact_history"}
 
 // DeleteResident deletes a resident in scope with their tags, history of moves and
-// places among a grid's contacts, and nothing else: the household stays. The
+// places among a grid's contacts, held or ended, and nothing else: the household stays. The
 // foreign keys would cascade, but the deletes are spelled out so that an erasure
 // never rests on SQLite's foreign_keys pragma, and each one is bounded by the
 // scope, like every write here.
@@ -414,14 +438,16 @@ func DeleteResident(ctx context.Context, q db.Querier, sc scope.Scope, id string
 	return nil
 }
 
-// GridContacts returns the group leaders, representatives and building heads of a grid.
+// GridContacts returns the group leaders, representatives and building heads of a
+// grid: residents who live in it now. A role whose resident lives elsewhere is not
+// listed, whatever left it behind (endContactsLeftBehind ends it on every move).
 func GridContacts(ctx context.Context, q db.Querier, keys crypt.Keyring, sc scope.Scope, grid string) ([]Contact, error) {
 	out := []Contact{}
 	if !sc.Contains(grid) {
 		return out, nil
 	}
 	rows, err := q.QueryContext(ctx, `SELECT c.role, r.id, r.name, r.phone_sealed FROM grid_contacts c JOIN residents r ON r.id = c.resident_id
-		WHERE c.org_code = $1 ORDER BY c.role, r.name`, grid)
+		WHERE c.org_code = $1 AND r.org_code = c.org_code ORDER BY c.role, r.name`, grid)
 	if err != nil {
 		return nil, err
 	}

@@ -18,6 +18,7 @@ import (
 	"shequ/internal/platform/db"
 	"shequ/internal/platform/i18n"
 	"shequ/internal/platform/sheet"
+	"shequ/internal/registry"
 )
 
 // MaxProblems bounds the problems an import keeps to report; it goes on counting
@@ -204,6 +205,7 @@ func (s *Service) Import(ctx context.Context, p auth.Principal, kind Kind, r she
 		}
 		return audit.Record(ctx, b.Tx, importEntry(p, s.now(), kind, opt, res))
 	})
+	err = run.lookups.Done(ctx, s.db, err)
 	res.Committed = err == nil
 	if errors.Is(err, errRollback) {
 		if err := s.refusedImport(ctx, p, kind, opt, res); err != nil {
@@ -264,6 +266,7 @@ type run struct {
 	bulk      *db.Bulk
 	dialect   db.Dialect
 	keys      crypt.Keyring               // seals ID numbers and phones
+	lookups   *registry.IDLookups         // ID numbers met outside the principal's scope
 	rebuild   func(context.Context) error // set once indexes are deferred
 }
 
@@ -466,7 +469,7 @@ func newHandler(ctx context.Context, r *run, k Kind) (handler, error) {
 	case Households:
 		return newHouseholdImport(ctx, r)
 	case Residents:
-		return newResidentImport(r), nil
+		return newResidentImport(ctx, r)
 	}
 	return &staffImport{run: r, seen: seenKeys{}}, nil
 }

@@ -1,0 +1,161 @@
+package registry
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"log/slog"
+	"strconv"
+	"time"
+
+	"shequ/internal/audit"
+	"shequ/internal/platform/apperr"
+	"shequ/internal/platform/auth"
+	"shequ/internal/platform/db"
+)
+
+// What a user reaches for beyond their scope (decision 8): a record asked for by id,
+// an ID number registered in another unit. The answer tells them no more than
+// before; the audit trail is told.
+
+// OutOfScope is the answer to a record asked for by id that exists outside the
+// caller's scope. It is the same 404 as for a record that does not exist — it
+// unwraps to that error, and pages and the API render nothing else — so that ids
+// cannot be probed; only the audit record, written by RecordOutOfScope, tells the
+// two apart.
+type OutOfScope struct {
+	Object string // kind:id, as the audit trail names objects
+	err    error
+}
+
+func (e *OutOfScope) Error() string { return e.err.Error() }
+
+// Unwrap returns the not-found error the caller is answered with.
+func (e *OutOfScope) Unwrap() error { return e.err }
+
+// Missing is the error for a row of table with id that the caller's scope did
+// not let them read: notFound if there is no such row, or notFound wrapped in an
+// OutOfScope naming kind:id if the row exists beyond the scope. Store functions
+// call it after a scoped read found nothing.
+func Missing(ctx context.Context, q db.Querier, table, kind, id string, notFound error) error {
+	var n int
+	if err := q.QueryRowContext(ctx, `SELECT COUNT(*) FROM `+table+` WHERE id = $1`, id).Scan(&n); err != nil {
+		return err
+	}
+	if n == 0 {
+		return notFound
+	}
+	return &OutOfScope{Object: kind + ":" + id, err: notFound}
+}
+
+// RecordOutOfScope records, as denied, p's attempt at action on a record that
+// exists outside p's scope, when err says so, and returns err: the caller answers
+// 404 as ever. Any other error passes through unrecorded — a record that does not
+// exist is nobody's, and the trail claims nothing about it.
+func RecordOutOfScope(ctx context.Context, d *db.DB, p auth.Principal, at time.Time, action string, err error) error {
+	var o *OutOfScope
+	if !errors.As(err, &o) {
+		return err
+	}
+	e := audit.Of(p, at, action, o.Object)
+	e.Outcome, e.Reason = audit.Denied, "out_of_scope"
+	if rerr := audit.RecordAlone(ctx, d, e); rerr != nil {
+		return rerr
+	}
+	return err
+}
+
+// OutsideLookupsPerHour is how many ID numbers registered outside their scope a
+// user may run into in an hour, by creating, correcting or importing residents,
+// each answered "already registered" and audited as a sensitive lookup. A worker
+// meets a few when people move in before their old unit has moved them out; more
+// is a search of the city's register. Past it, every ID-number check of the
+// user's is refused, found or not, until the earliest of those lookups is an hour
+// old, and each refusal alerts the security administrator.
+const OutsideLookupsPerHour = 5
+
+// outsideLookupWindow is the span OutsideLookupsPerHour counts over.
+const outsideLookupWindow = time.Hour
+
+// errTooManyLookups refuses a user past OutsideLookupsPerHour.
+func errTooManyLookups() error {
+	return apperr.New(apperr.Forbidden, "resident.id_lookups_exceeded", "").With("max", OutsideLookupsPerHour)
+}
+
+// IDLookups counts, for one request of one user, the residents found registered
+// outside the user's scope under ID numbers the user gave, against the user's
+// count of the past hour. Done writes them to the audit trail after the request's
+// own transaction, which a conflict or a dry run rolls back.
+type IDLookups struct {
+	p       auth.Principal
+	at      time.Time
+	via     string // what the user was doing: an action or an import
+	before  int
+	found   []string
+	refused bool
+}
+
+// StartIDLookups counts p's lookups outside scope in the hour before at, via what
+// p is doing, and refuses if they are at the limit already: the refusal must not
+// depend on the ID number asked about, or it would answer the question itself.
+// It returns the counter even with the refusal, for Done to record it.
+func StartIDLookups(ctx context.Context, q db.Querier, p auth.Principal, at time.Time, via string) (*IDLookups, error) {
+	l := &IDLookups{p: p, at: at, via: via}
+	rows, err := audit.List(ctx, q, audit.Filter{From: at.Add(-outsideLookupWindow), User: p.UserID, Action: audit.ActIDLookup},
+		OutsideLookupsPerHour, 0)
+	if err != nil {
+		return l, err
+	}
+	l.before = len(rows)
+	if l.before >= OutsideLookupsPerHour {
+		l.refused = true
+		return l, errTooManyLookups()
+	}
+	return l, nil
+}
+
+// Outside notes that an ID number p gave is registered to residentID, outside p's
+// scope. Past the limit it returns the refusal, for the request to end on.
+func (l *IDLookups) Outside(residentID string) error {
+	l.found = append(l.found, residentID)
+	if l.before+len(l.found) > OutsideLookupsPerHour {
+		l.refused = true
+		return errTooManyLookups()
+	}
+	return nil
+}
+
+// Done records each lookup outside scope (audit.ActIDLookup, object the resident
+// found, outcome failed: the user's write was refused) and, if the user was
+// refused, the alert (audit.ActIDLookupLimit, denied) with an ERROR line in the
+// log, in one transaction of their own. It returns err, the request's outcome,
+// unless the records cannot be written. A nil counter records nothing.
+func (l *IDLookups) Done(ctx context.Context, d *db.DB, err error) error {
+	if l == nil || (len(l.found) == 0 && !l.refused) {
+		return err
+	}
+	if l.refused {
+		slog.ErrorContext(ctx, "ID-number lookups outside scope over the limit: user refused, security administrator to be alerted",
+			"user", l.p.UserID, "name", l.p.Name, "role", l.p.Role, "limit_per_hour", OutsideLookupsPerHour, "via", l.via)
+	}
+	rerr := d.InTx(ctx, func(tx *sql.Tx) error {
+		for _, id := range l.found {
+			e := audit.Of(l.p, l.at, audit.ActIDLookup, "resident:"+id)
+			e.Outcome, e.Reason = audit.Failed, "id_number registered outside scope; via "+l.via
+			if err := audit.Record(ctx, tx, e); err != nil {
+				return err
+			}
+		}
+		if !l.refused {
+			return nil
+		}
+		e := audit.Of(l.p, l.at, audit.ActIDLookupLimit, "user:"+l.p.UserID)
+		e.Outcome = audit.Denied
+		e.Reason = "over " + strconv.Itoa(OutsideLookupsPerHour) + " ID numbers outside scope in an hour; via " + l.via
+		return audit.Record(ctx, tx, e)
+	})
+	if rerr != nil {
+		return rerr
+	}
+	return err
+}
