@@ -7,6 +7,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"log/slog"
 
 	"github.com/emmansun/gmsm/sm3"
 
@@ -61,11 +62,25 @@ func Record(ctx context.Context, q db.Querier, e Entry) error {
 		return fmt.Errorf("audit: take the chain's head: %w", err)
 	}
 	r.Hash = r.Sum()
-	_, err = q.ExecContext(ctx, `INSERT INTO audit_log (seq, at, user_id, user_name, role, source_ip, action, object, outcome, reason, prev_hash, hash)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)`,
+	// DO NOTHING rather than a unique violation: on PostgreSQL that would abort the
+	// transaction before the refusal could be told apart from any other failure.
+	res, err := q.ExecContext(ctx, `INSERT INTO audit_log (seq, at, user_id, user_name, role, source_ip, action, object, outcome, reason, prev_hash, hash)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) ON CONFLICT (seq) DO NOTHING`,
 		r.Seq, e.At.UnixMilli(), e.UserID, e.UserName, string(e.Role), e.SourceIP, e.Action, e.Object, e.Outcome, e.Reason, r.PrevHash, r.Hash)
 	if err != nil {
 		return fmt.Errorf("audit: append record %d: %w", r.Seq, err)
+	}
+	n, err := res.RowsAffected()
+	if err != nil {
+		return fmt.Errorf("audit: append record %d: %w", r.Seq, err)
+	}
+	if n == 0 {
+		// A record already holds the next seq: it was written beside the chain.
+		// Fail closed (decision 7): no action goes unrecorded, and the chain is not
+		// forked around the stray record.
+		slog.ErrorContext(ctx, "audit chain broken: a record outside the chain holds the next seq; every audited action is refused until the database's owner removes it (shequ audit verify)",
+			"seq", r.Seq, "problem", Stray)
+		return ErrChainBroken(Break{Seq: r.Seq, Problem: Stray})
 	}
 	if _, err := q.ExecContext(ctx, `UPDATE audit_head SET hash = $1 WHERE id = 1`, r.Hash); err != nil {
 		return fmt.Errorf("audit: move the chain's head: %w", err)
@@ -97,4 +112,10 @@ func Refused(ctx context.Context, d *db.DB, e Entry, refusal error) error {
 		return err
 	}
 	return refusal
+}
+
+// ErrChainBroken is the refusal of an audited action, or of a purge, on a chain
+// broken at b: a Conflict whose message names the record and says what to do.
+func ErrChainBroken(b Break) error {
+	return apperr.New(apperr.Conflict, "audit.chain_broken", "").With("seq", b.Seq).With("problem", string(b.Problem))
 }

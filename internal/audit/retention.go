@@ -73,11 +73,27 @@ type Purged struct {
 // records only once they are also PersonalRetentionDays old — and records that it
 // did, as by. It deletes a prefix of the chain only, up to the first record that
 // must stay, and keeps the hash of the last one deleted as the anchor Verify
-// starts from, so the chain stays verifiable. On PostgreSQL only the owner of the
-// audit tables may run it.
+// starts from, so the chain stays verifiable. Its record names the range removed
+// and the anchor's hash: an anchor that no such record accounts for is a break.
+//
+// It refuses, with ErrChainBroken, a chain that does not verify: a purge would
+// remove the evidence and leave a record that seems to account for it. On
+// PostgreSQL only the owner of the audit tables may run it.
 func Purge(ctx context.Context, d *db.DB, by Entry, now time.Time) (Purged, error) {
 	var out Purged
 	err := d.InTx(ctx, func(tx *sql.Tx) error {
+		// Hold the head first, so that no append lands between the check and the
+		// purge's own record.
+		if _, err := tx.ExecContext(ctx, `UPDATE audit_head SET seq = seq WHERE id = 1`); err != nil {
+			return err
+		}
+		rep, err := Verify(ctx, tx)
+		if err != nil {
+			return err
+		}
+		if rep.Broken != nil {
+			return ErrChainBroken(*rep.Broken)
+		}
 		days, err := RetentionDays(ctx, tx)
 		if err != nil {
 			return err
@@ -130,6 +146,9 @@ func Purge(ctx context.Context, d *db.DB, by Entry, now time.Time) (Purged, erro
 			by.Object = "audit:none"
 		}
 		by.Reason = "retention_days=" + strconv.Itoa(days) + " count=" + strconv.Itoa(out.Count)
+		if out.Count > 0 {
+			by.Reason += " anchor=" + last.hash
+		}
 		if by.At.IsZero() {
 			by.At = now
 		}

@@ -2,18 +2,25 @@ package cli
 
 import (
 	"context"
+	"flag"
 	"fmt"
 	"io"
+	"log/slog"
+	"log/syslog"
+	"os"
 	"strconv"
+	"strings"
+	"time"
 
 	"shequ/internal/audit"
 	"shequ/internal/platform/auth"
+	"shequ/internal/platform/db"
 	"shequ/internal/platform/i18n"
 	"shequ/internal/platform/sheet"
 )
 
-const auditUsage = "want: audit verify | export [--since YYYY-MM-DD] [--until YYYY-MM-DD] [--format csv|xlsx] [--out FILE] | " +
-	"retention [--days N] | purge | grants --role ROLE [--schema NAME]"
+const auditUsage = "want: audit verify [--witness FILE --witness-pub KEY.pub,…] | export [--since YYYY-MM-DD] [--until YYYY-MM-DD] [--format csv|xlsx] [--out FILE] | " +
+	"retention [--days N] | purge | witness --key FILE [--out FILE] | witness-key --out FILE | grants --role ROLE [--schema NAME]"
 
 // auditCmd checks, exports and trims the audit trail. Each of these is an
 // administrative path: it acts as the system, and the exports, retention changes
@@ -38,6 +45,10 @@ func (e *env) auditCmd(ctx context.Context, args []string) error {
 		return e.auditRetention(ctx, args[1:], t)
 	case "purge":
 		return e.auditPurge(ctx, args[1:], t)
+	case "witness":
+		return e.auditWitness(ctx, args[1:], t)
+	case "witness-key":
+		return e.auditWitnessKey(args[1:], t)
 	case "grants":
 		return e.auditGrants(args[1:])
 	}
@@ -48,19 +59,42 @@ func (e *env) auditCmd(ctx context.Context, args []string) error {
 type translate func(key string, args ...any) string
 
 // auditVerify walks the chain and says it is intact, or names the first broken
-// record and exits 1.
+// record and exits 1. With --witness it also checks every witnessed head in the
+// file, whose lines must be signed by one of the public keys --witness-pub names:
+// keys the operator holds, never one the file or the database supplies.
 func (e *env) auditVerify(ctx context.Context, args []string, t translate) error {
 	fs := e.flags("audit verify")
 	dsn := e.dbFlag(fs)
+	witness := fs.String("witness", "", "a file of witness lines (shequ audit witness, serve --witness-file) to check the chain against")
+	pubs := fs.String("witness-pub", "", "the SM2 public key files (PEM) the witness lines must be signed with, comma-separated")
 	if err := fs.Parse(args); err != nil {
 		return err
+	}
+	if (*witness == "") != (*pubs == "") {
+		return usageError{"--witness and --witness-pub go together: a witness file is checked against public keys you hold"}
+	}
+	var ws []audit.Witness
+	if *witness != "" {
+		keys, err := audit.LoadWitnessKeys(strings.Split(*pubs, ",")...)
+		if err != nil {
+			return err
+		}
+		f, err := os.Open(*witness)
+		if err != nil {
+			return err
+		}
+		ws, err = audit.ReadWitnesses(f, keys)
+		f.Close()
+		if err != nil {
+			return err
+		}
 	}
 	d, err := e.open(ctx, *dsn)
 	if err != nil {
 		return err
 	}
 	defer d.Close()
-	rep, err := audit.Verify(ctx, d.Read())
+	rep, err := audit.VerifyWitnessed(ctx, d.Read(), ws, e.now())
 	if err != nil {
 		return err
 	}
@@ -75,9 +109,82 @@ func (e *env) auditVerify(ctx context.Context, args []string, t translate) error
 		return problemsError{n: 1}
 	}
 	fmt.Fprintln(e.stdout, t("audit.verify.ok", "count", rep.Count))
+	if *witness != "" {
+		fmt.Fprintln(e.stdout, t("audit.verify.witnessed", "count", rep.Witnessed))
+	}
 	if rep.Last > 0 {
 		fmt.Fprintln(e.stdout, t("audit.verify.head", "seq", rep.Last, "hash", rep.Head))
 	}
+	return nil
+}
+
+// auditWitness verifies the chain and writes a witness line of its head, signed
+// with the SM2 key in --key: appended to --out, or printed for a pipe (mail,
+// logger) to carry away. A broken chain is not witnessed.
+func (e *env) auditWitness(ctx context.Context, args []string, t translate) error {
+	fs := e.flags("audit witness")
+	dsn := e.dbFlag(fs)
+	keyFile := fs.String("key", "", "the SM2 private key file (shequ audit witness-key), kept apart from the database")
+	out := fs.String("out", "", "append the line to this file (default: print it)")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if *keyFile == "" {
+		return usageError{"want: audit witness --key FILE [--out FILE]"}
+	}
+	signer, err := audit.LoadWitnessSigner(*keyFile)
+	if err != nil {
+		return err
+	}
+	d, err := e.open(ctx, *dsn)
+	if err != nil {
+		return err
+	}
+	defer d.Close()
+	rep, err := audit.Verify(ctx, d.Read())
+	if err != nil {
+		return err
+	}
+	if rep.Broken != nil {
+		fmt.Fprintln(e.stdout, t("audit.verify."+string(rep.Broken.Problem), "seq", rep.Broken.Seq))
+		return problemsError{n: 1}
+	}
+	if rep.Count == 0 {
+		fmt.Fprintln(e.stdout, t("audit.witness.empty"))
+		return nil
+	}
+	line, err := signer.Sign(rep, e.now())
+	if err != nil {
+		return err
+	}
+	if *out == "" {
+		fmt.Fprintln(e.stdout, line)
+		return nil
+	}
+	if err := audit.AppendWitness(*out, line); err != nil {
+		return err
+	}
+	fmt.Fprintln(e.stdout, t("audit.witness.done", "seq", rep.Last, "hash", rep.Head, "file", *out))
+	return nil
+}
+
+// auditWitnessKey creates the SM2 key pair that signs witness lines: the private
+// key at --out (0600), the public key beside it at --out.pub. It needs no
+// database, and should be run where the key will be kept.
+func (e *env) auditWitnessKey(args []string, t translate) error {
+	fs := e.flags("audit witness-key")
+	out := fs.String("out", "", "the private key file to create; the public key goes to FILE.pub")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if *out == "" {
+		return usageError{"want: audit witness-key --out FILE"}
+	}
+	fp, err := audit.GenerateWitnessKey(*out, *out+".pub")
+	if err != nil {
+		return err
+	}
+	fmt.Fprintln(e.stdout, t("audit.witness_key.done", "key", *out, "pub", *out+".pub", "fingerprint", fp))
 	return nil
 }
 
@@ -195,4 +302,49 @@ func (e *env) auditGrants(args []string) error {
 		fmt.Fprintln(e.stdout, stmt+";")
 	}
 	return nil
+}
+
+// witnessFlags are serve's options for the periodic check of the audit chain and
+// the witness of its head (decision 7), off unless --witness-every is given.
+type witnessFlags struct {
+	key, file string
+	syslog    bool
+	every     time.Duration
+}
+
+func addWitnessFlags(fs *flag.FlagSet) *witnessFlags {
+	w := &witnessFlags{}
+	fs.StringVar(&w.key, "witness-key", "", "SM2 private key that signs the audit chain's head (shequ audit witness-key), kept apart from the database")
+	fs.StringVar(&w.file, "witness-file", "", "append a signed witness line of the audit chain's head to this file at every check")
+	fs.BoolVar(&w.syslog, "witness-syslog", false, "send witness lines, and the alarm of a broken audit chain, to syslog")
+	fs.DurationVar(&w.every, "witness-every", 0, "verify the audit chain and witness its head this often, such as 15m (default: never)")
+	return w
+}
+
+// watch returns the periodic check the flags ask for, nil for none; it reads the
+// key and opens syslog at once, so that a server asked to witness never starts
+// without being able to.
+func (w *witnessFlags) watch(d *db.DB, logger *slog.Logger, now func() time.Time) (*audit.Watch, error) {
+	if w.every <= 0 {
+		if w.key != "" || w.file != "" || w.syslog {
+			return nil, usageError{"--witness-key, --witness-file and --witness-syslog need --witness-every, such as 15m"}
+		}
+		return nil, nil
+	}
+	if w.key == "" || (w.file == "" && !w.syslog) {
+		return nil, usageError{"--witness-every needs --witness-key, and --witness-file or --witness-syslog"}
+	}
+	signer, err := audit.LoadWitnessSigner(w.key)
+	if err != nil {
+		return nil, err
+	}
+	watch := &audit.Watch{DB: d, Every: w.every, Signer: signer, File: w.file, Logger: logger, Now: now}
+	if w.syslog {
+		s, err := syslog.New(syslog.LOG_AUTHPRIV|syslog.LOG_INFO, "shequ-witness")
+		if err != nil {
+			return nil, fmt.Errorf("--witness-syslog: %w", err)
+		}
+		watch.Syslog = s
+	}
+	return watch, nil
 }

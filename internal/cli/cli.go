@@ -27,7 +27,7 @@ const usage = `shequ — 社区治理平台 / software a city runs its urban com
 
 Usage:
   shequ serve   [--db DB] [--addr 127.0.0.1:8080] [--demo] [--tls-cert FILE --tls-key FILE]   serve the web UI and the API
-                [--trusted-proxy IP|CIDR,…]
+                [--trusted-proxy IP|CIDR,…] [--witness-every 15m --witness-key FILE (--witness-file F | --witness-syslog)]
   shequ demo    [--db DB]                                   load the demo city into an empty database
   shequ migrate [--db DB]                                   bring the database schema up to date
   shequ keys    rotate --new-key-file FILE [--db DB]        re-seal ID numbers, phones and TOTP secrets under a new key
@@ -40,6 +40,7 @@ Usage:
                 | reset-totp --name N | disable --name N | enable --name N | policy [--password-max-age DAYS]
   shequ audit   verify | export [--since D] [--until D] [--user U] [--action A] [--outcome O] [--format csv|xlsx] [--out F]
                 | retention [--days N] | purge | grants --role R [--schema S]
+                | verify --witness FILE --witness-pub KEY.pub | witness --key FILE [--out F] | witness-key --out FILE
   shequ version
 
 KIND is org, households, residents or staff; FILE is .csv (UTF-8 or GB18030) or .xlsx.

@@ -25,6 +25,7 @@ func (e *env) serve(ctx context.Context, args []string) error {
 	certFile := fs.String("tls-cert", "", "serve HTTPS with this PEM certificate (chain), together with --tls-key")
 	keyFile := fs.String("tls-key", "", "the PEM private key of --tls-cert")
 	trustedProxy := fs.String("trusted-proxy", "", "reverse proxies whose X-Forwarded-For names the client: IP addresses and CIDR networks, comma-separated")
+	witness := addWitnessFlags(fs)
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -43,6 +44,11 @@ func (e *env) serve(ctx context.Context, args []string) error {
 		return err
 	}
 	defer d.Close()
+	logger := slog.New(slog.NewTextHandler(e.stderr, nil))
+	watch, err := witness.watch(d, logger, e.now)
+	if err != nil {
+		return err
+	}
 	isDemo, empty, err := demoState(ctx, d)
 	if err != nil {
 		return err
@@ -61,7 +67,6 @@ func (e *env) serve(ctx context.Context, args []string) error {
 			return err
 		}
 	}
-	logger := slog.New(slog.NewTextHandler(e.stderr, nil))
 	h, err := server.New(server.Config{DB: d, Now: e.now, Logger: logger, Demo: isDemo, SecureCookies: tlsConfig != nil,
 		TrustedProxies: proxies})
 	if err != nil {
@@ -80,6 +85,12 @@ func (e *env) serve(ctx context.Context, args []string) error {
 		ReadHeaderTimeout: 10 * time.Second, ReadTimeout: time.Minute, WriteTimeout: 5 * time.Minute,
 		IdleTimeout: 2 * time.Minute, MaxHeaderBytes: 64 << 10, ErrorLog: slog.NewLogLogger(logger.Handler(), slog.LevelWarn)}
 	fmt.Fprintf(e.stdout, "\nshequ is listening on %s://%s\n", scheme, ln.Addr())
+	if watch != nil {
+		wctx, stop := context.WithCancel(ctx)
+		watched := make(chan struct{})
+		go func() { watch.Run(wctx); close(watched) }()
+		defer func() { stop(); <-watched }() // before the database closes
+	}
 	errc := make(chan error, 1)
 	go func() {
 		if tlsConfig != nil {
