@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"shequ/internal/audit"
 	"shequ/internal/platform/db"
 )
 
@@ -94,5 +95,98 @@ REVOKE UPDATE, DELETE, TRUNCATE ON "public".audit_log, "public".audit_anchor FRO
 	}
 	if _, _, err := auditRun(t, "grants"); !errors.As(err, new(usageError)) {
 		t.Errorf("grants without a role: %v", err)
+	}
+}
+
+// The witness commands end to end: a key pair, a witness line appended to a file,
+// verify against the file and the public key; then a chain rewritten with its
+// hashes recomputed passes verify alone and fails it with the witness, and a
+// witness file whose line was changed is refused.
+func TestAuditCommand_WitnessCatchesARewrittenChain(t *testing.T) {
+	dir := t.TempDir()
+	dbPath, key, file := filepath.Join(dir, "t.db"), filepath.Join(dir, "keys", "witness.key"), filepath.Join(dir, "witness.log")
+	if err := os.Mkdir(filepath.Dir(key), 0o700); err != nil {
+		t.Fatal(err)
+	}
+	var out bytes.Buffer
+	e := &env{stdout: &out, stderr: &out, now: time.Now}
+	for _, args := range [][]string{{"--code", "450400", "--name", "梧州市"}, {"--code", "450403", "--name", "万秀区", "--parent", "450400"}} {
+		if err := e.orgCmd(context.Background(), append([]string{"add", "--db", dbPath}, args...)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	stdout, _, err := auditRun(t, "witness-key", "--out", key)
+	if err != nil || !strings.Contains(stdout, "已生成 SM2 见证密钥对") {
+		t.Fatalf("witness-key: %v, %q", err, stdout)
+	}
+	if fi, err := os.Stat(key); err != nil || fi.Mode().Perm() != 0o600 {
+		t.Fatalf("the private key: %v, %v", fi, err)
+	}
+	for range 2 {
+		if stdout, _, err := auditRun(t, "witness", "--db", dbPath, "--key", key, "--out", file); err != nil || !strings.Contains(stdout, "已见证第 2 条") {
+			t.Fatalf("witness: %v, %q", err, stdout)
+		}
+	}
+	if _, _, err := auditRun(t, "verify", "--db", dbPath, "--witness", file); !errors.As(err, new(usageError)) {
+		t.Errorf("--witness without --witness-pub: %v", err)
+	}
+	stdout, _, err = auditRun(t, "verify", "--db", dbPath, "--witness", file, "--witness-pub", key+".pub")
+	if err != nil || !strings.Contains(stdout, "已对照 2 条外部见证") {
+		t.Fatalf("verify --witness: %v, %q", err, stdout)
+	}
+
+	// Record 2 changed, its hash and the head's recomputed.
+	d, err := db.Open(context.Background(), dbPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rows, err := audit.List(context.Background(), d.Read(), audit.Filter{}, 1, 0)
+	if err != nil || len(rows) != 1 || rows[0].Seq != 2 {
+		t.Fatalf("record 2: %+v, %v", rows, err)
+	}
+	r := rows[0]
+	r.UserName = "someone else"
+	for _, s := range []string{`DROP TRIGGER audit_log_no_update`,
+		`UPDATE audit_log SET user_name = 'someone else', hash = '` + r.Sum() + `' WHERE seq = 2`,
+		`UPDATE audit_head SET hash = '` + r.Sum() + `' WHERE id = 1`} {
+		if _, err := d.Write().Exec(s); err != nil {
+			t.Fatal(err)
+		}
+	}
+	d.Close()
+	if stdout, _, err := auditRun(t, "verify", "--db", dbPath); err != nil {
+		t.Fatalf("the rewrite is not seamless: %v, %q", err, stdout)
+	}
+	stdout, _, err = auditRun(t, "verify", "--db", dbPath, "--witness", file, "--witness-pub", key+".pub")
+	if !errors.As(err, new(problemsError)) || !strings.Contains(stdout, "外部见证过的第 2 条已不在链中") {
+		t.Errorf("verify --witness after the rewrite: %v, %q", err, stdout)
+	}
+
+	lines, _ := os.ReadFile(file)
+	forged := strings.Replace(string(lines), "seq=2 ", "seq=1 ", 1)
+	if err := os.WriteFile(file, []byte(forged), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	_, _, err = auditRun(t, "verify", "--db", dbPath, "--witness", file, "--witness-pub", key+".pub")
+	if err == nil || !strings.Contains(e.describe(err), "见证文件第 1 行的签名不对") {
+		t.Errorf("verify with a changed witness line: %v", err)
+	}
+}
+
+func TestServeFlags_WitnessNeedsAnIntervalAKeyAndSomewhereToWrite(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		w    witnessFlags
+	}{
+		{"a key without an interval", witnessFlags{key: "k"}},
+		{"an interval without a key", witnessFlags{every: time.Minute, file: "f"}},
+		{"an interval and a key, nowhere to write", witnessFlags{every: time.Minute, key: "k"}},
+	} {
+		if _, err := tc.w.watch(nil, nil, time.Now); !errors.As(err, new(usageError)) {
+			t.Errorf("%s: %v", tc.name, err)
+		}
+	}
+	if w, err := (&witnessFlags{}).watch(nil, nil, time.Now); w != nil || err != nil {
+		t.Errorf("no witness flags: %v, %v", w, err)
 	}
 }
