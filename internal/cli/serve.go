@@ -25,6 +25,7 @@ func (e *env) serve(ctx context.Context, args []string) error {
 	certFile := fs.String("tls-cert", "", "serve HTTPS with this PEM certificate (chain), together with --tls-key")
 	keyFile := fs.String("tls-key", "", "the PEM private key of --tls-cert")
 	trustedProxy := fs.String("trusted-proxy", "", "reverse proxies whose X-Forwarded-For names the client: IP addresses and CIDR networks, comma-separated")
+	importLimits := limitFlags(fs)
 	witness := addWitnessFlags(fs)
 	if err := fs.Parse(args); err != nil {
 		return err
@@ -68,7 +69,7 @@ func (e *env) serve(ctx context.Context, args []string) error {
 		}
 	}
 	h, err := server.New(server.Config{DB: d, Now: e.now, Logger: logger, Demo: isDemo, SecureCookies: tlsConfig != nil,
-		TrustedProxies: proxies})
+		TrustedProxies: proxies, ImportLimits: importLimits()})
 	if err != nil {
 		return err
 	}

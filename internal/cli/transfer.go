@@ -3,10 +3,13 @@ package cli
 import (
 	"context"
 	"encoding/json"
+	"flag"
 	"fmt"
 	"io"
+	"maps"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"time"
 
@@ -26,6 +29,7 @@ func (e *env) importCmd(ctx context.Context, args []string) error {
 	mapping := fs.String("map", "", "headers the file spells differently: 'header=field,…'")
 	as := fs.String("as", "", "import as this user, within their scope (default: the administrator, everywhere)")
 	asJSON := fs.Bool("json", false, "print the result as JSON (the shape of POST /api/v1/imports)")
+	limits := limitFlags(fs)
 	kind, file, err := kindAndFile(fs, args, true)
 	if err != nil {
 		return err
@@ -47,7 +51,8 @@ func (e *env) importCmd(ctx context.Context, args []string) error {
 		return err
 	}
 	defer d.Close()
-	r, err := sheet.Open(file, format, sheet.Options{Encoding: enc, Sheet: *sheetName})
+	svc = svc.WithLimits(limits())
+	r, err := sheet.Open(file, format, sheet.Options{Encoding: enc, Sheet: *sheetName, Limits: svc.Limits()})
 	if err != nil {
 		return err
 	}
@@ -76,6 +81,23 @@ func (e *env) importCmd(ctx context.Context, args []string) error {
 	return nil
 }
 
+// limitFlags adds to serve and import alike the flags that bound what reading an
+// import file may cost, each defaulting to sheet.DefaultLimits; it returns the
+// limits once the flags are parsed.
+func limitFlags(fs *flag.FlagSet) func() sheet.Limits {
+	d := sheet.DefaultLimits()
+	columns := fs.Int("max-columns", d.Columns, "import files: the most columns a row may have")
+	cell := fs.Int("max-cell-bytes", d.CellBytes, "import files: the longest a cell may be, in bytes of UTF-8")
+	rows := fs.Int("max-rows", d.Rows, "import files: the most rows a file may have")
+	unzip := fs.Int64("max-unzip-mb", d.UnzipBytes>>20, "import files: the most an .xlsx may unpack to, in MiB")
+	xml := fs.Int64("max-xml-mb", d.XMLBytes>>20, "import files: the most the parts of an .xlsx held in memory (shared strings, styles) may unpack to, in MiB")
+	problems := fs.Int("max-problems", d.Problems, "import files: how many problems of each kind are listed; the rest are counted")
+	return func() sheet.Limits {
+		return sheet.Limits{Columns: *columns, CellBytes: *cell, Rows: *rows, UnzipBytes: *unzip << 20,
+			XMLBytes: *xml << 20, Problems: *problems}
+	}
+}
+
 // problemsError ends an import whose file had problems with a non-zero exit.
 type problemsError struct{ n int }
 
@@ -95,8 +117,9 @@ func (e *env) printResult(res *transfer.Result, lang string) {
 		}
 		fmt.Fprintln(e.stdout, where+p.Message)
 	}
-	if more := res.ProblemCount - len(res.Problems); more > 0 {
-		fmt.Fprintln(e.stdout, t("import.more", "n", more))
+	for _, key := range slices.Sorted(maps.Keys(res.Omitted)) {
+		i := slices.IndexFunc(res.Problems, func(p transfer.Problem) bool { return p.Key == key })
+		fmt.Fprintln(e.stdout, t("import.more_of_kind", "n", res.Omitted[key], "example", res.Problems[i].Message))
 	}
 	secs := res.Elapsed.Seconds()
 	rate := 0.0

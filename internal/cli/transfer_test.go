@@ -352,3 +352,30 @@ func TestTemplate_XLSXHasTheTableAndItsHelp(t *testing.T) {
 		t.Errorf("sheets %q", sheets)
 	}
 }
+
+func TestImport_AFileBeyondALimitIsRefusedNamingIt(t *testing.T) {
+	dbPath := cityWithResidents(t)
+	wide := file(t, "wide.csv", strings.Repeat("未知列,", 1_000_000)+"\n")
+	code, out, errOut := run(t, "import", "residents", wide, "--db", dbPath)
+	if code == 0 || !strings.Contains(errOut, "第 1 行超过 256 列") || out != "" {
+		t.Errorf("exit %d, stdout %d bytes, stderr %q; want refused naming the limit of 256 columns", code, len(out), errOut)
+	}
+
+	long := file(t, "long.csv", residentsCSV+"赵敏,"+strings.Repeat("1", 50)+",H001,子女,户籍,,\n")
+	code, _, errOut = run(t, "import", "residents", long, "--db", dbPath, "--max-cell-bytes", "40")
+	if code == 0 || !strings.Contains(errOut, "第 4 行 B 列的内容超过 40 字节") {
+		t.Errorf("--max-cell-bytes 40: exit %d, stderr %q", code, errOut)
+	}
+}
+
+func TestImport_ListsTheFirstProblemsOfEachKindAndCountsTheRest(t *testing.T) {
+	dbPath := cityWithResidents(t)
+	rows := []string{"姓名,公民身份号码,户编号,与户主关系,人口类型,联系电话,标签"}
+	for range 4 {
+		rows = append(rows, "李建国,"+idLi+",H001,户主,户籍,12345,")
+	}
+	code, out, _ := run(t, "import", "residents", file(t, "r.csv", lines(rows...)), "--db", dbPath, "--max-problems", "1")
+	if code != 1 || strings.Count(out, "12345") != 1 || !strings.Contains(out, "……另有 3 个与“") {
+		t.Errorf("exit %d, output:\n%s\nwant the first bad phone listed, and 3 more of its kind counted", code, out)
+	}
+}

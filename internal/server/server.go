@@ -17,6 +17,7 @@ import (
 	"shequ/internal/platform/auth"
 	"shequ/internal/platform/db"
 	"shequ/internal/platform/i18n"
+	"shequ/internal/platform/sheet"
 	"shequ/internal/platform/web"
 	"shequ/internal/registry"
 	"shequ/internal/staff"
@@ -38,6 +39,9 @@ type Config struct {
 	// TrustedProxies are the reverse proxies whose X-Forwarded-For names the
 	// client, for the sign-in limit and the audit trail; none by default.
 	TrustedProxies web.Proxies
+	// ImportLimits bound what reading an uploaded register may cost; zero fields
+	// take sheet.DefaultLimits.
+	ImportLimits sheet.Limits
 }
 
 // Server is the assembled application.
@@ -94,7 +98,7 @@ func New(cfg Config) (*Server, error) {
 		org:      org.NewService(cfg.DB, cfg.Now),
 		registry: registry.NewService(cfg.DB, cfg.Now),
 		staff:    staff.NewService(cfg.DB, cfg.Now),
-		transfer: transfer.NewService(cfg.DB, b, cfg.Now),
+		transfer: transfer.NewService(cfg.DB, b, cfg.Now).WithLimits(cfg.ImportLimits),
 		audit:    audit.NewService(cfg.DB, b, cfg.Now),
 		render:   r,
 		bundle:   b,

@@ -57,7 +57,7 @@ func (a *API) importFile(w http.ResponseWriter, r *http.Request) {
 		a.render.Error(w, r, err)
 		return
 	}
-	opt, err := readOptions(q.Get("encoding"), q.Get("sheet"))
+	opt, err := a.svc.readOptions(q.Get("encoding"), q.Get("sheet"))
 	if err != nil {
 		a.render.Error(w, r, err)
 		return
@@ -148,13 +148,13 @@ func sendExport(w http.ResponseWriter, r *http.Request, svc *Service, render *we
 	}
 }
 
-// readOptions reads how to open an uploaded file.
-func readOptions(encoding, sheetName string) (sheet.Options, error) {
+// readOptions reads how to open an uploaded file, within the service's limits.
+func (s *Service) readOptions(encoding, sheetName string) (sheet.Options, error) {
 	enc, err := sheet.ParseEncoding(encoding)
 	if err != nil {
 		return sheet.Options{}, err
 	}
-	return sheet.Options{Encoding: enc, Sheet: strings.TrimSpace(sheetName)}, nil
+	return sheet.Options{Encoding: enc, Sheet: strings.TrimSpace(sheetName), Limits: s.limits}, nil
 }
 
 // parseFormat reads ?format=; "" is def.

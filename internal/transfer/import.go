@@ -21,23 +21,34 @@ import (
 	"shequ/internal/registry"
 )
 
-// MaxProblems bounds the problems an import keeps to report; it goes on counting
-// past them. A file with ten thousand bad rows has a systematic fault, and listing
-// the rest would only make the report too big to open.
-const MaxProblems = 10000
+// unknownListed is how many unknown columns the warning on them names.
+const unknownListed = 20
 
 // Service imports and exports registers for a principal, within their scope.
 type Service struct {
 	db     *db.DB
 	bundle *i18n.Bundle
 	now    func() time.Time
+	limits sheet.Limits
 }
 
 // NewService returns the import and export service. The bundle gives the labels an
 // enumerated cell may hold (户主 for head) and the help text of templates.
+// It reads files within sheet.DefaultLimits.
 func NewService(d *db.DB, b *i18n.Bundle, now func() time.Time) *Service {
-	return &Service{db: d, bundle: b, now: now}
+	return &Service{db: d, bundle: b, now: now, limits: sheet.DefaultLimits()}
 }
+
+// WithLimits returns the service reading uploaded files within lim, its zero fields
+// taking their defaults, and listing lim.Problems problems of each kind.
+func (s *Service) WithLimits(lim sheet.Limits) *Service {
+	c := *s
+	c.limits = lim.OrDefault()
+	return &c
+}
+
+// Limits returns what the service reads files within, for a caller opening one.
+func (s *Service) Limits() sheet.Limits { return s.limits }
 
 // Options steer one import.
 type Options struct {
@@ -106,9 +117,14 @@ type Result struct {
 	Updated   int           `json:"updated"`
 	Unchanged int           `json:"unchanged"`
 	Problems  []Problem     `json:"problems"`
-	// ProblemCount counts every problem; Problems holds the first MaxProblems.
-	ProblemCount int           `json:"problem_count"`
-	Elapsed      time.Duration `json:"elapsed_ns"`
+	// ProblemCount counts every problem; Problems holds the first of each kind, up
+	// to sheet.Limits.Problems of a kind: a file with thousands of rows wrong the
+	// same way has one fault, and listing them all would only make the report too
+	// big to open.
+	ProblemCount int `json:"problem_count"`
+	// Omitted counts, by key, the problems of each kind Problems leaves out.
+	Omitted map[string]int `json:"omitted,omitempty"`
+	Elapsed time.Duration  `json:"elapsed_ns"`
 }
 
 // OK reports whether the file had no problems.
@@ -136,7 +152,8 @@ func (s *Service) Import(ctx context.Context, p auth.Principal, kind Kind, r she
 	}
 	start, began := s.now(), time.Now()
 	res := &Result{Kind: kind, DryRun: opt.DryRun, Encoding: string(r.Encoding()), Warnings: []Problem{}, Problems: []Problem{}}
-	run := &run{res: res, cols: kind.columns(), bundle: s.bundle, principal: p, now: start}
+	run := &run{res: res, cols: kind.columns(), bundle: s.bundle, principal: p, now: start,
+		maxProblems: s.limits.Problems, kindCount: map[string]int{}}
 	run.matchHeaders(r.Header(), opt.Map)
 	if !res.OK() {
 		if err := s.refusedImport(ctx, p, kind, opt, res); err != nil {
@@ -164,13 +181,14 @@ func (s *Service) Import(ctx context.Context, p auth.Principal, kind Kind, r she
 			var ae *apperr.Error
 			if errors.As(err, &ae) {
 				run.fileProblem(ae)
-				if ae.Key == "sheet.mixed_encoding" {
+				if ae.Key == "sheet.mixed_encoding" || ae.Key == "sheet.invalid_gb18030" {
 					// The reader goes on past a row in another encoding, so that
 					// every such row is listed.
 					res.Rows++
 					continue
 				}
-				// A stray quote: nothing after it can be read reliably.
+				// A stray quote, after which nothing can be read reliably, or a
+				// limit broken.
 				break
 			}
 			if err != nil {
@@ -268,6 +286,10 @@ type run struct {
 	keys      crypt.Keyring               // seals ID numbers and phones
 	lookups   *registry.IDLookups         // ID numbers met outside the principal's scope
 	rebuild   func(context.Context) error // set once indexes are deferred
+	// maxProblems is how many problems of one kind are listed; kindCount counts
+	// those of each kind so far.
+	maxProblems int
+	kindCount   map[string]int
 }
 
 // normalHeader folds a header for matching: no spaces, no required-marks, any case.
@@ -290,6 +312,7 @@ func (r *run) matchHeaders(headers []string, userMap map[string]string) {
 		mapped[normalHeader(h)] = normalHeader(f)
 	}
 	r.res.Columns = make([]ColumnMatch, len(headers))
+	var unknown []string
 	for fi, h := range headers {
 		r.res.Columns[fi].Header = h
 		key := normalHeader(h)
@@ -306,8 +329,7 @@ func (r *run) matchHeaders(headers []string, userMap map[string]string) {
 			}
 		}
 		if ci < 0 {
-			r.res.Warnings = append(r.res.Warnings, Problem{Row: 1, Column: h, Key: "transfer.unknown_column",
-				Args: map[string]any{"column": h}})
+			unknown = append(unknown, h)
 			continue
 		}
 		if r.index[ci] >= 0 {
@@ -317,6 +339,16 @@ func (r *run) matchHeaders(headers []string, userMap map[string]string) {
 		r.index[ci] = fi
 		r.res.Columns[fi].Field = r.cols[ci].Field
 	}
+	if len(unknown) > 0 {
+		// One warning for them all: a sheet with a hundred columns of its own is
+		// read for the few it shares, not reported a hundred times.
+		listed := strings.Join(unknown[:min(len(unknown), unknownListed)], "、")
+		if len(unknown) > unknownListed {
+			listed += "…"
+		}
+		r.res.Warnings = append(r.res.Warnings, Problem{Row: 1, Key: "transfer.unknown_columns",
+			Args: map[string]any{"columns": listed, "n": len(unknown)}})
+	}
 	for i, c := range r.cols {
 		if c.Required && r.index[i] < 0 {
 			r.problem(1, c.Header, "", apperr.New(apperr.Invalid, "transfer.missing_column", "").
@@ -325,10 +357,14 @@ func (r *run) matchHeaders(headers []string, userMap map[string]string) {
 	}
 }
 
-// problem records one problem; past MaxProblems it only counts.
+// problem records one problem; past maxProblems of its kind it only counts.
 func (r *run) problem(row int, column, value string, e *apperr.Error) {
 	r.res.ProblemCount++
-	if len(r.res.Problems) >= MaxProblems {
+	if r.kindCount[e.Key]++; r.kindCount[e.Key] > r.maxProblems {
+		if r.res.Omitted == nil {
+			r.res.Omitted = map[string]int{}
+		}
+		r.res.Omitted[e.Key]++
 		return
 	}
 	r.res.Problems = append(r.res.Problems, Problem{Row: row, Column: column, Value: value, Key: e.Key, Args: e.Args})

@@ -144,7 +144,7 @@ func (pg *Pages) start(r *http.Request, p auth.Principal, kinds []Kind, up uploa
 	if !slices.Contains(kinds, kind) {
 		return "", apperr.Invalidf("kind", "transfer.kind_forbidden")
 	}
-	opt, err := readOptions(up.fields["encoding"], up.fields["sheet"])
+	opt, err := pg.svc.readOptions(up.fields["encoding"], up.fields["sheet"])
 	if err != nil {
 		return "", err
 	}
@@ -228,7 +228,7 @@ func (pg *Pages) show(w http.ResponseWriter, r *http.Request) {
 				}
 			}
 			for _, w := range res.Warnings {
-				if w.Key != "transfer.unknown_column" {
+				if w.Key != "transfer.unknown_columns" {
 					page.Warnings = append(page.Warnings, w)
 				}
 			}

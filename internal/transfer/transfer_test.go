@@ -580,7 +580,7 @@ func TestImport_MissingRequiredColumnIsAProblemOnRowOne(t *testing.T) {
 	})
 }
 
-func TestImport_UnknownColumnIsAWarningAndTheImportGoesOn(t *testing.T) {
+func TestImport_UnknownColumnsAreAWarningAndTheImportGoesOn(t *testing.T) {
 	dbtest.Each(t, func(t *testing.T, d *db.DB) {
 		svc := seed(t, d)
 		res := importAs(t, svc, auth.System(), transfer.Residents,
@@ -588,8 +588,8 @@ func TestImport_UnknownColumnIsAWarningAndTheImportGoesOn(t *testing.T) {
 		if !res.OK() || !res.Committed || res.Inserted != 1 {
 			t.Fatalf("result = %+v", res)
 		}
-		if len(res.Warnings) != 1 || res.Warnings[0].Row != 1 || res.Warnings[0].Column != "备注" ||
-			res.Warnings[0].Key != "transfer.unknown_column" {
+		if len(res.Warnings) != 1 || res.Warnings[0].Row != 1 || res.Warnings[0].Key != "transfer.unknown_columns" ||
+			!argIs(res.Warnings[0], "columns", "备注") || !argIs(res.Warnings[0], "n", 1) {
 			t.Errorf("warnings = %+v", res.Warnings)
 		}
 		if last := res.Columns[len(res.Columns)-1]; last.Header != "备注" || last.Field != "" {
