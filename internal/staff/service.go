@@ -11,6 +11,7 @@ import (
 	"shequ/internal/platform/auth"
 	"shequ/internal/platform/db"
 	"shequ/internal/platform/scope"
+	"shequ/internal/registry"
 )
 
 // Service holds the rules for the workforce.
@@ -30,12 +31,14 @@ func (s *Service) Workers(ctx context.Context, p auth.Principal, code string) ([
 	return List(ctx, s.db.Read(), s.db.Keys(), p.Scope(), code)
 }
 
-// Worker returns one worker in scope.
+// Worker returns one worker in scope. Asked for one outside p's scope, it answers
+// not found and records the attempt as denied, as Update does (decision 8).
 func (s *Service) Worker(ctx context.Context, p auth.Principal, id string) (Worker, error) {
 	if err := p.Require(auth.ReadRegister); err != nil {
 		return Worker{}, err
 	}
-	return Get(ctx, s.db.Read(), s.db.Keys(), p.Scope(), id)
+	w, err := Get(ctx, s.db.Read(), s.db.Keys(), p.Scope(), id)
+	return w, registry.RecordOutOfScope(ctx, s.db, p, s.now(), audit.ActRead, err)
 }
 
 // GridWorkers returns the team of a grid in scope.
@@ -110,5 +113,5 @@ func (s *Service) save(ctx context.Context, p auth.Principal, id string, in Work
 		e.Reason = "org:" + w.CommunityCode
 		return audit.Record(ctx, tx, e)
 	})
-	return w, err
+	return w, registry.RecordOutOfScope(ctx, s.db, p, s.now(), action, err)
 }
