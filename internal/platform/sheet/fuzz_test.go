@@ -10,17 +10,23 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"golang.org/x/text/encoding/simplifiedchinese"
+
 	"shequ/internal/platform/apperr"
 	"shequ/internal/platform/sheet"
 )
 
+// fuzzLimits are small enough for the fuzzer to reach, so that it tries the limits'
+// checks as well as what lies within them.
+var fuzzLimits = sheet.Limits{Columns: 8, CellBytes: 64, Rows: 40}
+
 // FuzzCSV feeds any bytes to the CSV reader: it may refuse them, but must not panic,
-// and what it returns must hold to the Reader contract.
+// and what it returns must hold to the Reader contract and to fuzzLimits.
 func FuzzCSV(f *testing.F) {
 	f.Add([]byte(registerCSV(f)))
 	f.Add(gb18030(f, registerCSV(f)))
 	f.Fuzz(func(t *testing.T, data []byte) {
-		r, err := sheet.Open(writeFile(t, "f.csv", data), sheet.CSV, sheet.Options{})
+		r, err := sheet.Open(writeFile(t, "f.csv", data), sheet.CSV, sheet.Options{Limits: fuzzLimits})
 		if err != nil {
 			if apperr.CodeOf(err) != apperr.Invalid {
 				t.Fatalf("Open: %v, want an Invalid error", err)
@@ -36,7 +42,7 @@ func FuzzCSV(f *testing.F) {
 				break
 			}
 			var e *apperr.Error
-			if errors.As(err, &e) && e.Key == "sheet.mixed_encoding" {
+			if errors.As(err, &e) && (e.Key == "sheet.mixed_encoding" || e.Key == "sheet.invalid_gb18030") {
 				continue
 			}
 			if err != nil {
@@ -45,7 +51,7 @@ func FuzzCSV(f *testing.F) {
 				}
 				break
 			}
-			if row.Line <= last {
+			if row.Line <= last || row.Line > fuzzLimits.Rows {
 				t.Fatalf("row %d after row %d", row.Line, last)
 			}
 			last = row.Line
@@ -57,12 +63,16 @@ func FuzzCSV(f *testing.F) {
 	})
 }
 
-// checkCells checks that a row holds trimmed UTF-8 and is not all empty.
+// checkCells checks that a row holds trimmed UTF-8 within fuzzLimits and is not all
+// empty.
 func checkCells(t *testing.T, cells []string) {
 	t.Helper()
 	filled := false
+	if len(cells) > fuzzLimits.Columns {
+		t.Fatalf("%d cells, over the limit", len(cells))
+	}
 	for _, c := range cells {
-		if !utf8.ValidString(c) || c != strings.TrimSpace(c) {
+		if !utf8.ValidString(c) || c != strings.TrimSpace(c) || len(c) > fuzzLimits.CellBytes {
 			t.Fatalf("cell %q", c)
 		}
 		filled = filled || c != ""
@@ -100,7 +110,7 @@ func FuzzXLSXSheet(f *testing.F) {
 	f.Add([]byte(`<worksheet><sheetData><row><c t="inlineStr"><is><t>a</t></is></c></row><row r="1048577"/></sheetData></worksheet>`))
 	f.Fuzz(func(t *testing.T, sheetXML []byte) {
 		data := replaceZipEntry(t, valid, "xl/worksheets/sheet1.xml", sheetXML)
-		r, err := sheet.Open(writeFile(t, "f.xlsx", data), sheet.XLSX, sheet.Options{})
+		r, err := sheet.Open(writeFile(t, "f.xlsx", data), sheet.XLSX, sheet.Options{Limits: fuzzLimits})
 		if err != nil {
 			return
 		}
@@ -112,7 +122,7 @@ func FuzzXLSXSheet(f *testing.F) {
 			if err != nil {
 				return
 			}
-			if row.Line <= last {
+			if row.Line <= last || row.Line > fuzzLimits.Rows {
 				t.Fatalf("row %d after row %d", row.Line, last)
 			}
 			last = row.Line
@@ -198,4 +208,66 @@ func FuzzParseDate(f *testing.F) {
 			t.Fatalf("%q = %v, which reads back as %v %v", s, d, again, err)
 		}
 	})
+}
+
+// FuzzGB18030 reads any bytes as a GB18030 file and as one whose encoding is
+// detected: the file's own U+FFFD must come through, invalid bytes must be an error
+// naming their row and column and never U+FFFD, and a file x/text decodes without
+// U+FFFD must read as x/text decodes it.
+func FuzzGB18030(f *testing.F) {
+	f.Add(gb18030(f, registerCSV(f)))
+	f.Add([]byte("a,b\n\x84\x31\xA4\x37,\xFF\n\xA1\x43,\x81\x30\n"))
+	f.Add([]byte("\xEF\xBB\xBFa\n\xE4\xB8"))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		for _, enc := range []sheet.Encoding{sheet.GB18030, sheet.Auto} {
+			r, err := sheet.Open(writeFile(t, "f.csv", data), sheet.CSV, sheet.Options{Encoding: enc, Limits: fuzzLimits})
+			if err != nil {
+				if apperr.CodeOf(err) != apperr.Invalid {
+					t.Fatalf("Open: %v, want an Invalid error", err)
+				}
+				continue
+			}
+			if got := r.Encoding(); got != sheet.UTF8 && got != sheet.GB18030 || enc != sheet.Auto && got != enc {
+				t.Fatalf("Encoding() = %s reading as %s", got, enc)
+			}
+			if r.Encoding() == sheet.GB18030 {
+				checkGB18030(t, data, r)
+			}
+			_ = r.Close()
+		}
+	})
+}
+
+// checkGB18030 reads r, a GB18030 file of data, to its end.
+func checkGB18030(t *testing.T, data []byte, r sheet.Reader) {
+	t.Helper()
+	want, _ := simplifiedchinese.GB18030.NewDecoder().Bytes(data)
+	clean := !bytes.Contains(want, []byte("\uFFFD")) || bytes.Count(want, []byte("\uFFFD")) == bytes.Count(data, []byte("\x84\x31\xA4\x37"))
+	var got []string
+	got = append(got, r.Header()...)
+	for {
+		row, err := r.Next()
+		if err == io.EOF {
+			break
+		}
+		var e *apperr.Error
+		if errors.As(err, &e) && e.Key == "sheet.invalid_gb18030" {
+			if clean {
+				t.Fatalf("%v in a file x/text decodes cleanly", err)
+			}
+			if _, ok := e.Args["column"].(string); !ok {
+				t.Fatalf("%v names no column", err)
+			}
+			continue
+		}
+		if err != nil {
+			return
+		}
+		got = append(got, row.Cells...)
+	}
+	for _, c := range got {
+		if strings.ContainsRune(c, utf8.RuneError) && !bytes.Contains(data, []byte("\x84\x31\xA4\x37")) {
+			t.Fatalf("cell %q holds U+FFFD the file does not", c)
+		}
+	}
 }
