@@ -2,7 +2,8 @@
 // sign-out, refusal, reveal and export is appended, in the transaction of the action
 // it records, to a log whose rows are chained by SM3 hashes, so that Verify finds a
 // row changed, removed or slipped in. It holds the chain, its verification and
-// retention, and the audit administrator's page. It depends on platform only.
+// retention, the SM2-signed external witness of its head, and the audit
+// administrator's page. It depends on platform only.
 package audit
 
 import (
