@@ -200,6 +200,9 @@ func (c *csvReader) record() (int, []string, error) {
 			return 0, nil, fileError("sheet.invalid_gb18030").With("row", line).With("column", col)
 		}
 	}
+	for i, cell := range rec {
+		rec[i] = restoreFormula(cell) // the quote NewCSV put before a formula
+	}
 	return line, rec, nil
 }
 

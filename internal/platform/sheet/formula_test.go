@@ -99,3 +99,40 @@ func TestCSV_OnlyThisPackageWritesCSV(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+// TestCSV_ReadsBackTheValuesAFormulaWasNeutralisedFrom writes values that need the
+// quote with NewCSV and reads them back as they were, so an export re-imports
+// unchanged; a quote the file has before plain text is the file's own and stays.
+func TestCSV_ReadsBackTheValuesAFormulaWasNeutralisedFrom(t *testing.T) {
+	values := []string{"=1+1", "-", "'x", "@home", "-12.5", "大学路", "'plain"}
+	var b bytes.Buffer
+	w := NewCSV(&b)
+	for _, row := range [][]string{{"值"}, values[:4], values[4:]} {
+		if err := w.Write(row); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := w.Close(); err != nil {
+		t.Fatal(err)
+	}
+	path := filepath.Join(t.TempDir(), "回读.csv")
+	if err := os.WriteFile(path, b.Bytes(), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	r, err := Open(path, CSV, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Close()
+	var got []string
+	for {
+		row, err := r.Next()
+		if err != nil {
+			break
+		}
+		got = append(got, row.Cells...)
+	}
+	if strings.Join(got, "|") != strings.Join(values, "|") {
+		t.Errorf("read back %q, want %q", got, values)
+	}
+}
