@@ -1,8 +1,10 @@
 package server_test
 
 import (
+	"io/fs"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 
@@ -87,6 +89,45 @@ func TestAccountPage_EveryActionHasALabel(t *testing.T) {
 		for _, a := range auth.Permissions(r) {
 			if !seen[a] {
 				t.Errorf("role %s has action %s, missing from auth.Actions", r, a)
+			}
+		}
+	}
+}
+
+// TestDocs_EveryTestTheyNameExists keeps the security pages' "proved by" columns
+// and the threat table honest: a test, fuzz target or benchmark named in docs/ in
+// backquotes must be a function of some test file, so renaming or deleting one
+// breaks here rather than leaving a claim without its proof.
+func TestDocs_EveryTestTheyNameExists(t *testing.T) {
+	root := filepath.Join("..", "..")
+	defined := map[string]bool{}
+	decl := regexp.MustCompile(`(?m)^func ((?:Test|Fuzz|Benchmark)[A-Za-z0-9_]+)\(`)
+	err := filepath.WalkDir(filepath.Join(root, "internal"), func(path string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() || !strings.HasSuffix(path, "_test.go") {
+			return err
+		}
+		b, err := os.ReadFile(path)
+		for _, m := range decl.FindAllSubmatch(b, -1) {
+			defined[string(m[1])] = true
+		}
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	docs, err := filepath.Glob(filepath.Join(root, "docs", "*.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	named := regexp.MustCompile("`((?:Test|Fuzz|Benchmark)[A-Z][A-Za-z0-9_]*)`")
+	for _, name := range docs {
+		text, err := os.ReadFile(name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, m := range named.FindAllSubmatch(text, -1) {
+			if !defined[string(m[1])] {
+				t.Errorf("%s names %s, which no test file defines", filepath.Base(name), m[1])
 			}
 		}
 	}
