@@ -91,10 +91,11 @@ func limitFlags(fs *flag.FlagSet) func() sheet.Limits {
 	rows := fs.Int("max-rows", d.Rows, "import files: the most rows a file may have")
 	unzip := fs.Int64("max-unzip-mb", d.UnzipBytes>>20, "import files: the most an .xlsx may unpack to, in MiB")
 	xml := fs.Int64("max-xml-mb", d.XMLBytes>>20, "import files: the most the parts of an .xlsx held in memory (shared strings, styles) may unpack to, in MiB")
+	shared := fs.Int("max-shared-strings", d.SharedStrings, "import files: the most entries an .xlsx's shared-string table may have")
 	problems := fs.Int("max-problems", d.Problems, "import files: how many problems of each kind are listed; the rest are counted")
 	return func() sheet.Limits {
 		return sheet.Limits{Columns: *columns, CellBytes: *cell, Rows: *rows, UnzipBytes: *unzip << 20,
-			XMLBytes: *xml << 20, Problems: *problems}
+			XMLBytes: *xml << 20, SharedStrings: *shared, Problems: *problems}
 	}
 }
 

@@ -23,6 +23,7 @@ import "shequ/internal/platform/apperr"
 //	sheet.too_many_rows    {max}: more rows than Limits.Rows (or Excel's 1,048,576 in .xlsx)
 //	sheet.unzip_too_big    {max}: an .xlsx unpacks to more than Limits.UnzipBytes, in MiB
 //	sheet.xml_too_big      {max}: an .xlsx's parts held in memory unpack to more than Limits.XMLBytes, in MiB
+//	sheet.too_many_shared_strings {max}: an .xlsx's shared-string table has more than Limits.SharedStrings entries
 //
 // All but sheet.encoding and sheet.date name the field "file". {row} is the row
 // number Excel shows, counted from 1 at the top of the file.

@@ -31,6 +31,7 @@ func BenchmarkHostileFiles(b *testing.B) {
 		{"xlsx_12M_rows", sheet.XLSX, manyRowsXLSX},
 		{"xlsx_zip_bomb_4GiB", sheet.XLSX, zipBombXLSX},
 		{"xlsx_lying_zip_bomb", sheet.XLSX, lyingZipBombXLSX},
+		{"xlsx_3.7M_tiny_shared_strings", sheet.XLSX, func(tb testing.TB) []byte { return tinySharedStringsXLSX(tb, 3_700_000) }},
 	}
 	for _, c := range cases {
 		data := c.data(b)

@@ -4,6 +4,7 @@ import (
 	"archive/zip"
 	"bytes"
 	"compress/flate"
+	"io"
 	"strings"
 	"testing"
 )
@@ -139,4 +140,59 @@ func zipBombXLSX(t testing.TB) []byte {
 func lyingZipBombXLSX(t testing.TB) []byte {
 	return withPart(t, book(t, "名单", register()), bombPart{name: "xl/sharedStrings.xml", prefix: `<sst><si><t>`,
 		chunk: strings.Repeat("a", mib), n: 2048, suffix: `</t></si></sst>`, declared: 1 << 10})
+}
+
+// tinySharedStringsXLSX is a whole, valid workbook — checksums right — whose
+// shared-string table has n one-letter entries (17 bytes of XML each) and whose
+// sheet shows the first two: 3.7 million of them fit under the 64 MiB of XMLBytes
+// and cost excelize over 400 MB.
+func tinySharedStringsXLSX(t testing.TB, n int) []byte {
+	t.Helper()
+	var out bytes.Buffer
+	zw := zip.NewWriter(&out)
+	part := func(name string, write func(w io.Writer) error) {
+		w, err := zw.Create(name)
+		if err == nil {
+			err = write(w)
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	text := func(s string) func(io.Writer) error {
+		return func(w io.Writer) error { _, err := io.WriteString(w, s); return err }
+	}
+	part("[Content_Types].xml", text(`<Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types">`+
+		`<Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml"/>`+
+		`<Default Extension="xml" ContentType="application/xml"/>`+
+		`<Override PartName="/xl/workbook.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml"/>`+
+		`<Override PartName="/xl/worksheets/sheet1.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"/>`+
+		`<Override PartName="/xl/sharedStrings.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.sharedStrings+xml"/></Types>`))
+	part("_rels/.rels", text(`<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">`+
+		`<Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/officeDocument" Target="xl/workbook.xml"/></Relationships>`))
+	part("xl/workbook.xml", text(`<workbook xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" `+
+		`xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships"><sheets><sheet name="名单" sheetId="1" r:id="rId1"/></sheets></workbook>`))
+	part("xl/_rels/workbook.xml.rels", text(`<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">`+
+		`<Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/worksheet" Target="worksheets/sheet1.xml"/>`+
+		`<Relationship Id="rId2" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/sharedStrings" Target="sharedStrings.xml"/></Relationships>`))
+	part("xl/worksheets/sheet1.xml", text(`<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><sheetData>`+
+		`<row r="1"><c r="A1" t="s"><v>0</v></c></row><row r="2"><c r="A2" t="s"><v>1</v></c></row></sheetData></worksheet>`))
+	part("xl/sharedStrings.xml", func(w io.Writer) error {
+		const entry = `<si><t>a</t></si>`
+		if _, err := io.WriteString(w, `<sst xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">`); err != nil {
+			return err
+		}
+		chunk := strings.Repeat(entry, 4096)
+		for left := n; left > 0; left -= 4096 {
+			if _, err := io.WriteString(w, chunk[:min(left, 4096)*len(entry)]); err != nil {
+				return err
+			}
+		}
+		_, err := io.WriteString(w, `</sst>`)
+		return err
+	})
+	if err := zw.Close(); err != nil {
+		t.Fatal(err)
+	}
+	return out.Bytes()
 }

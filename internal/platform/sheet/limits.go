@@ -21,6 +21,11 @@ type Limits struct {
 	// memory may unpack to, together: the shared strings, the styles, the workbook,
 	// any worksheet small enough not to be spilled to disk.
 	XMLBytes int64
+	// SharedStrings is the most entries an .xlsx workbook's shared-string table may
+	// have. excelize holds each as a struct of about a hundred bytes beside its
+	// text, so it bounds memory where XMLBytes cannot: 64 MiB of one-letter
+	// entries is almost four million of them.
+	SharedStrings int
 	// Problems is how many problems of one kind a report on the file lists; the
 	// rest are counted. The reader does not use it: it is here so that every bound
 	// on reading a file has its default in one place.
@@ -33,12 +38,13 @@ type Limits struct {
 // memory under 300 MB.
 func DefaultLimits() Limits {
 	return Limits{
-		Columns:    256,
-		CellBytes:  4 << 10,
-		Rows:       2_000_000,
-		UnzipBytes: 1 << 30,
-		XMLBytes:   64 << 20,
-		Problems:   1000,
+		Columns:       256,
+		CellBytes:     4 << 10,
+		Rows:          2_000_000,
+		UnzipBytes:    1 << 30,
+		XMLBytes:      64 << 20,
+		SharedStrings: 2_000_000,
+		Problems:      1000,
 	}
 }
 
@@ -59,6 +65,9 @@ func (l Limits) OrDefault() Limits {
 	}
 	if l.XMLBytes <= 0 {
 		l.XMLBytes = d.XMLBytes
+	}
+	if l.SharedStrings <= 0 {
+		l.SharedStrings = d.SharedStrings
 	}
 	if l.Problems <= 0 {
 		l.Problems = d.Problems

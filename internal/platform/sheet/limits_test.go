@@ -86,6 +86,23 @@ func TestXLSX_RefusesASharedStringOf600MBBeforeUnpackingIt(t *testing.T) {
 	wantError(t, err, "sheet.xml_too_big", map[string]any{"max": int64(64)})
 }
 
+// A table of millions of one-letter shared strings stays under XMLBytes and still
+// cost excelize 433 MB: it is refused by its count, which the limit bounds, and a
+// table at the limit opens.
+func TestXLSX_RefusesMoreSharedStringsThanTheLimit(t *testing.T) {
+	lim := sheet.Limits{SharedStrings: 1000}
+	_, err := sheet.Open(writeFile(t, "a.xlsx", tinySharedStringsXLSX(t, 1001)), sheet.XLSX, sheet.Options{Limits: lim})
+	wantError(t, err, "sheet.too_many_shared_strings", map[string]any{"max": 1000})
+	r, err := sheet.Open(writeFile(t, "b.xlsx", tinySharedStringsXLSX(t, 1000)), sheet.XLSX, sheet.Options{Limits: lim})
+	if err != nil {
+		t.Fatalf("a table at the limit: %v", err)
+	}
+	defer r.Close()
+	if got := r.Header(); len(got) != 1 || got[0] != "a" {
+		t.Errorf("header %q", got)
+	}
+}
+
 func TestXLSX_RefusesACellOf600MBInTheSheetNamingIt(t *testing.T) {
 	_, err := sheet.Open(writeFile(t, "a.xlsx", hugeInlineCellXLSX(t)), sheet.XLSX, sheet.Options{})
 	wantError(t, err, "sheet.cell_too_long", map[string]any{"row": 2, "column": "A", "max": defaultCellBytes})

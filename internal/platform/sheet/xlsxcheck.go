@@ -7,6 +7,7 @@ import (
 	"io"
 	"io/fs"
 	"path"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -59,9 +60,19 @@ func checkXLSX(file, sheet string, lim Limits) (string, error) {
 		return "", fileError("sheet.xml_too_big").With("max", lim.XMLBytes>>20)
 	}
 	// excelize ignores an error unpacking a part it holds, so one that inflates
-	// past its declared size would be read cut short, or another than it says.
+	// past its declared size would be read cut short, or another than it says. The
+	// shared strings are counted on the way: excelize holds each entry as a struct
+	// of some hundred bytes, so 64 MiB of one-letter entries would cost it over
+	// 400 MB.
 	for _, f := range held {
-		if err := unpacks(f); err != nil {
+		err := unpacks(f, "", 0)
+		if strings.EqualFold(path.Base(f.Name), "sharedStrings.xml") {
+			err = unpacks(f, "si", lim.SharedStrings)
+		}
+		if errors.Is(err, errTooManyElements) {
+			return "", fileError("sheet.too_many_shared_strings").With("max", lim.SharedStrings)
+		}
+		if err != nil {
 			return "", fileError("sheet.not_xlsx")
 		}
 	}
@@ -85,7 +96,20 @@ func checkXLSX(file, sheet string, lim Limits) (string, error) {
 	if parts[i] == "" {
 		return "", fileError("sheet.not_xlsx")
 	}
-	f, err := z.Open(parts[i])
+	// Counting the rows first, at the speed of unpacking, refuses twelve million of
+	// them in a tenth of a second; the XML pass below would take seconds to get there.
+	j := slices.IndexFunc(z.File, func(f *zip.File) bool { return f.Name == parts[i] })
+	if j < 0 {
+		return "", fileError("sheet.not_xlsx")
+	}
+	maxRows := min(lim.Rows, excelRows)
+	switch err := unpacks(z.File[j], "row", maxRows); {
+	case errors.Is(err, errTooManyElements):
+		return "", fileError("sheet.too_many_rows").With("max", maxRows)
+	case err != nil:
+		return "", fileError("sheet.not_xlsx")
+	}
+	f, err := z.File[j].Open()
 	if err != nil {
 		return "", fileError("sheet.not_xlsx")
 	}
@@ -94,15 +118,19 @@ func checkXLSX(file, sheet string, lim Limits) (string, error) {
 }
 
 // unpacks reads a part through, for archive/zip to check it against its declared
-// size and checksum.
-func unpacks(f *zip.File) error {
+// size and checksum, counting the start tags called local on the way: more than
+// max of them is errTooManyElements. With local "" it only reads.
+func unpacks(f *zip.File, local string, max int) error {
 	rc, err := f.Open()
 	if err != nil {
 		return err
 	}
 	defer rc.Close()
-	_, err = io.Copy(io.Discard, rc)
-	return err
+	if local == "" {
+		_, err = io.Copy(io.Discard, rc)
+		return err
+	}
+	return countElements(rc, local, max)
 }
 
 // errLongRun is runGuard's: text or a tag longer than any cell may be.
