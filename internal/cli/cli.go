@@ -49,7 +49,7 @@ ID numbers and phones are sealed with a key: --key-file FILE on any command that
 DB, else $SHEQU_KEY_FILE, else $SHEQU_KEY (base64); on SQLite, by default DB.key beside
 the database, created on first use. PostgreSQL needs one of them.
 serve and import bound what reading an import file may cost with --max-columns, --max-cell-bytes,
---max-rows, --max-unzip-mb, --max-xml-mb and --max-problems (defaults: shequ import -h).
+--max-rows, --max-unzip-mb, --max-xml-mb, --max-shared-strings and --max-problems (defaults: shequ import -h).
 `
 
 // Main runs the program with args (without the program name) and returns the exit code.

@@ -11,6 +11,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/xuri/excelize/v2"
+
 	"shequ/internal/audit"
 	"shequ/internal/platform/apperr"
 	"shequ/internal/platform/auth"
@@ -370,10 +372,18 @@ func (r *run) problem(row int, column, value string, e *apperr.Error) {
 	r.res.Problems = append(r.res.Problems, Problem{Row: row, Column: column, Value: value, Key: e.Key, Args: e.Args})
 }
 
-// fileProblem records a fault of the file itself, at the row the reader names.
+// fileProblem records a fault of the file itself, at the row the reader names, and
+// under the header of the column it names by letter, so that the problem list shows
+// it in its column like every other.
 func (r *run) fileProblem(e *apperr.Error) {
 	row, _ := e.Args["row"].(int)
-	r.problem(row, "", "", e)
+	header := ""
+	if letter, ok := e.Args["column"].(string); ok {
+		if i, err := excelize.ColumnNameToNumber(letter); err == nil && i <= len(r.res.Columns) {
+			header = r.res.Columns[i-1].Header
+		}
+	}
+	r.problem(row, header, "", e)
 }
 
 // record is one data row, its cells by the kind's columns.

@@ -74,7 +74,7 @@ func TestImport_ListsEveryRowWithBytesThatAreNotGB18030(t *testing.T) {
 		res := importAs(t, svc, auth.System(), transfer.Residents, writeFile(t, "in.csv", data), transfer.Options{})
 		refused(t, res)
 		for _, row := range []int{3, 4} {
-			if p, ok := problem(t, res, row, "", "sheet.invalid_gb18030"); ok && !argIs(p, "column", "A") {
+			if p, ok := problem(t, res, row, "姓名", "sheet.invalid_gb18030"); ok && !argIs(p, "column", "A") {
 				t.Errorf("row %d: args = %v, want column A", row, p.Args)
 			}
 		}

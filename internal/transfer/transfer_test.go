@@ -320,7 +320,7 @@ func TestImport_RefusesABadRowAndWritesNoneOfTheFile(t *testing.T) {
 		{name: "level not in the list", kind: transfer.Org, bad: "450403001001004,东兴第四网格,小区," + orgtest.Community + ",,,",
 			column: "层级", key: "org.level", value: "小区"},
 		{name: "stray quote", kind: transfer.Residents, bad: `孙"强,` + idSun2 + ",H002,配偶,户籍,,",
-			key: "sheet.csv_syntax", args: map[string]any{"row": 3}},
+			column: "姓名", key: "sheet.csv_syntax", args: map[string]any{"row": 3}},
 		{name: "row in another encoding", kind: transfer.Residents, data: mixed,
 			key: "sheet.mixed_encoding", args: map[string]any{"row": 3}},
 	} {
