@@ -65,14 +65,21 @@ func RecordOutOfScope(ctx context.Context, d *db.DB, p auth.Principal, at time.T
 	return err
 }
 
-// OutsideLookupsPerHour is how many ID numbers registered outside their scope a
-// user may run into in an hour, by creating, correcting or importing residents,
-// each answered "already registered" and audited as a sensitive lookup. A worker
-// meets a few when people move in before their old unit has moved them out; more
-// is a search of the city's register. Past it, every ID-number check of the
-// user's is refused, found or not, until the earliest of those lookups is an hour
-// old, and each refusal alerts the security administrator.
+// OutsideLookupsPerHour is how many people registered outside their scope a user
+// may run into in an hour, by the ID numbers they give when creating, correcting or
+// importing residents, each answered "already registered" and audited as a
+// sensitive lookup. A worker meets a few when people move in before their old unit
+// has moved them out; more is a search of the city's register. The same person met
+// again in the hour counts once: checking a file and then importing it, or
+// retrying a form, tells the user nothing new. Past it, every ID-number check of
+// the user's is refused, found or not, until the earliest of those lookups is an
+// hour old, and each refusal alerts the security administrator.
 const OutsideLookupsPerHour = 5
+
+// lookupsListed bounds how many of a user's lookup records of the past hour are
+// read to count the people among them: far more than OutsideLookupsPerHour
+// distinct people can leave, repeats included, before the user is refused.
+const lookupsListed = 1000
 
 // outsideLookupWindow is the span OutsideLookupsPerHour counts over.
 const outsideLookupWindow = time.Hour
@@ -89,9 +96,9 @@ func errTooManyLookups() error {
 type IDLookups struct {
 	p       auth.Principal
 	at      time.Time
-	via     string // what the user was doing: an action or an import
-	before  int
-	found   []string
+	via     string          // what the user was doing: an action or an import
+	met     map[string]bool // the residents met in the past hour and in this request, by audit object
+	found   []string        // the residents met in this request, repeats included, each audited
 	refused bool
 }
 
@@ -100,14 +107,16 @@ type IDLookups struct {
 // depend on the ID number asked about, or it would answer the question itself.
 // It returns the counter even with the refusal, for Done to record it.
 func StartIDLookups(ctx context.Context, q db.Querier, p auth.Principal, at time.Time, via string) (*IDLookups, error) {
-	l := &IDLookups{p: p, at: at, via: via}
+	l := &IDLookups{p: p, at: at, via: via, met: map[string]bool{}}
 	rows, err := audit.List(ctx, q, audit.Filter{From: at.Add(-outsideLookupWindow), User: p.UserID, Action: audit.ActIDLookup},
-		OutsideLookupsPerHour, 0)
+		lookupsListed, 0)
 	if err != nil {
 		return l, err
 	}
-	l.before = len(rows)
-	if l.before >= OutsideLookupsPerHour {
+	for _, r := range rows {
+		l.met[r.Object] = true
+	}
+	if len(l.met) >= OutsideLookupsPerHour {
 		l.refused = true
 		return l, errTooManyLookups()
 	}
@@ -118,7 +127,8 @@ func StartIDLookups(ctx context.Context, q db.Querier, p auth.Principal, at time
 // scope. Past the limit it returns the refusal, for the request to end on.
 func (l *IDLookups) Outside(residentID string) error {
 	l.found = append(l.found, residentID)
-	if l.before+len(l.found) > OutsideLookupsPerHour {
+	l.met["resident:"+residentID] = true
+	if len(l.met) > OutsideLookupsPerHour {
 		l.refused = true
 		return errTooManyLookups()
 	}

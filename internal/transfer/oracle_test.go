@@ -149,3 +149,37 @@ func TestImportResidents_PastTheLimitTheImportIsRefusedAndTheSecurityAdministrat
 		}
 	})
 }
+
+// TestImportResidents_ThePeopleMetCountOnceAnHour: the import page checks a file
+// and then imports it, and a worker may check a file again after fixing it; the
+// people registered elsewhere that it holds are met each time, audited each time,
+// and counted once, so a file of four such people can be checked and imported
+// twice over without reaching the limit of five.
+func TestImportResidents_ThePeopleMetCountOnceAnHour(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, d *db.DB) {
+		svc := seed(t, d)
+		reg := registry.NewService(d, fixedNow)
+		lines := []string{residentHeader}
+		for i := range registry.OutsideLookupsPerHour - 1 {
+			n := idNumber("450403", "19750101", fmt.Sprintf("%03d", 400+i))
+			if _, err := reg.CreateResident(context.Background(), auth.System(), registry.ResidentInput{Name: "外格居民", IDNumber: n,
+				HouseholdNo: "H002", Relation: "other", PopulationType: "registered"}); err != nil {
+				t.Fatal(err)
+			}
+			lines = append(lines, "外格居民,"+n+",H001,其他,户籍,,")
+		}
+		file := csvFile(t, lines...)
+		for round, dry := range []bool{true, false, true, false} {
+			res, err := importErr(t, svc, gridUser, file, dry)
+			if err != nil || res.OK() {
+				t.Fatalf("round %d: %+v, %v; want the file's conflicts, not a refusal", round, res, err)
+			}
+		}
+		if got := lookups(t, d, audit.ActIDLookup); len(got) != 4*(registry.OutsideLookupsPerHour-1) {
+			t.Errorf("%d lookups audited, want every one of the four rounds'", len(got))
+		}
+		if got := lookups(t, d, audit.ActIDLookupLimit); len(got) != 0 {
+			t.Errorf("alerts: %q, want none", got)
+		}
+	})
+}
