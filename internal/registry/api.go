@@ -147,11 +147,6 @@ func (a *API) resident(w http.ResponseWriter, r *http.Request) {
 }
 
 // revealRequest asks for one resident's full ID number or phone, saying why.
-type revealRequest struct {
-	Field  string `json:"field"`
-	Reason string `json:"reason"`
-}
-
 type revealView struct {
 	Field string `json:"field"`
 	Value string `json:"value"`
@@ -159,12 +154,12 @@ type revealView struct {
 
 // reveal answers the one value asked for, in full; the service audits it.
 func (a *API) reveal(w http.ResponseWriter, r *http.Request) {
-	var in revealRequest
+	var in RevealInput
 	if err := web.DecodeJSON(w, r, &in); err != nil {
 		a.render.Error(w, r, err)
 		return
 	}
-	v, err := a.svc.Reveal(r.Context(), auth.From(r), r.PathValue("id"), in.Field, in.Reason)
+	v, err := a.svc.Reveal(r.Context(), auth.From(r), r.PathValue("id"), in)
 	if err != nil {
 		a.render.Error(w, r, err)
 		return

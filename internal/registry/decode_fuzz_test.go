@@ -52,3 +52,15 @@ func fuzzBundle(f *testing.F) *i18n.Bundle {
 	}
 	return b
 }
+
+// FuzzDecodeRevealInput sends any body through the decoder of POST
+// /api/v1/residents/{id}/reveal and the rules of which number and why.
+func FuzzDecodeRevealInput(f *testing.F) {
+	b := fuzzBundle(f)
+	f.Add([]byte(`{"field":"id_number","reason":"办理低保核对身份"}`))
+	f.Add([]byte(`{"field":"phone","field":"id_number","reason":"电话回访"}`))
+	f.Add([]byte(`{"Field":"name","reason":" "}`))
+	f.Fuzz(func(t *testing.T, body []byte) {
+		webtest.CheckInput(t, b, body, (*registry.RevealInput).Check, (*registry.RevealInput).Validate)
+	})
+}

@@ -198,6 +198,42 @@ type Contact struct {
 // good; processing against the law (违反法律、行政法规或者违反约定处理个人信息).
 var Grounds = []string{"purpose_fulfilled", "consent_withdrawn", "retention_expired", "unlawful_processing"}
 
+// Revealable lists what Reveal may show in full.
+var Revealable = []string{"id_number", "phone"}
+
+// RevealInput is what a user gives to see one resident's number in full: which of
+// Revealable, and why.
+type RevealInput struct {
+	Field  string `json:"field"`
+	Reason string `json:"reason"`
+}
+
+// Validate trims the reason and returns the first problem with the input; Check
+// returns them all.
+func (in *RevealInput) Validate() error {
+	if errs := in.Check(); len(errs) > 0 {
+		return errs[0]
+	}
+	return nil
+}
+
+// Check trims the reason and returns every problem with the input, a field at most
+// once. The reason is kept in the audit trail: 2 to 200 characters.
+func (in *RevealInput) Check() []*apperr.Error {
+	in.Reason = strings.TrimSpace(in.Reason)
+	var errs []*apperr.Error
+	if !slices.Contains(Revealable, in.Field) {
+		errs = append(errs, apperr.Invalidf("field", "reveal.field"))
+	}
+	switch n := utf8.RuneCountInString(in.Reason); {
+	case n < 2:
+		errs = append(errs, apperr.Invalidf("reason", "reveal.reason"))
+	case n > 200:
+		errs = append(errs, apperr.Invalidf("reason", "too_long").With("max", 200))
+	}
+	return errs
+}
+
 // EraseInput is what a user gives to erase a resident's record: the legal ground,
 // one of Grounds, and in their own words why.
 type EraseInput struct {

@@ -194,7 +194,7 @@ func TestRead_ARecordOutsideScopeIsNotFoundAndAuditedAsDenied(t *testing.T) {
 				return err
 			}},
 			{"reveal", audit.ActReveal, "resident:" + f.head.ID, func(id string) error {
-				_, err := f.s.Reveal(ctx, gridB, id, "phone", "核实")
+				_, err := f.s.Reveal(ctx, gridB, id, registry.RevealInput{Field: "phone", Reason: "核实"})
 				return err
 			}},
 			{"erase", registry.ActErase, "resident:" + f.head.ID, func(id string) error {

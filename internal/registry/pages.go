@@ -138,7 +138,7 @@ func (p *Pages) resident(w http.ResponseWriter, r *http.Request) {
 // service has recorded who asked and why; a missing reason is said on the form.
 func (p *Pages) reveal(w http.ResponseWriter, r *http.Request) {
 	field, reason := r.PostFormValue("field"), r.PostFormValue("reason")
-	v, err := p.svc.Reveal(r.Context(), auth.From(r), r.PathValue("id"), field, reason)
+	v, err := p.svc.Reveal(r.Context(), auth.From(r), r.PathValue("id"), RevealInput{Field: field, Reason: reason})
 	var invalid *apperr.Error
 	switch {
 	case errors.As(err, &invalid) && invalid.Code == apperr.Invalid:

@@ -9,6 +9,7 @@ import (
 	"shequ/internal/platform/apperr"
 	"shequ/internal/platform/db"
 	"shequ/internal/platform/db/dbtest"
+	"shequ/internal/registry"
 )
 
 // A full number is shown only to a role that may reveal, only with a reason, and
@@ -19,24 +20,24 @@ func TestReveal_NeedsThePermissionAndAReasonAndIsAudited(t *testing.T) {
 		ctx := context.Background()
 		id := f.head.ID
 
-		if _, err := f.s.Reveal(ctx, gridA, id, "id_number", " "); !apperr.Is(err, apperr.Invalid) {
+		if _, err := f.s.Reveal(ctx, gridA, id, registry.RevealInput{Field: "id_number", Reason: " "}); !apperr.Is(err, apperr.Invalid) {
 			t.Errorf("no reason: %v, want invalid", err)
 		}
-		if _, err := f.s.Reveal(ctx, gridA, id, "name", "核对"); !apperr.Is(err, apperr.Invalid) {
+		if _, err := f.s.Reveal(ctx, gridA, id, registry.RevealInput{Field: "name", Reason: "核对"}); !apperr.Is(err, apperr.Invalid) {
 			t.Errorf("a field that is not a number: %v, want invalid", err)
 		}
-		if _, err := f.s.Reveal(ctx, auditor, id, "id_number", "核对身份"); !apperr.Is(err, apperr.Forbidden) {
+		if _, err := f.s.Reveal(ctx, auditor, id, registry.RevealInput{Field: "id_number", Reason: "核对身份"}); !apperr.Is(err, apperr.Forbidden) {
 			t.Errorf("auditor: %v, want forbidden", err)
 		}
-		if _, err := f.s.Reveal(ctx, gridB, id, "id_number", "核对身份"); !apperr.Is(err, apperr.NotFound) {
+		if _, err := f.s.Reveal(ctx, gridB, id, registry.RevealInput{Field: "id_number", Reason: "核对身份"}); !apperr.Is(err, apperr.NotFound) {
 			t.Errorf("another grid's resident: %v, want not found", err)
 		}
 
-		got, err := f.s.Reveal(ctx, gridA, id, "id_number", "办理低保核对身份")
+		got, err := f.s.Reveal(ctx, gridA, id, registry.RevealInput{Field: "id_number", Reason: "办理低保核对身份"})
 		if err != nil || got != idNumber("450403", "19650312", "001") {
 			t.Fatalf("reveal = %q, %v", got, err)
 		}
-		phone, err := f.s.Reveal(ctx, gridA, id, "phone", "电话回访")
+		phone, err := f.s.Reveal(ctx, gridA, id, registry.RevealInput{Field: "phone", Reason: "电话回访"})
 		if err != nil || phone != "13812345678" {
 			t.Fatalf("phone = %q, %v", phone, err)
 		}

@@ -3,10 +3,8 @@ package registry
 import (
 	"context"
 	"database/sql"
-	"slices"
 	"strings"
 	"time"
-	"unicode/utf8"
 
 	"shequ/internal/audit"
 	"shequ/internal/org"
@@ -79,28 +77,19 @@ func (s *Service) Resident(ctx context.Context, p auth.Principal, id string) (Re
 	return r, moves, err
 }
 
-// Revealable lists what Reveal may show in full.
-var Revealable = []string{"id_number", "phone"}
-
-// Reveal returns one resident's full ID number or phone (field) for a user allowed
-// to see it, who must say why (个人信息保护法: access to sensitive personal
-// information only as the work needs). The reveal is in the audit trail, with the
-// reason, written in the same transaction as the read: no record, no number.
-func (s *Service) Reveal(ctx context.Context, p auth.Principal, residentID, field, reason string) (string, error) {
-	reason = strings.TrimSpace(reason)
+// Reveal returns one resident's full ID number or phone for a user allowed to see
+// it, who must say why (个人信息保护法: access to sensitive personal information
+// only as the work needs). The reveal is in the audit trail, with the reason,
+// written in the same transaction as the read: no record, no number.
+func (s *Service) Reveal(ctx context.Context, p auth.Principal, residentID string, in RevealInput) (string, error) {
 	object := "resident:" + residentID
 	if err := p.Require(auth.RevealRegister); err != nil {
 		return "", audit.Refused(ctx, s.db, audit.Of(p, s.now(), audit.ActReveal, object), err)
 	}
-	if !slices.Contains(Revealable, field) {
-		return "", apperr.Invalidf("field", "reveal.field")
+	if err := in.Validate(); err != nil {
+		return "", err
 	}
-	if utf8.RuneCountInString(reason) < 2 {
-		return "", apperr.Invalidf("reason", "reveal.reason")
-	}
-	if utf8.RuneCountInString(reason) > 200 {
-		return "", apperr.Invalidf("reason", "too_long").With("max", 200)
-	}
+	field, reason := in.Field, in.Reason
 	var value string
 	err := s.db.InTx(ctx, func(tx *sql.Tx) error {
 		r, err := GetResident(ctx, tx, s.db.Keys(), p.Scope(), residentID)
