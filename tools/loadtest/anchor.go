@@ -7,8 +7,8 @@ import (
 	"errors"
 	"flag"
 	"net"
-	"os"
 	"net/http"
+	"os"
 	"strconv"
 	"strings"
 
