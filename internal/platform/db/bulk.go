@@ -173,6 +173,9 @@ func (in *Inserter) copy(ctx context.Context, t *Table) error {
 		rows[i] = t.Vals[i*c : (i+1)*c]
 	}
 	return in.conn.Raw(func(dc any) error {
+		if c, ok := dc.(*cachingConn); ok {
+			dc = c.Conn
+		}
 		pc, ok := dc.(*stdlib.Conn)
 		if !ok {
 			return fmt.Errorf("COPY needs a pgx connection, have %T", dc)

@@ -7,13 +7,14 @@ package db
 import (
 	"context"
 	"database/sql"
+	"database/sql/driver"
 	"errors"
 	"fmt"
 	"net/url"
 	"strings"
 
 	"github.com/jackc/pgx/v5/pgconn"
-	_ "github.com/jackc/pgx/v5/stdlib" // registers the "pgx" driver
+	"github.com/jackc/pgx/v5/stdlib"
 	"modernc.org/sqlite"
 	sqlite3 "modernc.org/sqlite/lib"
 
@@ -49,12 +50,14 @@ type DB struct {
 	keys    crypt.Keyring
 	path    string // the SQLite file
 	lock    keyLock
+	stmts   *StatementStats
 }
 
 // Open opens dsn: a postgres:// (or postgresql://) URL, or else a SQLite file path.
 func Open(ctx context.Context, dsn string) (*DB, error) {
+	stats := &StatementStats{}
 	if strings.HasPrefix(dsn, "postgres://") || strings.HasPrefix(dsn, "postgresql://") {
-		p, err := sql.Open("pgx", dsn)
+		p, err := openPool(stdlib.GetDefaultDriver(), pgxDescribeOnly(dsn), stats)
 		if err != nil {
 			return nil, err
 		}
@@ -64,7 +67,7 @@ func Open(ctx context.Context, dsn string) (*DB, error) {
 			p.Close()
 			return nil, fmt.Errorf("connect to PostgreSQL: %w", err)
 		}
-		return &DB{Dialect: Postgres, write: p, read: p}, nil
+		return &DB{Dialect: Postgres, write: p, read: p, stmts: stats}, nil
 	}
 	if dsn == "" {
 		return nil, errors.New("no database given")
@@ -74,7 +77,7 @@ func Open(ctx context.Context, dsn string) (*DB, error) {
 		q.Add("_pragma", p)
 	}
 	q.Set("_txlock", "immediate")
-	w, err := sql.Open("sqlite", "file:"+dsn+"?"+q.Encode())
+	w, err := openPool(&sqlite.Driver{}, "file:"+dsn+"?"+q.Encode(), stats)
 	if err != nil {
 		return nil, err
 	}
@@ -85,15 +88,45 @@ func Open(ctx context.Context, dsn string) (*DB, error) {
 	}
 	q.Del("_txlock")
 	q.Add("_pragma", "query_only(1)")
-	r, err := sql.Open("sqlite", "file:"+dsn+"?"+q.Encode())
+	r, err := openPool(&sqlite.Driver{}, "file:"+dsn+"?"+q.Encode(), stats)
 	if err != nil {
 		w.Close()
 		return nil, err
 	}
 	r.SetMaxOpenConns(4)
 	r.SetMaxIdleConns(4)
-	return &DB{Dialect: SQLite, write: w, read: r, path: dsn}, nil
+	return &DB{Dialect: SQLite, write: w, read: r, path: dsn, stmts: stats}, nil
 }
+
+// openPool opens a pool of drv's connections to dsn, each with its statement cache.
+func openPool(drv driver.Driver, dsn string, stats *StatementStats) (*sql.DB, error) {
+	c, err := newConnector(drv, dsn, stats)
+	if err != nil {
+		return nil, err
+	}
+	return sql.OpenDB(c), nil
+}
+
+// pgxDescribeOnly sets pgx's own statement cache to describing statements without
+// preparing them, unless the URL says otherwise: the cache below database/sql
+// prepares what is run again and again, and a statement it is told not to prepare
+// (PlanEachTime) must reach the server unprepared to be planned for its values.
+func pgxDescribeOnly(dsn string) string {
+	u, err := url.Parse(dsn)
+	if err != nil {
+		return dsn // pgx reports it
+	}
+	q := u.Query()
+	if !q.Has("default_query_exec_mode") {
+		q.Set("default_query_exec_mode", "cache_describe")
+		u.RawQuery = q.Encode()
+	}
+	return u.String()
+}
+
+// Statements returns the counts of the statement caches of the database's
+// connections.
+func (d *DB) Statements() *StatementStats { return d.stmts }
 
 // Close releases the key lock and closes both pools.
 func (d *DB) Close() error {
