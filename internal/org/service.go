@@ -13,45 +13,92 @@ import (
 	"shequ/internal/platform/scope"
 )
 
-// Service holds the rules for reading and changing the tree.
+// Service holds the rules for reading and changing the tree. Its reads come from
+// the tree held in memory (see tree); share one Service in a process.
 type Service struct {
-	db  *db.DB
-	now func() time.Time
+	db   *db.DB
+	now  func() time.Time
+	tree *tree
 }
 
 // NewService returns the tree's service.
-func NewService(d *db.DB, now func() time.Time) *Service { return &Service{db: d, now: now} }
+func NewService(d *db.DB, now func() time.Time) *Service {
+	return &Service{db: d, now: now, tree: newTree(d)}
+}
 
-// Unit returns one unit in the principal's scope.
+func notFound() error { return apperr.New(apperr.NotFound, "org.not_found", "code") }
+
+// Unit returns one unit in the principal's scope; otherwise not_found, whether or
+// not it exists, so codes outside a user's scope cannot be probed.
 func (s *Service) Unit(ctx context.Context, p auth.Principal, code string) (Unit, error) {
 	if err := p.Require(auth.ReadRegister); err != nil {
 		return Unit{}, err
 	}
-	return Get(ctx, s.db.Read(), p.Scope(), code)
+	t, err := s.tree.current(ctx)
+	if err != nil {
+		return Unit{}, err
+	}
+	u, ok := t.unit(code)
+	if !ok || !p.Scope().Contains(code) {
+		return Unit{}, notFound()
+	}
+	return u, nil
 }
 
-// Children returns the units directly under code, which must be in scope.
+// Lookup returns a unit by code without a scope, or nil if there is none: for a
+// signed-in user's own unit, whose name every page shows.
+func (s *Service) Lookup(ctx context.Context, code string) (*Unit, error) {
+	t, err := s.tree.current(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if u, ok := t.unit(code); ok {
+		return &u, nil
+	}
+	return nil, nil
+}
+
+// Children returns the units directly under code, which must be in scope, in code
+// order.
 func (s *Service) Children(ctx context.Context, p auth.Principal, code string) ([]Unit, error) {
 	if _, err := s.Unit(ctx, p, code); err != nil {
 		return nil, err
 	}
-	return Children(ctx, s.db.Read(), p.Scope(), code)
+	t, err := s.tree.current(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return t.childrenOf(p.Scope(), code), nil
 }
 
-// Path returns the breadcrumbs to a unit in scope.
+// Path returns the breadcrumbs to a unit in scope: its ancestors, top down, ending
+// with the unit itself. A user sees the names of the units above their own, and
+// nothing else of them.
 func (s *Service) Path(ctx context.Context, p auth.Principal, code string) ([]Unit, error) {
 	if _, err := s.Unit(ctx, p, code); err != nil {
 		return nil, err
 	}
-	return Path(ctx, s.db.Read(), code)
+	t, err := s.tree.current(ctx)
+	if err != nil {
+		return nil, err
+	}
+	path, ok := t.path(code)
+	if !ok {
+		return nil, notFound()
+	}
+	return path, nil
 }
 
-// Communities lists the communities in the principal's scope.
+// Communities lists the communities in the principal's scope, in code order.
 func (s *Service) Communities(ctx context.Context, p auth.Principal) ([]Unit, error) {
 	if err := p.Require(auth.ReadRegister); err != nil {
 		return nil, err
 	}
-	return ListLevel(ctx, s.db.Read(), p.Scope(), scope.Community)
+	t, err := s.tree.current(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return t.level(p.Scope(), scope.Community), nil
 }
 
 // Create adds a unit under a parent in the principal's scope.

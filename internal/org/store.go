@@ -6,6 +6,7 @@ import (
 	"errors"
 
 	"shequ/internal/platform/apperr"
+	"shequ/internal/platform/changes"
 	"shequ/internal/platform/db"
 	"shequ/internal/platform/scope"
 )
@@ -47,39 +48,6 @@ func Get(ctx context.Context, q db.Querier, sc scope.Scope, code string) (Unit, 
 	return u, err
 }
 
-// Children returns the units directly under code, in code order, within sc.
-func Children(ctx context.Context, q db.Querier, sc scope.Scope, code string) ([]Unit, error) {
-	w, args := sc.Where("code", 2)
-	return collect(q.QueryContext(ctx, `SELECT `+unitColumns+` FROM org_units WHERE parent_code = $1 AND `+w+` ORDER BY code`,
-		append([]any{code}, args...)...))
-}
-
-// ListLevel returns every unit of a level within sc, in code order.
-func ListLevel(ctx context.Context, q db.Querier, sc scope.Scope, level scope.Level) ([]Unit, error) {
-	w, args := sc.Where("code", 2)
-	return collect(q.QueryContext(ctx, `SELECT `+unitColumns+` FROM org_units WHERE level = $1 AND `+w+` ORDER BY code`,
-		append([]any{string(level)}, args...)...))
-}
-
-// Path returns the ancestors of code, top down, ending with the unit itself. It is
-// for breadcrumbs: a user sees the names of the units above their own, and nothing
-// else of them.
-func Path(ctx context.Context, q db.Querier, code string) ([]Unit, error) {
-	var path []Unit
-	for code != "" {
-		u, err := scanUnit(q.QueryRowContext(ctx, `SELECT `+unitColumns+` FROM org_units WHERE code = $1`, code))
-		if errors.Is(err, sql.ErrNoRows) {
-			return nil, apperr.New(apperr.NotFound, "org.not_found", "code")
-		}
-		if err != nil {
-			return nil, err
-		}
-		path = append([]Unit{u}, path...)
-		code = u.ParentCode
-	}
-	return path, nil
-}
-
 // Lookup returns a unit by code without a scope, for validation inside a write that
 // has already checked the scope of what it writes, or nil if there is none.
 func Lookup(ctx context.Context, q db.Querier, code string) (*Unit, error) {
@@ -108,7 +76,8 @@ func nullString(s string) any {
 }
 
 // Insert adds a unit. A code that exists already is a conflict: codes are never
-// silently reused.
+// silently reused. Like Update, it bumps the org topic's version in q, so that
+// every process reads the tree again (see tree).
 func Insert(ctx context.Context, q db.Querier, u Unit, createdAt int64) error {
 	_, err := q.ExecContext(ctx, `INSERT INTO org_units (code, name, level, parent_code, founded_year, office_area_m2, authorized_posts, created_at)
 		VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
@@ -116,12 +85,18 @@ func Insert(ctx context.Context, q db.Querier, u Unit, createdAt int64) error {
 	if db.IsUniqueViolation(err) {
 		return apperr.New(apperr.Conflict, "org.code_taken", "code")
 	}
-	return err
+	if err != nil {
+		return err
+	}
+	return changes.Bump(ctx, q, changes.Org)
 }
 
 // Update changes a unit's name and community facts; code, level and parent stay.
 func Update(ctx context.Context, q db.Querier, u Unit) error {
 	_, err := q.ExecContext(ctx, `UPDATE org_units SET name = $1, founded_year = $2, office_area_m2 = $3, authorized_posts = $4 WHERE code = $5`,
 		u.Name, nullInt(u.FoundedYear), nullInt(u.OfficeAreaM2), u.AuthorizedPosts, u.Code)
-	return err
+	if err != nil {
+		return err
+	}
+	return changes.Bump(ctx, q, changes.Org)
 }

@@ -202,7 +202,7 @@ func (s *Server) authenticate(next http.Handler) http.Handler {
 			v.Links = append(v.Links, web.NavLink{Key: "audit.nav", URL: "/audit"})
 		}
 		v.Links = append(v.Links, web.NavLink{Key: "account.nav", URL: "/account"})
-		if u, err := org.Lookup(ctx, s.cfg.DB.Read(), p.OrgCode); err == nil && u != nil {
+		if u, err := s.org.Lookup(ctx, p.OrgCode); err == nil && u != nil {
 			v.OrgName = u.Name
 		}
 		next.ServeHTTP(w, r.WithContext(web.WithViewer(ctx, v)))

@@ -88,7 +88,7 @@ func (s *Service) ChangePassword(ctx context.Context, userID, keepSession, curre
 	if err := CheckPasswordPolicy(name, next); err != nil {
 		return err
 	}
-	return s.db.InTx(ctx, func(tx *sql.Tx) error {
+	return s.changeTx(ctx, func(tx *sql.Tx) error {
 		if _, err := tx.ExecContext(ctx, `UPDATE users SET password_hash = $1, password_changed_at = $2, must_change_password = 0,
 			failed_logins = 0 WHERE id = $3`, HashPassword(next), now, userID); err != nil {
 			return err
@@ -190,7 +190,7 @@ func (s *Service) ConfirmTOTP(ctx context.Context, userID, code string) ([]strin
 	for i := range codes {
 		codes[i] = newRecoveryCode()
 	}
-	err = s.db.InTx(ctx, func(tx *sql.Tx) error {
+	err = s.changeTx(ctx, func(tx *sql.Tx) error {
 		res, err := tx.ExecContext(ctx, `UPDATE users SET totp_secret_sealed = totp_pending_sealed, totp_pending_sealed = NULL,
 			totp_enabled_at = $1, totp_last_step = $2 WHERE id = $3 AND totp_pending_sealed = $4`, now.UnixMilli(), step, userID, sealed)
 		if err != nil {

@@ -37,6 +37,8 @@ const (
 	EventUserEnabled     = "user.enable"
 	EventTOTPReset       = "user.reset_totp"
 	EventTokenIssued     = "user.token"
+	EventTokensRevoked   = "user.revoke_tokens"
+	EventUserReassigned  = "user.reassign"
 	EventPolicyChanged   = "security.password_max_age"
 )
 

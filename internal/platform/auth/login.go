@@ -266,36 +266,64 @@ var dummyHash = sync.OnceValue(func() string { return HashPassword("shequ-timing
 
 // Session returns the principal of a live session token, and what the user must do
 // before anything else, and records the session's use. An expired, idle or unknown
-// session, or one of a disabled user, is unauthorized.
+// session, or one of a disabled user, is unauthorized. A session checked before is
+// answered from memory until something about it changes (see held).
 func (s *Service) Session(ctx context.Context, token string) (Principal, Obligation, error) {
 	now := s.now().UnixMilli()
-	var f userFacts
-	var lastSeen, expires int64
-	err := s.db.Read().QueryRowContext(ctx, `SELECT `+factsColumns+`, s.last_seen_at, s.expires_at
-		FROM sessions s JOIN users u ON u.id = s.user_id WHERE s.token_hash = $1`, hashToken(token)).
-		Scan(f.dest(&lastSeen, &expires)...)
-	if errors.Is(err, sql.ErrNoRows) || (err == nil && (now >= expires || now-lastSeen >= s.SessionIdle.Milliseconds() || f.disabled != 0)) {
-		return Principal{}, Free, apperr.New(apperr.Unauthorized, "auth.required", "")
-	}
+	hash := hashToken(token)
+	key := "session " + hash
+	c, gen, ok, err := s.held.get(ctx, key)
 	if err != nil {
 		return Principal{}, Free, err
 	}
-	// Touch at most once a minute: a page load fetches several resources.
-	if now-lastSeen > time.Minute.Milliseconds() {
+	if !ok || !s.live(c, now) {
+		// Not held, or ended as far as this process knows: another process may have
+		// recorded a later use, so the database has the last word.
+		if c, ok, err = s.readSession(ctx, hash); err != nil {
+			return Principal{}, Free, err
+		}
+		if !ok || !s.live(c, now) || c.facts.disabled != 0 {
+			s.held.drop(key)
+			return Principal{}, Free, apperr.New(apperr.Unauthorized, "auth.required", "")
+		}
+		s.held.put(gen, key, c)
+	}
+	// Touch at most once a minute: a page load fetches several resources, and the
+	// idle limit needs no finer clock.
+	if now-c.lastSeen > time.Minute.Milliseconds() {
 		err = s.db.InTx(ctx, func(tx *sql.Tx) error {
-			_, err := tx.ExecContext(ctx, `UPDATE sessions SET last_seen_at = $1 WHERE token_hash = $2`, now, hashToken(token))
+			_, err := tx.ExecContext(ctx, `UPDATE sessions SET last_seen_at = $1 WHERE token_hash = $2`, now, hash)
 			return err
 		})
 		if err != nil {
 			return Principal{}, Free, err
 		}
+		c.lastSeen = now
+		s.held.put(gen, key, c)
 	}
-	return f.p, f.owes(now), nil
+	return c.facts.p, c.facts.owes(now), nil
+}
+
+// live reports whether a session is neither past its end nor idle too long at now.
+func (s *Service) live(c credential, now int64) bool {
+	return now < c.expires && now-c.lastSeen < s.SessionIdle.Milliseconds()
+}
+
+// readSession reads a session and its user's facts from the database.
+func (s *Service) readSession(ctx context.Context, hash string) (credential, bool, error) {
+	var c credential
+	err := s.db.Read().QueryRowContext(ctx, `SELECT `+factsColumns+`, s.last_seen_at, s.expires_at
+		FROM sessions s JOIN users u ON u.id = s.user_id WHERE s.token_hash = $1`, hash).
+		Scan(c.facts.dest(&c.lastSeen, &c.expires)...)
+	if errors.Is(err, sql.ErrNoRows) {
+		return credential{}, false, nil
+	}
+	return c, err == nil, err
 }
 
 // Logout ends the session with this token and records who signed out.
 func (s *Service) Logout(ctx context.Context, token string) error {
-	return s.db.InTx(ctx, func(tx *sql.Tx) error {
+	return s.changeTx(ctx, func(tx *sql.Tx) error {
 		var p Principal
 		err := tx.QueryRowContext(ctx, `SELECT u.id, u.name, u.role, u.org_code FROM sessions s JOIN users u ON u.id = s.user_id
 			WHERE s.token_hash = $1`, hashToken(token)).Scan(&p.UserID, &p.Name, &p.Role, &p.OrgCode)

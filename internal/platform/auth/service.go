@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"shequ/internal/platform/apperr"
+	"shequ/internal/platform/changes"
 	"shequ/internal/platform/db"
 	"shequ/internal/platform/scope"
 )
@@ -30,14 +31,33 @@ type Service struct {
 	// Audit, when set, records every sign-in, failed sign-in, sign-out and account
 	// change in the transaction of the change.
 	Audit Auditor
+
+	held *held
 }
 
 // NewService returns a Service with 30-minute idle and 12-hour absolute session
 // limits, a 15-minute lock after 5 failures in a row, and 5 minutes to give the
 // second factor.
+// Sessions and tokens it has checked are held in memory (see held), up to
+// DefaultHeldCredentials, and let go of at once after a change committed in this
+// process and within changes.DefaultInterval after one committed in another.
 func NewService(d *db.DB, now func() time.Time) *Service {
 	return &Service{db: d, now: now, SessionIdle: 30 * time.Minute, SessionMax: 12 * time.Hour, MaxFailures: 5,
-		LockFor: 15 * time.Minute, PendingFor: 5 * time.Minute}
+		LockFor: 15 * time.Minute, PendingFor: 5 * time.Minute,
+		held: newHeld(changes.NewWatch(d, changes.Auth, changes.DefaultInterval), DefaultHeldCredentials)}
+}
+
+// changeTx runs fn in one write transaction that also bumps the auth topic's
+// version: every change to what a held credential carries (a user's role, unit,
+// state or obligations, a session or token ending, the password policy) goes
+// through it, so that no process keeps answering from what it held before.
+func (s *Service) changeTx(ctx context.Context, fn func(tx *sql.Tx) error) error {
+	return s.db.InTx(ctx, func(tx *sql.Tx) error {
+		if err := fn(tx); err != nil {
+			return err
+		}
+		return changes.Bump(ctx, tx, changes.Auth)
+	})
 }
 
 // User is an account.
@@ -73,19 +93,11 @@ func (s *Service) AddUser(ctx context.Context, name string, role Role, orgCode s
 	}
 	password := GeneratePassword(name)
 	err := s.db.InTx(ctx, func(tx *sql.Tx) error {
-		var level string
-		err := tx.QueryRowContext(ctx, `SELECT level FROM org_units WHERE code = $1`, orgCode).Scan(&level)
-		if errors.Is(err, sql.ErrNoRows) {
-			return apperr.Invalidf("org", "org.not_found")
-		}
-		if err != nil {
+		if err := fits(ctx, tx, role, orgCode); err != nil {
 			return err
 		}
-		if want := role.Level(); want != "" && scope.Level(level) != want {
-			return apperr.Invalidf("org", "user.role_level").With("want", string(want))
-		}
 		now := s.now().UnixMilli()
-		_, err = tx.ExecContext(ctx, `INSERT INTO users (id, name, role, org_code, password_hash, created_at, password_changed_at, must_change_password)
+		_, err := tx.ExecContext(ctx, `INSERT INTO users (id, name, role, org_code, password_hash, created_at, password_changed_at, must_change_password)
 			VALUES ($1, $2, $3, $4, $5, $6, $6, 1)`,
 			db.NewID(), name, string(role), orgCode, HashPassword(password), now)
 		if db.IsUniqueViolation(err) {
@@ -100,6 +112,68 @@ func (s *Service) AddUser(ctx context.Context, name string, role Role, orgCode s
 		return "", err
 	}
 	return password, nil
+}
+
+// fits checks that the unit orgCode exists and is at the level role is bound to.
+func fits(ctx context.Context, tx *sql.Tx, role Role, orgCode string) error {
+	if !role.Valid() {
+		return apperr.Invalidf("role", "user.role")
+	}
+	var level string
+	err := tx.QueryRowContext(ctx, `SELECT level FROM org_units WHERE code = $1`, orgCode).Scan(&level)
+	if errors.Is(err, sql.ErrNoRows) {
+		return apperr.Invalidf("org", "org.not_found")
+	}
+	if err != nil {
+		return err
+	}
+	if want := role.Level(); want != "" && scope.Level(level) != want {
+		return apperr.Invalidf("org", "user.role_level").With("want", string(want))
+	}
+	return nil
+}
+
+// Reassign gives the named user another role, or binds them to another unit, or
+// both; the unit's level must fit the role. Their sessions and tokens go on, with
+// the new role's permissions and the new unit's scope from their next request, in
+// every process (see held).
+func (s *Service) Reassign(ctx context.Context, name string, role Role, orgCode string) error {
+	return s.changeTx(ctx, func(tx *sql.Tx) error {
+		if err := fits(ctx, tx, role, orgCode); err != nil {
+			return err
+		}
+		res, err := tx.ExecContext(ctx, `UPDATE users SET role = $1, org_code = $2 WHERE name = $3`, string(role), orgCode, name)
+		if err != nil {
+			return err
+		}
+		if n, _ := res.RowsAffected(); n == 0 {
+			return apperr.New(apperr.NotFound, "user.not_found", "name")
+		}
+		return s.record(ctx, tx, Event{Action: EventUserReassigned, Principal: actor(ctx), Subject: name, Reason: string(role) + "@" + orgCode})
+	})
+}
+
+// RevokeTokens ends every API token of the named user and returns how many there
+// were; the programs using them are refused from their next request.
+func (s *Service) RevokeTokens(ctx context.Context, name string) (int, error) {
+	var n int64
+	err := s.changeTx(ctx, func(tx *sql.Tx) error {
+		var id string
+		err := tx.QueryRowContext(ctx, `SELECT id FROM users WHERE name = $1`, name).Scan(&id)
+		if errors.Is(err, sql.ErrNoRows) {
+			return apperr.New(apperr.NotFound, "user.not_found", "name")
+		}
+		if err != nil {
+			return err
+		}
+		res, err := tx.ExecContext(ctx, `DELETE FROM api_tokens WHERE user_id = $1`, id)
+		if err != nil {
+			return err
+		}
+		n, _ = res.RowsAffected()
+		return s.record(ctx, tx, Event{Action: EventTokensRevoked, Principal: actor(ctx), Subject: name, Reason: strconv.FormatInt(n, 10)})
+	})
+	return int(n), err
 }
 
 // ResetPassword gives an existing user a new generated password, which they must
@@ -141,7 +215,7 @@ func (s *Service) ResetSecondFactor(ctx context.Context, name string) error {
 // records it as event, and with endSessions ends their sessions, pending sign-ins
 // and recovery codes too when the update cleared the second factor.
 func (s *Service) updateUser(ctx context.Context, event, name string, endSessions bool, query string, args ...any) error {
-	return s.db.InTx(ctx, func(tx *sql.Tx) error {
+	return s.changeTx(ctx, func(tx *sql.Tx) error {
 		res, err := tx.ExecContext(ctx, query, args...)
 		if err != nil {
 			return err
@@ -220,7 +294,7 @@ func (s *Service) SetPasswordMaxAge(ctx context.Context, days int) error {
 	if days < 0 || days > 3650 {
 		return apperr.Invalidf("password_max_age", "password.max_age")
 	}
-	return s.db.InTx(ctx, func(tx *sql.Tx) error {
+	return s.changeTx(ctx, func(tx *sql.Tx) error {
 		if _, err := tx.ExecContext(ctx, `DELETE FROM settings WHERE key = $1`, passwordMaxAgeSetting); err != nil {
 			return err
 		}
@@ -263,17 +337,28 @@ func (s *Service) NewAPIToken(ctx context.Context, userName string) (string, err
 
 // Token returns the principal of a bearer token. A token is a credential of its
 // own, made by an administrator for a program: the password's age and the second
-// factor, which are about people signing in, do not apply to it.
+// factor, which are about people signing in, do not apply to it. A token checked
+// before is answered from memory until something about it changes (see held).
 func (s *Service) Token(ctx context.Context, token string) (Principal, error) {
-	var p Principal
-	var disabled int
-	err := s.db.Read().QueryRowContext(ctx, `SELECT u.id, u.name, u.role, u.org_code, u.disabled
-		FROM api_tokens t JOIN users u ON u.id = t.user_id WHERE t.token_hash = $1`, hashToken(token)).
-		Scan(&p.UserID, &p.Name, &p.Role, &p.OrgCode, &disabled)
-	if errors.Is(err, sql.ErrNoRows) || (err == nil && disabled != 0) {
-		return Principal{}, apperr.New(apperr.Unauthorized, "auth.required", "")
+	hash := hashToken(token)
+	key := "token " + hash
+	c, gen, ok, err := s.held.get(ctx, key)
+	if err != nil {
+		return Principal{}, err
 	}
-	return p, err
+	if !ok {
+		err := s.db.Read().QueryRowContext(ctx, `SELECT u.id, u.name, u.role, u.org_code, u.disabled
+			FROM api_tokens t JOIN users u ON u.id = t.user_id WHERE t.token_hash = $1`, hash).
+			Scan(&c.facts.p.UserID, &c.facts.p.Name, &c.facts.p.Role, &c.facts.p.OrgCode, &c.facts.disabled)
+		if errors.Is(err, sql.ErrNoRows) || (err == nil && c.facts.disabled != 0) {
+			return Principal{}, apperr.New(apperr.Unauthorized, "auth.required", "")
+		}
+		if err != nil {
+			return Principal{}, err
+		}
+		s.held.put(gen, key, c)
+	}
+	return c.facts.p, nil
 }
 
 // Principal returns the principal of an enabled account by name, for an

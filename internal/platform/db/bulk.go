@@ -41,7 +41,7 @@ func (d *DB) BulkTx(ctx context.Context, fn func(b *Bulk) error) error {
 		_ = tx.Rollback()
 		return err
 	}
-	return tx.Commit()
+	return d.commit(tx)
 }
 
 // Bulk is the transaction of a bulk load, with the connection it runs on.

@@ -12,6 +12,7 @@ import (
 	"fmt"
 	"net/url"
 	"strings"
+	"sync/atomic"
 
 	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/stdlib"
@@ -50,6 +51,9 @@ type DB struct {
 	keys    crypt.Keyring
 	path    string // the SQLite file
 	lock    keyLock
+	// commits counts the write transactions this handle has committed, so that
+	// what a process holds in memory can tell a change made through it at once.
+	commits atomic.Uint64
 	stmts   *StatementStats
 }
 
@@ -169,8 +173,21 @@ func (d *DB) InTx(ctx context.Context, fn func(tx *sql.Tx) error) error {
 		_ = tx.Rollback()
 		return err
 	}
-	return tx.Commit()
+	return d.commit(tx)
 }
+
+// commit commits tx and counts it.
+func (d *DB) commit(tx *sql.Tx) error {
+	if err := tx.Commit(); err != nil {
+		return err
+	}
+	d.commits.Add(1)
+	return nil
+}
+
+// Commits returns how many write transactions (InTx, BulkTx) this handle has
+// committed: a number that moves after every change made through it.
+func (d *DB) Commits() uint64 { return d.commits.Load() }
 
 // IsUniqueViolation reports whether err is a unique or primary-key constraint failure,
 // on either engine.
