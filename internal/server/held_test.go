@@ -19,7 +19,7 @@ import (
 	"shequ/internal/server"
 )
 
-func quietServer(t *testing.T, d *db.DB) *server.Server {
+func quietServer(t testing.TB, d *db.DB) *server.Server {
 	t.Helper()
 	srv, err := server.New(server.Config{DB: d, Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
 	if err != nil {

@@ -59,7 +59,10 @@ var credentialChanges = []struct {
 	after func(a answer) bool
 }{
 	{"a revoked token",
-		func(s *auth.Service, _ credentials) error { _, err := s.RevokeTokens(context.Background(), "wang"); return err },
+		func(s *auth.Service, _ credentials) error {
+			_, err := s.RevokeTokens(context.Background(), "wang")
+			return err
+		},
 		func(a answer) bool { return refused(a.tokenErr) && a.sessionErr == nil }},
 	{"a disabled user",
 		func(s *auth.Service, _ credentials) error { return s.SetDisabled(context.Background(), "wang", true) },
@@ -75,7 +78,9 @@ var credentialChanges = []struct {
 			return a.session.Role == auth.RoleCommunity && a.token.Role == auth.RoleCommunity && a.token.Can(auth.WriteStaff)
 		}},
 	{"a changed unit",
-		func(s *auth.Service, _ credentials) error { return s.Reassign(context.Background(), "wang", auth.RoleGrid, orgtest.GridB) },
+		func(s *auth.Service, _ credentials) error {
+			return s.Reassign(context.Background(), "wang", auth.RoleGrid, orgtest.GridB)
+		},
 		func(a answer) bool {
 			return a.session.OrgCode == orgtest.GridB && a.token.OrgCode == orgtest.GridB && !a.token.Scope().Contains(orgtest.Grid)
 		}},
