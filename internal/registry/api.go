@@ -38,34 +38,32 @@ func maskAll(rs []Resident) []Resident {
 	return out
 }
 
-// Page is a page of a longer list.
+// Page is a page of a longer list. Next, when set, is the key to pass as after=
+// for the page that follows.
 type Page[T any] struct {
-	Items  []T `json:"items"`
-	Total  int `json:"total"`
-	Limit  int `json:"limit"`
-	Offset int `json:"offset"`
+	Items []T    `json:"items"`
+	Limit int    `json:"limit"`
+	Next  string `json:"next,omitempty"`
 }
 
-// paging reads limit (1–500, default 50) and offset (≥ 0) from the query.
-func paging(r *http.Request) (limit, offset int) {
-	limit, offset = 50, 0
+// paging reads limit (1–500, default 50) and after (the key the page starts after)
+// from the query.
+func paging(r *http.Request) (limit int, k PageKeys) {
+	limit = 50
 	if v, err := strconv.Atoi(r.URL.Query().Get("limit")); err == nil && v > 0 {
 		limit = min(v, 500)
 	}
-	if v, err := strconv.Atoi(r.URL.Query().Get("offset")); err == nil && v > 0 {
-		offset = v
-	}
-	return limit, offset
+	return limit, PageKeys{After: r.URL.Query().Get("after")}
 }
 
 func (a *API) listHouseholds(w http.ResponseWriter, r *http.Request) {
-	limit, offset := paging(r)
-	hs, total, err := a.svc.Households(r.Context(), auth.From(r), r.PathValue("code"), limit, offset)
+	limit, k := paging(r)
+	pg, err := a.svc.Households(r.Context(), auth.From(r), r.PathValue("code"), limit, k)
 	if err != nil {
 		a.render.Error(w, r, err)
 		return
 	}
-	web.WriteJSON(w, http.StatusOK, Page[Household]{Items: hs, Total: total, Limit: limit, Offset: offset})
+	web.WriteJSON(w, http.StatusOK, Page[Household]{Items: pg.Items, Limit: limit, Next: pg.Next})
 }
 
 func (a *API) contacts(w http.ResponseWriter, r *http.Request) {

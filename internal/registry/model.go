@@ -38,6 +38,13 @@ type Household struct {
 	Building string `json:"building,omitempty"`
 	Address  string `json:"address"`
 	Members  int    `json:"members"`
+	Head     string `json:"head,omitempty"` // the head of household's name, "" if none is registered
+}
+
+// PageKeys say where a page of a list keyed by household number starts: after a
+// key (the first page after ""), or, going back, just before one.
+type PageKeys struct {
+	After, Before string
 }
 
 // HouseholdInput is what a user types to create or change a household.

@@ -169,7 +169,7 @@ func TestResident_GridWorkerCannotReadAnotherGrid(t *testing.T) {
 		if rs, err := f.s.Search(ctx, gridB, f.head.IDNumber, 10); err != nil || len(rs) != 0 {
 			t.Errorf("search from other grid found %d (%v)", len(rs), err)
 		}
-		if _, _, err := f.s.Households(ctx, gridB, orgtest.Grid, 10, 0); !apperr.Is(err, apperr.NotFound) {
+		if _, err := f.s.Households(ctx, gridB, orgtest.Grid, 10, registry.PageKeys{}); !apperr.Is(err, apperr.NotFound) {
 			t.Errorf("list other grid: %v", err)
 		}
 		if _, err := f.s.UpdateResident(ctx, gridB, f.head.ID, registry.ResidentInput{}); err == nil {

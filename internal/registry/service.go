@@ -40,20 +40,52 @@ func (s *Service) Household(ctx context.Context, p auth.Principal, id string) (H
 	return h, members, err
 }
 
-// Households returns a page of households under a unit in scope, and their total.
-func (s *Service) Households(ctx context.Context, p auth.Principal, code string, limit, offset int) ([]Household, int, error) {
+// HouseholdPage is a page of a household list and the keys of the pages beside it.
+type HouseholdPage struct {
+	Items []Household
+	Next  string // the key to ask the next page after; "" on the last page
+	Prev  string // the key to ask the previous page before; "" on the first
+}
+
+// Households returns a page of up to limit households under a unit in scope, where
+// k says; one statement, which reads one row more than the page to know whether
+// another follows.
+func (s *Service) Households(ctx context.Context, p auth.Principal, code string, limit int, k PageKeys) (HouseholdPage, error) {
 	if err := p.Require(auth.ReadRegister); err != nil {
-		return nil, 0, err
+		return HouseholdPage{}, err
 	}
 	if !p.Scope().Contains(code) {
-		return nil, 0, apperr.New(apperr.NotFound, "org.not_found", "code")
+		return HouseholdPage{}, apperr.New(apperr.NotFound, "org.not_found", "code")
 	}
-	hs, err := ListHouseholds(ctx, s.db.Read(), p.Scope(), code, limit, offset)
+	hs, err := ListHouseholds(ctx, s.db.Read(), p.Scope(), code, limit+1, k)
 	if err != nil {
-		return nil, 0, err
+		return HouseholdPage{}, err
 	}
-	n, err := CountHouseholds(ctx, s.db.Read(), p.Scope(), code)
-	return hs, n, err
+	var pg HouseholdPage
+	more := len(hs) > limit
+	if len(hs) == 0 {
+		pg.Items = hs
+		return pg, nil
+	}
+	if k.Before != "" {
+		if more {
+			hs = hs[1:]
+		}
+		pg.Next = hs[len(hs)-1].No
+		if more {
+			pg.Prev = hs[0].No
+		}
+	} else {
+		hs = hs[:min(len(hs), limit)]
+		if more {
+			pg.Next = hs[len(hs)-1].No
+		}
+		if k.After != "" && len(hs) > 0 {
+			pg.Prev = hs[0].No
+		}
+	}
+	pg.Items = hs
+	return pg, nil
 }
 
 // Contacts returns a grid's contacts.

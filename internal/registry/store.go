@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"errors"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -20,14 +21,17 @@ import (
 // Those that read or write ID numbers and phones take the keyring too: the database
 // holds them sealed, with blind indexes to find them by (decision 6).
 
+// householdColumns bring a household with its member count and head, in the same
+// statement: a list of fifty households is one query, not a hundred and one.
 const householdColumns = `h.id, h.household_no, h.org_code, COALESCE(b.name, ''), h.address,
-	(SELECT COUNT(*) FROM residents r WHERE r.household_id = h.id)`
+	(SELECT COUNT(*) FROM residents r WHERE r.household_id = h.id),
+	COALESCE((SELECT MIN(r.name) FROM residents r WHERE r.household_id = h.id AND r.relation = 'head'), '')`
 
 const householdFrom = ` FROM households h LEFT JOIN buildings b ON b.id = h.building_id `
 
 func scanHousehold(row interface{ Scan(...any) error }) (Household, error) {
 	var h Household
-	err := row.Scan(&h.ID, &h.No, &h.GridCode, &h.Building, &h.Address, &h.Members)
+	err := row.Scan(&h.ID, &h.No, &h.GridCode, &h.Building, &h.Address, &h.Members, &h.Head)
 	return h, err
 }
 
@@ -54,15 +58,23 @@ func GetHouseholdByNo(ctx context.Context, q db.Querier, sc scope.Scope, no stri
 	return h, err
 }
 
-// ListHouseholds returns a page of the households under code (a grid or any unit
-// above it) in household-number order.
-func ListHouseholds(ctx context.Context, q db.Querier, sc scope.Scope, code string, limit, offset int) ([]Household, error) {
+// ListHouseholds returns up to limit households under code (a grid or any unit
+// above it) in household-number order: those numbered after k.After, or, when
+// k.Before is set, those just before it. Paging by key costs the same on the last
+// page as on the first, and a household added meanwhile neither repeats a row nor
+// hides one, as an offset would.
+func ListHouseholds(ctx context.Context, q db.Querier, sc scope.Scope, code string, limit int, k PageKeys) ([]Household, error) {
 	if !sc.Contains(code) {
 		return []Household{}, nil
 	}
 	w, args := scope.Of(code).Where("h.org_code", 1)
-	rows, err := q.QueryContext(ctx, `SELECT `+householdColumns+householdFrom+`WHERE `+w+` ORDER BY h.household_no LIMIT $3 OFFSET $4`,
-		append(args, limit, offset)...)
+	query := `SELECT ` + householdColumns + householdFrom + `WHERE ` + w + ` AND h.household_no > $3 ORDER BY h.household_no LIMIT $4`
+	key := k.After
+	if k.Before != "" {
+		query = `SELECT ` + householdColumns + householdFrom + `WHERE ` + w + ` AND h.household_no < $3 ORDER BY h.household_no DESC LIMIT $4`
+		key = k.Before
+	}
+	rows, err := q.QueryContext(ctx, query, append(args, key, limit)...)
 	if err != nil {
 		return nil, err
 	}
@@ -75,18 +87,10 @@ func ListHouseholds(ctx context.Context, q db.Querier, sc scope.Scope, code stri
 		}
 		out = append(out, h)
 	}
-	return out, rows.Err()
-}
-
-// CountHouseholds counts the households under code.
-func CountHouseholds(ctx context.Context, q db.Querier, sc scope.Scope, code string) (int, error) {
-	if !sc.Contains(code) {
-		return 0, nil
+	if k.Before != "" {
+		slices.Reverse(out)
 	}
-	w, args := scope.Of(code).Where("org_code", 1)
-	var n int
-	err := q.QueryRowContext(ctx, `SELECT COUNT(*) FROM households WHERE `+w, args...).Scan(&n)
-	return n, err
+	return out, rows.Err()
 }
 
 // ensureBuilding returns the id of the named building in a grid, creating it.
@@ -203,21 +207,36 @@ const residentColumns = `r.id, r.name, r.id_number_sealed, r.sex, r.birth_date, 
 
 const residentFrom = ` FROM residents r JOIN households h ON h.id = r.household_id `
 
+// sealedResident is a row of residentColumns as stored: ID number and phone sealed.
+type sealedResident struct {
+	Resident
+	idNumber, phone []byte
+}
+
+func (r *sealedResident) dest() []any {
+	return []any{&r.ID, &r.Name, &r.idNumber, &r.Sex, &r.BirthDate, &r.HouseholdID, &r.HouseholdNo, &r.GridCode, &r.Address,
+		&r.Relation, &r.PopulationType, &r.phone}
+}
+
+// open returns the resident with the ID number and phone opened.
+func (r *sealedResident) open(keys crypt.Keyring) (Resident, error) {
+	res := r.Resident
+	res.Tags = []string{}
+	var err error
+	if res.IDNumber, err = keys.Open(crypt.IDNumber, r.idNumber); err != nil {
+		return res, err
+	}
+	res.Phone, err = crypt.OpenPhone(keys, r.phone)
+	return res, err
+}
+
 // scanResident reads a row of residentColumns and opens its ID number and phone.
 func scanResident(keys crypt.Keyring, row interface{ Scan(...any) error }) (Resident, error) {
-	var r Resident
-	var id, phone []byte
-	err := row.Scan(&r.ID, &r.Name, &id, &r.Sex, &r.BirthDate, &r.HouseholdID, &r.HouseholdNo, &r.GridCode, &r.Address,
-		&r.Relation, &r.PopulationType, &phone)
-	r.Tags = []string{}
-	if err != nil {
-		return r, err
+	var r sealedResident
+	if err := row.Scan(r.dest()...); err != nil {
+		return Resident{Tags: []string{}}, err
 	}
-	if r.IDNumber, err = keys.Open(crypt.IDNumber, id); err != nil {
-		return r, err
-	}
-	r.Phone, err = crypt.OpenPhone(keys, phone)
-	return r, err
+	return r.open(keys)
 }
 
 func collectResidents(keys crypt.Keyring, rows *sql.Rows, err error) ([]Resident, error) {
@@ -236,62 +255,77 @@ func collectResidents(keys crypt.Keyring, rows *sql.Rows, err error) ([]Resident
 	return out, rows.Err()
 }
 
-// GetResident returns a resident by id, with tags; one outside the scope is not
-// found, as an OutOfScope.
-func GetResident(ctx context.Context, q db.Querier, keys crypt.Keyring, sc scope.Scope, id string) (Resident, error) {
-	w, args := sc.Where("r.org_code", 2)
-	r, err := scanResident(keys, q.QueryRowContext(ctx, `SELECT `+residentColumns+residentFrom+`WHERE r.id = $1 AND `+w,
-		append([]any{id}, args...)...))
-	if errors.Is(err, sql.ErrNoRows) {
-		return Resident{}, Missing(ctx, q, "residents", "resident", id, apperr.New(apperr.NotFound, "resident.not_found", "id"))
-	}
-	if err != nil {
-		return Resident{}, err
-	}
-	r.Tags, err = ResidentTags(ctx, q, id)
-	return r, err
-}
+// withTags joins a resident's tags to residentColumns: a resident comes as one row
+// per tag (one row with NULL if none), so that the resident and the tags are one
+// statement.
+const withTags = ` LEFT JOIN resident_tags t ON t.resident_id = r.id `
 
-// ResidentTags returns the tags of a resident in the order of Tags. The caller has
-// checked the resident is in scope.
-func ResidentTags(ctx context.Context, q db.Querier, id string) ([]string, error) {
-	rows, err := q.QueryContext(ctx, `SELECT tag FROM resident_tags WHERE resident_id = $1`, id)
+// collectTagged reads rows of residentColumns and a tag, grouped by resident as
+// withTags gives them, into residents with their tags in the order of Tags.
+func collectTagged(keys crypt.Keyring, rows *sql.Rows, err error) ([]Resident, error) {
 	if err != nil {
 		return nil, err
 	}
 	defer rows.Close()
-	have := map[string]bool{}
+	out := []Resident{}
+	var r sealedResident
 	for rows.Next() {
-		var t string
-		if err := rows.Scan(&t); err != nil {
+		var tag sql.NullString
+		if err := rows.Scan(append(r.dest(), &tag)...); err != nil {
 			return nil, err
 		}
-		have[t] = true
-	}
-	out := []string{}
-	for _, t := range Tags {
-		if have[t] {
-			out = append(out, t)
+		if len(out) == 0 || out[len(out)-1].ID != r.ID {
+			res, err := r.open(keys)
+			if err != nil {
+				return nil, err
+			}
+			out = append(out, res)
 		}
+		if tag.Valid {
+			last := &out[len(out)-1]
+			last.Tags = append(last.Tags, tag.String)
+		}
+	}
+	for i := range out {
+		out[i].Tags = inTagOrder(out[i].Tags)
 	}
 	return out, rows.Err()
 }
 
-// HouseholdMembers returns the residents of a household, head first.
-func HouseholdMembers(ctx context.Context, q db.Querier, keys crypt.Keyring, sc scope.Scope, householdID string) ([]Resident, error) {
+// GetResident returns a resident by id, with tags, in one statement; one outside
+// the scope is not found, as an OutOfScope.
+func GetResident(ctx context.Context, q db.Querier, keys crypt.Keyring, sc scope.Scope, id string) (Resident, error) {
 	w, args := sc.Where("r.org_code", 2)
-	rows, err := q.QueryContext(ctx, `SELECT `+residentColumns+residentFrom+`WHERE r.household_id = $1 AND `+w+`
-		ORDER BY CASE r.relation WHEN 'head' THEN 0 ELSE 1 END, r.birth_date`, append([]any{householdID}, args...)...)
-	rs, err := collectResidents(keys, rows, err)
+	rows, err := q.QueryContext(ctx, `SELECT `+residentColumns+`, t.tag`+residentFrom+withTags+`WHERE r.id = $1 AND `+w,
+		append([]any{id}, args...)...)
+	rs, err := collectTagged(keys, rows, err)
 	if err != nil {
-		return nil, err
+		return Resident{}, err
 	}
-	for i := range rs {
-		if rs[i].Tags, err = ResidentTags(ctx, q, rs[i].ID); err != nil {
-			return nil, err
+	if len(rs) == 0 {
+		return Resident{}, Missing(ctx, q, "residents", "resident", id, apperr.New(apperr.NotFound, "resident.not_found", "id"))
+	}
+	return rs[0], nil
+}
+
+// inTagOrder returns the tags of have in the order of Tags.
+func inTagOrder(have []string) []string {
+	out := []string{}
+	for _, t := range Tags {
+		if slices.Contains(have, t) {
+			out = append(out, t)
 		}
 	}
-	return rs, nil
+	return out
+}
+
+// HouseholdMembers returns the residents of a household, head first, with their
+// tags, in one statement.
+func HouseholdMembers(ctx context.Context, q db.Querier, keys crypt.Keyring, sc scope.Scope, householdID string) ([]Resident, error) {
+	w, args := sc.Where("r.org_code", 2)
+	rows, err := q.QueryContext(ctx, `SELECT `+residentColumns+`, t.tag`+residentFrom+withTags+`WHERE r.household_id = $1 AND `+w+`
+		ORDER BY CASE r.relation WHEN 'head' THEN 0 ELSE 1 END, r.birth_date, r.id`, append([]any{householdID}, args...)...)
+	return collectTagged(keys, rows, err)
 }
 
 // residentByNumber returns the id and grid of the resident with this ID number
@@ -514,6 +548,9 @@ func Search(ctx context.Context, q db.Querier, dialect db.Dialect, keys crypt.Ke
 	case queryText:
 		forms = append(forms, `name >= `+arg(query)+` AND name < `+arg(query+"\U0010FFFF"))
 		if utf8.RuneCountInString(query) >= 3 {
+			// How rare a fragment is decides the plan; a prepared statement's generic
+			// plan on PostgreSQL cannot know it (decision 13).
+			ctx = db.PlanEachTime(ctx)
 			var match string
 			if dialect == db.SQLite {
 				match = `rowid IN (SELECT rowid FROM household_address_fts WHERE household_address_fts MATCH ` +
@@ -547,13 +584,28 @@ func Search(ctx context.Context, q db.Querier, dialect db.Dialect, keys crypt.Ke
 		return []Resident{}, err
 	}
 	rw, fetch := sc.Where("r.org_code", 1)
+	found = padded(found)
 	marks := make([]string, len(found))
 	for i := range found {
-		marks[i] = "$" + strconv.Itoa(i+3)
+		marks[i] = "$" + strconv.Itoa(len(fetch)+i+1)
 	}
 	res, err := q.QueryContext(ctx, `SELECT `+residentColumns+residentFrom+`WHERE `+rw+` AND r.id IN (`+strings.Join(marks, ", ")+`)
 		ORDER BY r.name, r.id`, append(fetch, found...)...)
 	return collectResidents(keys, res, err)
+}
+
+// padded repeats the last of ids up to a power of two, so that a list of ids sent
+// as IN ($3, …) takes one of a few statement texts, which stay prepared, rather
+// than one per length.
+func padded(ids []any) []any {
+	n := 1
+	for n < len(ids) {
+		n *= 2
+	}
+	for len(ids) < n {
+		ids = append(ids, ids[len(ids)-1])
+	}
+	return ids
 }
 
 // suffixMatches returns the ids of the residents in scope whose ID number ends in

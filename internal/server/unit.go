@@ -76,14 +76,13 @@ func (s *Server) unit(w http.ResponseWriter, r *http.Request) {
 // gridDetail adds a grid's households (one page of them), team and contacts.
 func (s *Server) gridDetail(r *http.Request, page *unitPage) error {
 	ctx, p := r.Context(), auth.From(r)
-	n := web.PageNumber(r)
-	offset := (n - 1) * householdsPerPage
-	hs, total, err := s.registry.Households(ctx, p, page.Unit.Code, householdsPerPage, offset)
+	n, q := web.PageNumber(r), r.URL.Query()
+	hp, err := s.registry.Households(ctx, p, page.Unit.Code, householdsPerPage, registry.PageKeys{After: q.Get("after"), Before: q.Get("before")})
 	if err != nil {
 		return err
 	}
-	page.Households, page.HouseholdTotal = hs, total
-	page.Pager = web.Pager{Page: n, HasNext: offset+len(hs) < total, BaseURL: r.URL.Path + "?page=" + strconv.Itoa(n)}
+	page.Households, page.HouseholdTotal = hp.Items, page.Stats.Households
+	page.Pager = web.Pager{Page: n, HasNext: hp.Next != "", After: hp.Next, Before: hp.Prev, BaseURL: r.URL.Path + "?page=" + strconv.Itoa(n)}
 	team, err := s.staff.GridWorkers(ctx, p, page.Unit.Code)
 	if err != nil {
 		return err
