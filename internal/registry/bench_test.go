@@ -3,6 +3,8 @@ package registry_test
 import (
 	"context"
 	"io"
+	"net/http"
+	"net/http/httptest"
 	"slices"
 	"testing"
 	"time"
@@ -14,7 +16,9 @@ import (
 	"shequ/internal/platform/crypt/crypttest"
 	"shequ/internal/platform/db"
 	"shequ/internal/platform/db/dbtest"
+	"shequ/internal/platform/i18n"
 	"shequ/internal/platform/scope"
+	"shequ/internal/platform/web"
 	"shequ/internal/registry"
 )
 
@@ -126,4 +130,94 @@ func fragment(address string) string {
 		return string(r[len(r)-4:])
 	}
 	return string(r[6 : end+1])
+}
+
+// BenchmarkRead reads the demo city through the register's API handlers (a
+// resident, a household, a page of a community's household list) and, in the same
+// iteration, through a bare handler that looks one resident up by primary key on
+// the same database and writes it as JSON. The principal is put in the request as
+// authentication would, so the figures leave authentication out. Reported: each
+// read's time and bare-ratio, the bare handler's time over the read's, which is
+// the ratio of their requests per second (issue #15: resident ≥ 1/2, household and
+// list page ≥ 1/3).
+func BenchmarkRead(b *testing.B) {
+	ctx := context.Background()
+	for _, dialect := range dbtest.Dialects() {
+		b.Run(string(dialect), func(b *testing.B) {
+			d := dbtest.Open(b, dialect)
+			if _, err := demo.Load(ctx, d, io.Discard); err != nil {
+				b.Fatal(err)
+			}
+			bundle, err := i18n.Load(registry.Locales)
+			if err != nil {
+				b.Fatal(err)
+			}
+			rend, err := web.NewRenderer(bundle, registry.Templates)
+			if err != nil {
+				b.Fatal(err)
+			}
+			mux := http.NewServeMux()
+			registry.RegisterAPI(mux, registry.NewService(d, time.Now), rend)
+			mux.HandleFunc("GET /bare/{id}", func(w http.ResponseWriter, r *http.Request) {
+				var id, name string
+				err := d.Read().QueryRowContext(r.Context(), `SELECT id, name FROM residents WHERE id = $1`, r.PathValue("id")).Scan(&id, &name)
+				if err != nil {
+					http.Error(w, err.Error(), http.StatusInternalServerError)
+					return
+				}
+				web.WriteJSON(w, http.StatusOK, map[string]string{"id": id, "name": name})
+			})
+			var ids, households []string
+			rows, err := d.Read().QueryContext(ctx, `SELECT id, household_id FROM residents ORDER BY id LIMIT 500`)
+			if err != nil {
+				b.Fatal(err)
+			}
+			for rows.Next() {
+				var id, h string
+				if err := rows.Scan(&id, &h); err != nil {
+					b.Fatal(err)
+				}
+				ids, households = append(ids, id), append(households, h)
+			}
+			rows.Close()
+			var community string
+			if err := d.Read().QueryRowContext(ctx, `SELECT code FROM org_units WHERE level = 'community' ORDER BY code LIMIT 1`).Scan(&community); err != nil {
+				b.Fatal(err)
+			}
+			p := auth.Principal{UserID: "bench", Role: auth.RoleCity, OrgCode: demo.CityCode}
+			get := func(target string) {
+				req := httptest.NewRequest(http.MethodGet, target, nil)
+				req = req.WithContext(auth.WithPrincipal(req.Context(), p))
+				rec := httptest.NewRecorder()
+				mux.ServeHTTP(rec, req)
+				if rec.Code != http.StatusOK {
+					b.Fatalf("%s: %d %s", target, rec.Code, rec.Body)
+				}
+			}
+			for _, read := range []struct {
+				name   string
+				target func(i int) string
+			}{
+				{"resident", func(i int) string { return "/api/v1/residents/" + ids[i%len(ids)] }},
+				{"household", func(i int) string { return "/api/v1/households/" + households[i%len(households)] }},
+				{"household_list", func(i int) string { return "/api/v1/org/" + community + "/households?limit=50" }},
+			} {
+				b.Run(read.name, func(b *testing.B) {
+					var bare, took time.Duration
+					i := 0
+					for b.Loop() {
+						start := time.Now()
+						get("/bare/" + ids[i%len(ids)])
+						mid := time.Now()
+						get(read.target(i))
+						bare, took = bare+mid.Sub(start), took+time.Since(mid)
+						i++
+					}
+					b.ReportMetric(float64(took.Microseconds())/float64(i), "read-µs")
+					b.ReportMetric(float64(bare.Microseconds())/float64(i), "bare-µs")
+					b.ReportMetric(float64(bare)/float64(took), "bare-ratio")
+				})
+			}
+		})
+	}
 }
