@@ -36,7 +36,8 @@ func (s *Server) me(w http.ResponseWriter, r *http.Request) {
 }
 
 // statsFor reads ?scope= (default the caller's unit) and ?as_of= (default today)
-// and computes the statistics within the caller's scope.
+// and gives the statistics within the caller's scope, computed once for everyone
+// until the register under the unit changes.
 func (s *Server) statsFor(r *http.Request) (stats.Stats, error) {
 	p := auth.From(r)
 	if err := p.Require(auth.ReadRegister); err != nil {
@@ -53,7 +54,7 @@ func (s *Server) statsFor(r *http.Request) (stats.Stats, error) {
 			return stats.Stats{}, apperr.Invalidf("as_of", "date")
 		}
 	}
-	return stats.Compute(r.Context(), s.cfg.DB.Read(), p.Scope(), code, day)
+	return s.stats.Get(r.Context(), p.Scope(), code, day)
 }
 
 func (s *Server) statsAPI(w http.ResponseWriter, r *http.Request) {

@@ -101,7 +101,7 @@ func (s *Server) home(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	day, asOfErr := s.asOf(r)
-	st, err := stats.Compute(r.Context(), s.cfg.DB.Read(), p.Scope(), p.OrgCode, day)
+	st, err := s.stats.Get(r.Context(), p.Scope(), p.OrgCode, day)
 	if err != nil {
 		s.render.Error(w, r, err)
 		return

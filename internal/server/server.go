@@ -21,6 +21,7 @@ import (
 	"shequ/internal/platform/web"
 	"shequ/internal/registry"
 	"shequ/internal/staff"
+	"shequ/internal/stats"
 	"shequ/internal/transfer"
 )
 
@@ -53,6 +54,7 @@ type Server struct {
 	org      *org.Service
 	registry *registry.Service
 	staff    *staff.Service
+	stats    *stats.Cache
 	transfer *transfer.Service
 	audit    *audit.Service
 	imports  *transfer.Pages
@@ -98,6 +100,7 @@ func New(cfg Config) (*Server, error) {
 		org:      org.NewService(cfg.DB, cfg.Now),
 		registry: registry.NewService(cfg.DB, cfg.Now),
 		staff:    staff.NewService(cfg.DB, cfg.Now),
+		stats:    stats.NewCache(cfg.DB, stats.DefaultCacheSize),
 		transfer: transfer.NewService(cfg.DB, b, cfg.Now).WithLimits(cfg.ImportLimits),
 		audit:    audit.NewService(cfg.DB, b, cfg.Now),
 		render:   r,
