@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"shequ/internal/platform/apperr"
+	"shequ/internal/platform/db"
 	"shequ/internal/platform/scope"
 	"shequ/internal/stats"
 )
@@ -39,7 +40,13 @@ func (e *env) stats(ctx context.Context, args []string) error {
 			return apperr.New(apperr.NotFound, "org.not_found", "scope")
 		}
 	}
-	st, err := stats.Compute(ctx, d.Read(), scope.Everything(), *code, day)
+	// One read transaction, so that figures taken during an import are all of the
+	// register before it or all of it after, never a half.
+	var st stats.Stats
+	err = d.ReadTx(ctx, func(q db.Querier) error {
+		st, err = stats.Compute(ctx, q, scope.Everything(), *code, day)
+		return err
+	})
 	if err != nil {
 		return err
 	}
