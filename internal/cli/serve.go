@@ -13,6 +13,7 @@ import (
 
 	"shequ/internal/platform/db"
 	"shequ/internal/platform/i18n"
+	"shequ/internal/platform/ops"
 	"shequ/internal/platform/web"
 	"shequ/internal/server"
 )
@@ -25,6 +26,11 @@ func (e *env) serve(ctx context.Context, args []string) error {
 	certFile := fs.String("tls-cert", "", "serve HTTPS with this PEM certificate (chain), together with --tls-key")
 	keyFile := fs.String("tls-key", "", "the PEM private key of --tls-cert")
 	trustedProxy := fs.String("trusted-proxy", "", "reverse proxies whose X-Forwarded-For names the client: IP addresses and CIDR networks, comma-separated")
+	var logLevel, accessLevel slog.Level
+	fs.TextVar(&logLevel, "log-level", slog.LevelInfo, "the least important log lines written: debug, info, warn or error")
+	fs.TextVar(&accessLevel, "access-log-level", slog.LevelInfo, "the level of the access log's lines (one per request): debug keeps them out of an info log")
+	metricsFrom := fs.String("metrics-from", "", "the addresses /metrics answers, IP addresses and CIDR networks, comma-separated (default: loopback only)")
+	pprofAddr := fs.String("pprof-addr", "", "serve the Go profiler (net/http/pprof) on this loopback address, such as 127.0.0.1:6060 (default: off)")
 	importLimits := limitFlags(fs)
 	witness := addWitnessFlags(fs)
 	if err := fs.Parse(args); err != nil {
@@ -40,12 +46,27 @@ func (e *env) serve(ctx context.Context, args []string) error {
 	if err != nil {
 		return usageError{"--trusted-proxy " + *trustedProxy + ": " + err.Error()}
 	}
+	metricsNets, err := ops.ParseNetworks(*metricsFrom)
+	if err != nil {
+		return usageError{"--metrics-from " + *metricsFrom + ": " + err.Error()}
+	}
+	var profiler net.Listener
+	if *pprofAddr != "" {
+		if profiler, err = ops.ListenProfiler(*pprofAddr); err != nil {
+			return usageError{err.Error()}
+		}
+		defer profiler.Close()
+	}
 	d, err := e.open(ctx, *dsn)
 	if err != nil {
 		return err
 	}
 	defer d.Close()
-	logger := slog.New(slog.NewTextHandler(e.stderr, nil))
+	// Buffered: under load a line per request must not cost a write of its own.
+	// Deferred first, so flushed last, after everything that logs has stopped.
+	logs := ops.NewLogBuffer(e.stderr, time.Second)
+	defer logs.Close()
+	logger := slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: logLevel}))
 	watch, err := witness.watch(d, logger, e.now)
 	if err != nil {
 		return err
@@ -69,7 +90,7 @@ func (e *env) serve(ctx context.Context, args []string) error {
 		}
 	}
 	h, err := server.New(server.Config{DB: d, Now: e.now, Logger: logger, Demo: isDemo, SecureCookies: tlsConfig != nil,
-		TrustedProxies: proxies, ImportLimits: importLimits()})
+		TrustedProxies: proxies, ImportLimits: importLimits(), AccessLogLevel: accessLevel, MetricsFrom: metricsNets})
 	if err != nil {
 		return err
 	}
@@ -86,6 +107,13 @@ func (e *env) serve(ctx context.Context, args []string) error {
 		ReadHeaderTimeout: 10 * time.Second, ReadTimeout: time.Minute, WriteTimeout: 5 * time.Minute,
 		IdleTimeout: 2 * time.Minute, MaxHeaderBytes: 64 << 10, ErrorLog: slog.NewLogLogger(logger.Handler(), slog.LevelWarn)}
 	fmt.Fprintf(e.stdout, "\nshequ is listening on %s://%s\n", scheme, ln.Addr())
+	if profiler != nil {
+		prof := ops.Profiler()
+		go prof.Serve(profiler)
+		defer prof.Close()
+		fmt.Fprintf(e.stdout, "the Go profiler is on http://%s/debug/pprof/\n", profiler.Addr())
+	}
+	fmt.Fprintf(e.stdout, "metrics at /metrics for %s\n", metricsNets)
 	if watch != nil {
 		wctx, stop := context.WithCancel(ctx)
 		watched := make(chan struct{})

@@ -463,6 +463,10 @@ type rule struct {
 	// targeted); nil: any signed-in user. Public routes need no sign-in at all.
 	may    func(p auth.Principal) bool
 	public bool
+	// operators: a public route that answers only the networks of
+	// Config.MetricsFrom (loopback by default), none of which the matrix's clients
+	// are in: every cell must be refused with 403, signed in or not.
+	operators bool
 	// filters: the route answers a place out of scope with 200 and none of its
 	// records (a list or a search) rather than 404.
 	filters bool
@@ -503,6 +507,7 @@ func accessRules() map[string]rule {
 	return map[string]rule{
 		"GET /static/":             {kind: "public", public: true, ask: func(*matrix, cell) request { return get("/static/app.css") }},
 		"GET /healthz":             {kind: "public", public: true, ask: func(*matrix, cell) request { return get("/healthz") }},
+		"GET /metrics":             {kind: "operators", public: true, operators: true, ask: func(*matrix, cell) request { return get("/metrics") }},
 		"GET /api/v1/openapi.json": {kind: "public", public: true, ask: func(*matrix, cell) request { return get("/api/v1/openapi.json") }},
 		"GET /login":               {kind: "public", public: true, ask: func(*matrix, cell) request { return get("/login") }},
 		"POST /login": {kind: "public", public: true, ask: func(m *matrix, c cell) request {
@@ -743,6 +748,12 @@ func (m *matrix) check(t *testing.T, pattern string, r rule, c cell) string {
 	if r.public {
 		if bounced {
 			t.Errorf("%s: a public route sent the user to sign in", name)
+		}
+		if r.operators {
+			if status != http.StatusForbidden {
+				t.Errorf("%s: answered %d to an address outside the operators' networks", name, status)
+			}
+			return refused3
 		}
 		return allowed
 	}

@@ -17,6 +17,7 @@ import (
 	"shequ/internal/platform/auth"
 	"shequ/internal/platform/db"
 	"shequ/internal/platform/i18n"
+	"shequ/internal/platform/ops"
 	"shequ/internal/platform/sheet"
 	"shequ/internal/platform/web"
 	"shequ/internal/registry"
@@ -43,6 +44,10 @@ type Config struct {
 	// ImportLimits bound what reading an uploaded register may cost; zero fields
 	// take sheet.DefaultLimits.
 	ImportLimits sheet.Limits
+	// AccessLogLevel is the level of the access log's lines (INFO by default).
+	AccessLogLevel slog.Level
+	// MetricsFrom are the client addresses /metrics answers; loopback by default.
+	MetricsFrom ops.Networks
 }
 
 // Server is the assembled application.
@@ -60,6 +65,7 @@ type Server struct {
 	imports  *transfer.Pages
 	render   *web.Renderer
 	bundle   *i18n.Bundle
+	metrics  *ops.Metrics
 }
 
 // LoadBundle loads the messages of every domain.
@@ -101,15 +107,17 @@ func New(cfg Config) (*Server, error) {
 		registry: registry.NewService(cfg.DB, cfg.Now),
 		staff:    staff.NewService(cfg.DB, cfg.Now),
 		stats:    stats.NewCache(cfg.DB, stats.DefaultCacheSize),
-		transfer: transfer.NewService(cfg.DB, b, cfg.Now).WithLimits(cfg.ImportLimits),
+		metrics:  newMetrics(cfg.DB),
 		audit:    audit.NewService(cfg.DB, b, cfg.Now),
 		render:   r,
 		bundle:   b,
 	}
 	s.auth.Audit = audit.RecordAuth
+	s.transfer = transfer.NewService(cfg.DB, b, cfg.Now).WithLimits(cfg.ImportLimits).WithTimer(s.metrics.Transfer)
 	mux := web.NewMux()
 	mux.Handle("GET /static/", web.StaticHandler())
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) { w.Write([]byte("ok\n")) })
+	mux.Handle("GET /metrics", s.metricsHandler())
 	mux.HandleFunc("GET /login", s.loginPage)
 	mux.HandleFunc("POST /login", s.login)
 	mux.HandleFunc("GET /login/totp", s.loginTOTPPage)
@@ -127,7 +135,7 @@ func New(cfg Config) (*Server, error) {
 	h = crossOriginProtection(r).Handler(h)
 	h = web.Language(h)
 	h = web.SecurityHeaders(h)
-	h = web.AccessLog(cfg.Logger)(h)
+	h = web.AccessLog{Logger: cfg.Logger, Level: cfg.AccessLogLevel, Observe: s.observe}.Wrap(h)
 	h = cfg.TrustedProxies.Wrap(h)
 	s.handler = h
 	return s, nil
@@ -158,7 +166,7 @@ const sessionCookie = "shequ_session"
 
 // public paths need no sign-in.
 func public(path string) bool {
-	return path == "/login" || path == "/login/totp" || path == "/healthz" || strings.HasPrefix(path, "/static/") || path == "/api/v1/openapi.json"
+	return path == "/login" || path == "/login/totp" || path == "/healthz" || path == "/metrics" || strings.HasPrefix(path, "/static/") || path == "/api/v1/openapi.json"
 }
 
 // authenticate puts the principal of the session cookie or bearer token into the

@@ -7,6 +7,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"time"
 
 	"shequ/internal/audit"
 	"shequ/internal/org"
@@ -26,6 +27,13 @@ import (
 // principals allowed to (auth.ExportFull); otherwise masked, as on screen. It
 // returns the number of data rows.
 func (s *Service) Export(ctx context.Context, p auth.Principal, kind Kind, code, lang string, w sheet.Writer) (int, error) {
+	began := time.Now()
+	n, err := s.exportRows(ctx, p, kind, code, lang, w)
+	s.timed("export", kind, exportOutcome(err), began)
+	return n, err
+}
+
+func (s *Service) exportRows(ctx context.Context, p auth.Principal, kind Kind, code, lang string, w sheet.Writer) (int, error) {
 	entry := audit.Of(p, s.now(), audit.ActExport, "export:"+string(kind))
 	if err := p.Require(auth.ReadRegister); err != nil {
 		return 0, audit.Refused(ctx, s.db, entry, err)

@@ -32,6 +32,7 @@ type Service struct {
 	bundle *i18n.Bundle
 	now    func() time.Time
 	limits sheet.Limits
+	timer  Timer
 }
 
 // NewService returns the import and export service. The bundle gives the labels an
@@ -149,6 +150,13 @@ var errRollback = errors.New("roll back")
 // or, if any row has a problem, none. The returned error is for failures of the
 // system (the database, the disk); problems with the file are in the Result.
 func (s *Service) Import(ctx context.Context, p auth.Principal, kind Kind, r sheet.Reader, opt Options) (*Result, error) {
+	began := time.Now()
+	res, err := s.importRows(ctx, p, kind, r, opt)
+	s.timed("import", kind, importOutcome(res, err), began)
+	return res, err
+}
+
+func (s *Service) importRows(ctx context.Context, p auth.Principal, kind Kind, r sheet.Reader, opt Options) (*Result, error) {
 	if err := p.Require(kind.writeAction()); err != nil {
 		return nil, audit.Refused(ctx, s.db, importEntry(p, s.now(), kind, opt, nil), err)
 	}

@@ -39,11 +39,16 @@ func (d *Download) Write(b []byte) (int, error) {
 
 // Fail answers err if nothing has been sent yet. Past that, it breaks the
 // connection: a short file that looks whole is worse than a download that fails.
+// A download the client broke off is no fault of the server and is logged at DEBUG.
 func (d *Download) Fail(r *http.Request, render *Renderer, err error) {
 	if !d.started {
 		render.Error(d.w, r, err)
 		return
 	}
-	slog.ErrorContext(r.Context(), "download failed after it started", "path", r.URL.Path, "err", err)
+	level := slog.LevelError
+	if ClientGone(r) {
+		level = slog.LevelDebug
+	}
+	Logger(r.Context()).Log(r.Context(), level, "download failed after it started", "path", r.URL.Path, "err", err)
 	panic(http.ErrAbortHandler)
 }

@@ -75,27 +75,62 @@ func Language(next http.Handler) http.Handler {
 	})
 }
 
-// AccessLog logs one line per request: method, path, status, bytes and duration.
+// AccessLog logs one line per request — method, path, status, bytes and duration —
+// and tells Observe (when set) each request's status and duration, for the metrics.
+// A request whose client went away before it was answered is 499, whatever the
+// handler made of its cancelled context (an error, a redirect to sign in).
 // The query string is left out on purpose: searches carry names, phone numbers and
 // ID numbers, and logs are kept longer and read by more people than the register.
-func AccessLog(logger *slog.Logger) func(http.Handler) http.Handler {
-	return func(next http.Handler) http.Handler {
-		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-			start := time.Now()
-			rec := &recorder{ResponseWriter: w}
-			next.ServeHTTP(rec, r)
-			status := rec.status
-			if status == 0 {
-				status = http.StatusOK // nothing written: net/http sends an empty 200
-			}
-			logger.LogAttrs(r.Context(), slog.LevelInfo, "http",
-				slog.String("method", r.Method),
-				slog.String("path", r.URL.Path),
-				slog.Int("status", status),
-				slog.Int64("bytes", rec.bytes),
-				slog.Duration("duration", time.Since(start)))
-		})
+//
+// It also hands Logger to everything downstream through the request's context (read
+// back with web.Logger), so that a request's errors go where its access line goes,
+// at the level the operator chose.
+type AccessLog struct {
+	Logger *slog.Logger
+	// Level is the level of the access lines; the zero value is INFO.
+	Level slog.Level
+	// Observe, when set, is told of every request once it has been answered.
+	Observe func(r *http.Request, status int, took time.Duration)
+}
+
+// Wrap returns next with every request logged.
+func (a AccessLog) Wrap(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		start := time.Now()
+		rec := &recorder{ResponseWriter: w}
+		r = r.WithContext(context.WithValue(r.Context(), loggerKey{}, a.Logger))
+		next.ServeHTTP(rec, r)
+		took := time.Since(start)
+		status := rec.status
+		switch {
+		case ClientGone(r):
+			// Whatever the handler wrote, the client did not wait for all of it: a
+			// small answer is still in net/http's buffer, sent after the handler.
+			status = StatusClientClosed
+		case status == 0:
+			status = http.StatusOK // nothing written: net/http sends an empty 200
+		}
+		a.Logger.LogAttrs(r.Context(), a.Level, "http",
+			slog.String("method", r.Method),
+			slog.String("path", r.URL.Path),
+			slog.Int("status", status),
+			slog.Int64("bytes", rec.bytes),
+			slog.Duration("duration", took))
+		if a.Observe != nil {
+			a.Observe(r, status, took)
+		}
+	})
+}
+
+type loggerKey struct{}
+
+// Logger returns the logger AccessLog put into ctx: the server's, at the operator's
+// level. Outside a request (a test calling a handler alone) it is slog's default.
+func Logger(ctx context.Context) *slog.Logger {
+	if l, ok := ctx.Value(loggerKey{}).(*slog.Logger); ok {
+		return l
 	}
+	return slog.Default()
 }
 
 // recorder notes what a handler has written: the status for the access log, and

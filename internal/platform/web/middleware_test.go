@@ -2,11 +2,15 @@ package web
 
 import (
 	"bytes"
+	"context"
+	"fmt"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"slices"
 	"strings"
 	"testing"
+	"time"
 )
 
 func TestLanguage_QueryThenCookieThenAcceptLanguageThenChinese(t *testing.T) {
@@ -84,7 +88,7 @@ func TestSecurityHeaders(t *testing.T) {
 func TestAccessLog_LeavesOutTheQuery(t *testing.T) {
 	var buf bytes.Buffer
 	logger := slog.New(slog.NewTextHandler(&buf, nil))
-	h := AccessLog(logger)(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+	h := AccessLog{Logger: logger}.Wrap(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
 		w.WriteHeader(http.StatusTeapot)
 		w.Write([]byte("short and stout"))
 	}))
@@ -100,10 +104,74 @@ func TestAccessLog_LeavesOutTheQuery(t *testing.T) {
 	}
 
 	buf.Reset()
-	AccessLog(logger)(http.HandlerFunc(func(http.ResponseWriter, *http.Request) {})).
+	AccessLog{Logger: logger}.Wrap(http.HandlerFunc(func(http.ResponseWriter, *http.Request) {})).
 		ServeHTTP(httptest.NewRecorder(), httptest.NewRequest(http.MethodGet, "/", nil))
 	if !strings.Contains(buf.String(), "status=200") {
 		t.Errorf("silent handler: %s", buf.String())
+	}
+}
+
+func TestAccessLog_AtTheLevelAskedAndObserved(t *testing.T) {
+	var buf bytes.Buffer
+	logger := slog.New(slog.NewTextHandler(&buf, &slog.HandlerOptions{Level: slog.LevelInfo}))
+	var observed []int
+	a := AccessLog{Logger: logger, Level: slog.LevelDebug, Observe: func(_ *http.Request, status int, _ time.Duration) {
+		observed = append(observed, status)
+	}}
+	a.Wrap(http.NotFoundHandler()).ServeHTTP(httptest.NewRecorder(), httptest.NewRequest(http.MethodGet, "/", nil))
+	if buf.Len() != 0 {
+		t.Errorf("an access line at DEBUG was written at level INFO: %s", buf.String())
+	}
+	if !slices.Equal(observed, []int{http.StatusNotFound}) {
+		t.Errorf("observed %v", observed)
+	}
+}
+
+// A request whose client went away, failing on its cancelled context (as a
+// database driver does), is 499 in the access log and in what the metrics see, and
+// is no ERROR; the page and the API alike.
+func TestClientGone_Is499AndNoError(t *testing.T) {
+	r := renderer(t)
+	var buf bytes.Buffer
+	logger := slog.New(slog.NewTextHandler(&buf, &slog.HandlerOptions{Level: slog.LevelInfo}))
+	var observed []int
+	a := AccessLog{Logger: logger, Observe: func(_ *http.Request, status int, _ time.Duration) { observed = append(observed, status) }}
+	failing := http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
+		<-req.Context().Done()
+		r.Error(w, req, fmt.Errorf("select resident: %w", req.Context().Err()))
+	})
+	silent := http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) { <-req.Context().Done() })
+	for _, tc := range []struct {
+		path string
+		h    http.Handler
+	}{{"/residents/1", failing}, {"/api/v1/residents/1", failing}, {"/api/v1/stats", silent}} {
+		ctx, cancel := context.WithCancel(context.Background())
+		cancel()
+		rec := httptest.NewRecorder()
+		a.Wrap(r.Recover(tc.h)).ServeHTTP(rec, httptest.NewRequestWithContext(ctx, http.MethodGet, tc.path, nil))
+		if rec.Body.Len() != 0 {
+			t.Errorf("%s: answered a client that is gone: %s", tc.path, rec.Body)
+		}
+	}
+	if !slices.Equal(observed, []int{499, 499, 499}) {
+		t.Errorf("observed %v", observed)
+	}
+	out := buf.String()
+	if strings.Count(out, "status=499") != 3 || strings.Contains(out, "level=ERROR") || strings.Contains(out, "status=500") {
+		t.Errorf("log:\n%s", out)
+	}
+}
+
+// A panic is a fault of the server whether or not the client is still there.
+func TestRecover_LogsAPanicAtErrorEvenWhenTheClientHasGone(t *testing.T) {
+	var buf bytes.Buffer
+	logger := slog.New(slog.NewTextHandler(&buf, nil))
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	AccessLog{Logger: logger}.Wrap(renderer(t).Recover(http.HandlerFunc(func(http.ResponseWriter, *http.Request) { panic("nil map in ward 7") }))).
+		ServeHTTP(httptest.NewRecorder(), httptest.NewRequestWithContext(ctx, http.MethodGet, "/", nil))
+	if !strings.Contains(buf.String(), "level=ERROR msg=panic") || !strings.Contains(buf.String(), "ward 7") {
+		t.Errorf("log:\n%s", buf.String())
 	}
 }
 

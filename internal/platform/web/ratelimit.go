@@ -1,7 +1,6 @@
 package web
 
 import (
-	"log/slog"
 	"math"
 	"net/http"
 	"net/netip"
@@ -131,7 +130,7 @@ func (l *LoginRateLimit) refuse(w http.ResponseWriter, r *http.Request, wait tim
 	w.Header().Set("Retry-After", strconv.Itoa(seconds))
 	msg := l.render.bundle.T(Lang(r), "err.auth.rate_limited", "seconds", seconds)
 	if err := l.render.render(w, r, http.StatusTooManyRequests, "error", errorPage{Status: http.StatusTooManyRequests, Message: msg}); err != nil {
-		slog.ErrorContext(r.Context(), "error page failed", "path", r.URL.Path, "err", err)
+		Logger(r.Context()).ErrorContext(r.Context(), "error page failed", "path", r.URL.Path, "err", err)
 		http.Error(w, msg, http.StatusTooManyRequests)
 	}
 }
