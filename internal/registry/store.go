@@ -67,13 +67,18 @@ func ListHouseholds(ctx context.Context, q db.Querier, sc scope.Scope, code stri
 	if !sc.Contains(code) {
 		return []Household{}, nil
 	}
-	w, args := scope.Of(code).Where("h.org_code", 1)
-	query := `SELECT ` + householdColumns + householdFrom + `WHERE ` + w + ` AND h.household_no > $3 ORDER BY h.household_no LIMIT $4`
+	// The page is chosen first and only its rows are counted and headed: with the
+	// subqueries beside the ORDER BY, SQLite computes them for every household of
+	// the unit before it sorts.
+	w, args := scope.Of(code).Where("org_code", 1)
+	page := `SELECT * FROM households WHERE ` + w + ` AND household_no > $3 ORDER BY household_no LIMIT $4`
+	order := `h.household_no`
 	key := k.After
 	if k.Before != "" {
-		query = `SELECT ` + householdColumns + householdFrom + `WHERE ` + w + ` AND h.household_no < $3 ORDER BY h.household_no DESC LIMIT $4`
-		key = k.Before
+		page = `SELECT * FROM households WHERE ` + w + ` AND household_no < $3 ORDER BY household_no DESC LIMIT $4`
+		order, key = `h.household_no DESC`, k.Before
 	}
+	query := `SELECT ` + householdColumns + ` FROM (` + page + `) h LEFT JOIN buildings b ON b.id = h.building_id ORDER BY ` + order
 	rows, err := q.QueryContext(ctx, query, append(args, key, limit)...)
 	if err != nil {
 		return nil, err
