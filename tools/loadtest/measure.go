@@ -129,6 +129,7 @@ func (w *world) abort() (abortFigures, error) {
 		}
 		if strings.Contains(line, "level=ERROR") {
 			f.errorLines++
+			log.Printf("shequ logged: %s", strings.TrimSpace(line))
 		}
 	}
 	return f, nil
