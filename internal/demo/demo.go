@@ -18,6 +18,7 @@ import (
 	"shequ/internal/platform/db"
 	"shequ/internal/platform/scope"
 	"shequ/internal/registry"
+	"shequ/internal/stats"
 )
 
 // CityCode is the demo city's code: 梧州市.
@@ -85,6 +86,12 @@ func load(ctx context.Context, tx *db.Bulk, dialect db.Dialect, keys crypt.Keyri
 	if n > 0 {
 		return Summary{}, apperr.New(apperr.Conflict, "demo.not_empty", "")
 	}
+	// SQLite would run the statistics' generation trigger once a row: they are set
+	// aside while the city is written, and its districts touched once after.
+	restore, err := db.DeferTriggers(ctx, tx.Tx, dialect, "org_units", "households", "residents", "workers")
+	if err != nil {
+		return Summary{}, err
+	}
 	ins := tx.NewInserter()
 	defer ins.Close()
 	sum, err := generate(ctx, w, func(ts *tables) error {
@@ -99,6 +106,12 @@ func load(ctx context.Context, tx *db.Bulk, dialect db.Dialect, keys crypt.Keyri
 	// The households were written directly, so their addresses are indexed for
 	// search in one pass here.
 	if err := registry.RebuildAddressIndex(ctx, tx, dialect); err != nil {
+		return Summary{}, err
+	}
+	if err := restore(ctx); err != nil {
+		return Summary{}, err
+	}
+	if err := stats.TouchAll(ctx, tx); err != nil {
 		return Summary{}, err
 	}
 	_, err = tx.ExecContext(ctx, `INSERT INTO settings (key, value) VALUES ('demo', '1')

@@ -11,6 +11,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"shequ/internal/platform/apperr"
 	"shequ/internal/platform/crypt"
@@ -325,6 +326,29 @@ func TestDemoCity(t *testing.T) {
 			row(t, q, `SELECT COUNT(*) FROM households`).Scan(&n)
 			if n != 142176 {
 				t.Errorf("%d households after the refused load", n)
+			}
+		})
+
+		// The load sets the statistics' generation triggers aside on SQLite and
+		// touches every district once: cached figures must still see the city, and
+		// every write after it. This subtest writes, so it comes last.
+		t.Run("CachedStatisticsSeeTheLoadAndTheWritesAfterIt", func(t *testing.T) {
+			var districts int
+			row(t, q, `SELECT COUNT(*) FROM register_generations WHERE n > 0`).Scan(&districts)
+			if districts != 4 {
+				t.Errorf("%d districts' generations moved by the load, want 4 (the city's row and three districts)", districts)
+			}
+			cache := stats.NewCache(d, 8)
+			s, err := cache.Get(ctx, scope.Of(CityCode), CityCode, time.Now())
+			if err != nil || s.Households != 142176 {
+				t.Fatalf("cached households %d, %v", s.Households, err)
+			}
+			if _, err := d.Write().ExecContext(ctx, `INSERT INTO households (id, household_no, org_code, address, created_at, updated_at)
+				VALUES ('after-the-load', '4504030010010019999', '450403001001001', '后来的一户', 0, 0)`); err != nil {
+				t.Fatal(err)
+			}
+			if s, err := cache.Get(ctx, scope.Of(CityCode), CityCode, time.Now()); err != nil || s.Households != 142177 {
+				t.Errorf("after a write, cached households %d, %v; want 142177", s.Households, err)
 			}
 		})
 	})
