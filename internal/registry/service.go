@@ -34,7 +34,7 @@ func (s *Service) Household(ctx context.Context, p auth.Principal, id string) (H
 	}
 	h, err := GetHousehold(ctx, s.db.Read(), p.Scope(), id)
 	if err != nil {
-		return Household{}, nil, RecordOutOfScope(ctx, s.db, p, s.now(), audit.ActRead, err)
+		return Household{}, nil, audit.RecordOutOfScope(ctx, s.db, p, s.now(), audit.ActRead, err)
 	}
 	members, err := HouseholdMembers(ctx, s.db.Read(), s.db.Keys(), p.Scope(), id)
 	return h, members, err
@@ -103,7 +103,7 @@ func (s *Service) Resident(ctx context.Context, p auth.Principal, id string) (Re
 	}
 	r, err := GetResident(ctx, s.db.Read(), s.db.Keys(), p.Scope(), id)
 	if err != nil {
-		return Resident{}, nil, RecordOutOfScope(ctx, s.db, p, s.now(), audit.ActRead, err)
+		return Resident{}, nil, audit.RecordOutOfScope(ctx, s.db, p, s.now(), audit.ActRead, err)
 	}
 	moves, err := Moves(ctx, s.db.Read(), id)
 	return r, moves, err
@@ -137,7 +137,7 @@ func (s *Service) Reveal(ctx context.Context, p auth.Principal, residentID strin
 		return audit.Record(ctx, tx, e)
 	})
 	if err != nil {
-		return "", RecordOutOfScope(ctx, s.db, p, s.now(), audit.ActReveal, err)
+		return "", audit.RecordOutOfScope(ctx, s.db, p, s.now(), audit.ActReveal, err)
 	}
 	return value, nil
 }
@@ -154,7 +154,7 @@ func (s *Service) Erasable(ctx context.Context, p auth.Principal, residentID str
 		return Resident{}, audit.Refused(ctx, s.db, audit.Of(p, s.now(), ActErase, "resident:"+residentID), err)
 	}
 	r, err := GetResident(ctx, s.db.Read(), s.db.Keys(), p.Scope(), residentID)
-	return r, RecordOutOfScope(ctx, s.db, p, s.now(), ActErase, err)
+	return r, audit.RecordOutOfScope(ctx, s.db, p, s.now(), ActErase, err)
 }
 
 // Erase deletes one resident's record for good, at the person's request or where
@@ -190,7 +190,7 @@ func (s *Service) Erase(ctx context.Context, p auth.Principal, residentID string
 		return audit.Record(ctx, tx, e)
 	})
 	if err != nil {
-		return Erasure{}, RecordOutOfScope(ctx, s.db, p, s.now(), ActErase, err)
+		return Erasure{}, audit.RecordOutOfScope(ctx, s.db, p, s.now(), ActErase, err)
 	}
 	return done, nil
 }
@@ -271,7 +271,7 @@ func (s *Service) UpdateHousehold(ctx context.Context, p auth.Principal, id stri
 		}
 		return audit.Record(ctx, tx, audit.Of(p, s.now(), audit.ActHouseholdEdit, "household:"+h.No))
 	})
-	return h, RecordOutOfScope(ctx, s.db, p, s.now(), audit.ActHouseholdEdit, err)
+	return h, audit.RecordOutOfScope(ctx, s.db, p, s.now(), audit.ActHouseholdEdit, err)
 }
 
 // CreateResident adds a resident to a household in scope. One person, one record:
@@ -382,7 +382,7 @@ func (s *Service) UpdateResident(ctx context.Context, p auth.Principal, resident
 		}
 		return audit.Record(ctx, tx, e)
 	})
-	return r, RecordOutOfScope(ctx, s.db, p, s.now(), audit.ActResidentEdit, lookups.Done(ctx, s.db, err))
+	return r, audit.RecordOutOfScope(ctx, s.db, p, s.now(), audit.ActResidentEdit, lookups.Done(ctx, s.db, err))
 }
 
 // keepUnrevealed keeps the stored ID number and phone when an update leaves them

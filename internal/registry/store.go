@@ -10,6 +10,7 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"shequ/internal/audit"
 	"shequ/internal/platform/apperr"
 	"shequ/internal/platform/crypt"
 	"shequ/internal/platform/db"
@@ -42,7 +43,7 @@ func GetHousehold(ctx context.Context, q db.Querier, sc scope.Scope, id string) 
 	h, err := scanHousehold(q.QueryRowContext(ctx, `SELECT `+householdColumns+householdFrom+`WHERE h.id = $1 AND `+w,
 		append([]any{id}, args...)...))
 	if errors.Is(err, sql.ErrNoRows) {
-		return Household{}, Missing(ctx, q, "households", "household", id, apperr.New(apperr.NotFound, "household.not_found", "household_id"))
+		return Household{}, audit.NotFound(ctx, q, "households", "household", id, apperr.New(apperr.NotFound, "household.not_found", "household_id"))
 	}
 	return h, err
 }
@@ -298,7 +299,7 @@ func collectTagged(keys crypt.Keyring, rows *sql.Rows, err error) ([]Resident, e
 }
 
 // GetResident returns a resident by id, with tags, in one statement; one outside
-// the scope is not found, as an OutOfScope.
+// the scope is not found, as an audit.OutOfScope.
 func GetResident(ctx context.Context, q db.Querier, keys crypt.Keyring, sc scope.Scope, id string) (Resident, error) {
 	w, args := sc.Where("r.org_code", 2)
 	rows, err := q.QueryContext(ctx, `SELECT `+residentColumns+`, t.tag`+residentFrom+withTags+`WHERE r.id = $1 AND `+w,
@@ -308,7 +309,7 @@ func GetResident(ctx context.Context, q db.Querier, keys crypt.Keyring, sc scope
 		return Resident{}, err
 	}
 	if len(rs) == 0 {
-		return Resident{}, Missing(ctx, q, "residents", "resident", id, apperr.New(apperr.NotFound, "resident.not_found", "id"))
+		return Resident{}, audit.NotFound(ctx, q, "residents", "resident", id, apperr.New(apperr.NotFound, "resident.not_found", "id"))
 	}
 	return rs[0], nil
 }

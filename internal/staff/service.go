@@ -11,7 +11,6 @@ import (
 	"shequ/internal/platform/auth"
 	"shequ/internal/platform/db"
 	"shequ/internal/platform/scope"
-	"shequ/internal/registry"
 )
 
 // Service holds the rules for the workforce.
@@ -38,7 +37,7 @@ func (s *Service) Worker(ctx context.Context, p auth.Principal, id string) (Work
 		return Worker{}, err
 	}
 	w, err := Get(ctx, s.db.Read(), s.db.Keys(), p.Scope(), id)
-	return w, registry.RecordOutOfScope(ctx, s.db, p, s.now(), audit.ActRead, err)
+	return w, audit.RecordOutOfScope(ctx, s.db, p, s.now(), audit.ActRead, err)
 }
 
 // GridWorkers returns the team of a grid in scope.
@@ -113,5 +112,5 @@ func (s *Service) save(ctx context.Context, p auth.Principal, id string, in Work
 		e.Reason = "org:" + w.CommunityCode
 		return audit.Record(ctx, tx, e)
 	})
-	return w, registry.RecordOutOfScope(ctx, s.db, p, s.now(), action, err)
+	return w, audit.RecordOutOfScope(ctx, s.db, p, s.now(), action, err)
 }

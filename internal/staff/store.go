@@ -6,11 +6,11 @@ import (
 	"errors"
 	"time"
 
+	"shequ/internal/audit"
 	"shequ/internal/platform/apperr"
 	"shequ/internal/platform/crypt"
 	"shequ/internal/platform/db"
 	"shequ/internal/platform/scope"
-	"shequ/internal/registry"
 )
 
 // Workers' ID numbers and phones are sealed in the database, with blind indexes to
@@ -91,12 +91,12 @@ func List(ctx context.Context, q db.Querier, keys crypt.Keyring, sc scope.Scope,
 }
 
 // Get returns one worker in scope with their grids; one outside the scope is not
-// found, as a registry.OutOfScope.
+// found, as an audit.OutOfScope.
 func Get(ctx context.Context, q db.Querier, keys crypt.Keyring, sc scope.Scope, id string) (Worker, error) {
 	cond, args := visible(sc, "", 2)
 	wk, err := scanWorker(keys, q.QueryRowContext(ctx, `SELECT `+workerColumns+` FROM workers w WHERE w.id = $1 AND `+cond, append([]any{id}, args...)...))
 	if errors.Is(err, sql.ErrNoRows) {
-		return Worker{}, registry.Missing(ctx, q, "workers", "worker", id, apperr.New(apperr.NotFound, "worker.not_found", "id"))
+		return Worker{}, audit.NotFound(ctx, q, "workers", "worker", id, apperr.New(apperr.NotFound, "worker.not_found", "id"))
 	}
 	if err != nil {
 		return Worker{}, err
