@@ -42,6 +42,13 @@ func NotFound(ctx context.Context, q db.Querier, table, kind, id string, notFoun
 	if n == 0 {
 		return notFound
 	}
+	return OutsideScope(kind, id, notFound)
+}
+
+// OutsideScope is notFound for kind:id, a record that exists beyond the caller's
+// scope, for a domain that knows so without asking the database (the org tree,
+// held in memory).
+func OutsideScope(kind, id string, notFound error) error {
 	return &OutOfScope{Object: kind + ":" + id, err: notFound}
 }
 

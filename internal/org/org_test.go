@@ -5,6 +5,7 @@ import (
 	"testing"
 	"time"
 
+	"shequ/internal/audit"
 	"shequ/internal/org"
 	"shequ/internal/org/orgtest"
 	"shequ/internal/platform/apperr"
@@ -110,6 +111,30 @@ func TestOrg_UpdateKeepsCodeAndParent(t *testing.T) {
 		u, err := s.Unit(ctx, city, orgtest.Community)
 		if err != nil || u.Name != "东兴新社区" || u.OfficeAreaM2 != 150 || u.ParentCode != orgtest.Street {
 			t.Fatalf("after update: %+v %v", u, err)
+		}
+	})
+}
+
+// A unit of another community is answered as one that does not exist, and only
+// the audit trail tells the two apart (decision 8): the existing one leaves a
+// denied read, the made-up code nothing.
+func TestOrg_AUnitOutsideScopeIsNotFoundAndAuditedAsDenied(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, d *db.DB) {
+		orgtest.Build(t, d)
+		s := org.NewService(d, now)
+		ctx := context.Background()
+		comm := auth.Principal{UserID: "c", Role: auth.RoleCommunity, OrgCode: orgtest.Community}
+		for _, code := range []string{orgtest.Community2, orgtest.Community2 + "999"} {
+			if _, err := s.Unit(ctx, comm, code); !apperr.Is(err, apperr.NotFound) {
+				t.Errorf("%s: %v, want not found", code, err)
+			}
+		}
+		rows, err := audit.List(ctx, d.Read(), audit.Filter{Action: audit.ActRead, Outcome: audit.Denied}, 10, 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(rows) != 1 || rows[0].Object != "org:"+orgtest.Community2 || rows[0].UserID != "c" {
+			t.Errorf("denied reads %+v, want one, of the existing community", rows)
 		}
 	})
 }

@@ -39,8 +39,11 @@ func (s *Service) Unit(ctx context.Context, p auth.Principal, code string) (Unit
 		return Unit{}, err
 	}
 	u, ok := t.unit(code)
-	if !ok || !p.Scope().Contains(code) {
+	if !ok {
 		return Unit{}, notFound()
+	}
+	if !p.Scope().Contains(code) {
+		return Unit{}, audit.RecordOutOfScope(ctx, s.db, p, s.now(), audit.ActRead, audit.OutsideScope("org", code, notFound()))
 	}
 	return u, nil
 }
