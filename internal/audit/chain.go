@@ -7,12 +7,12 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
-	"log/slog"
 
 	"github.com/emmansun/gmsm/sm3"
 
 	"shequ/internal/platform/apperr"
 	"shequ/internal/platform/db"
+	"shequ/internal/platform/web"
 )
 
 // Row is a record of the trail: an entry, its place in the chain and its hash.
@@ -78,7 +78,7 @@ func Record(ctx context.Context, q db.Querier, e Entry) error {
 		// A record already holds the next seq: it was written beside the chain.
 		// Fail closed (decision 7): no action goes unrecorded, and the chain is not
 		// forked around the stray record.
-		slog.ErrorContext(ctx, "audit chain broken: a record outside the chain holds the next seq; every audited action is refused until the database's owner removes it (shequ audit verify)",
+		web.Logger(ctx).ErrorContext(ctx, "audit chain broken: a record outside the chain holds the next seq; every audited action is refused until the database's owner removes it (shequ audit verify)",
 			"seq", r.Seq, "problem", Stray)
 		return ErrChainBroken(Break{Seq: r.Seq, Problem: Stray})
 	}

@@ -3,7 +3,6 @@ package registry
 import (
 	"context"
 	"database/sql"
-	"log/slog"
 	"strconv"
 	"time"
 
@@ -11,6 +10,7 @@ import (
 	"shequ/internal/platform/apperr"
 	"shequ/internal/platform/auth"
 	"shequ/internal/platform/db"
+	"shequ/internal/platform/web"
 )
 
 // An ID number registered in another unit (decision 8): the answer tells the user
@@ -97,7 +97,7 @@ func (l *IDLookups) Done(ctx context.Context, d *db.DB, err error) error {
 		return err
 	}
 	if l.refused {
-		slog.ErrorContext(ctx, "ID-number lookups outside scope over the limit: user refused, security administrator to be alerted",
+		web.Logger(ctx).ErrorContext(ctx, "ID-number lookups outside scope over the limit: user refused, security administrator to be alerted",
 			"user", l.p.UserID, "name", l.p.Name, "role", l.p.Role, "limit_per_hour", OutsideLookupsPerHour, "via", l.via)
 	}
 	rerr := d.InTx(ctx, func(tx *sql.Tx) error {

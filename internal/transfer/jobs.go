@@ -14,6 +14,7 @@ import (
 	"shequ/internal/platform/apperr"
 	"shequ/internal/platform/auth"
 	"shequ/internal/platform/sheet"
+	"shequ/internal/platform/web"
 )
 
 // JobTTL is how long an import job and its file are kept after they were last
@@ -239,7 +240,7 @@ func (js *jobs) run(ctx context.Context, j *job, p auth.Principal, dryRun bool, 
 func (js *jobs) finish(ctx context.Context, j *job, res *Result, err error) {
 	var ae *apperr.Error
 	if err != nil && !errors.As(err, &ae) {
-		slog.ErrorContext(ctx, "import job failed", "kind", j.kind, "err", err)
+		web.Logger(ctx).ErrorContext(ctx, "import job failed", "kind", j.kind, "err", err)
 	}
 	js.mu.Lock()
 	defer js.mu.Unlock()
