@@ -51,26 +51,22 @@ func DefaultLimits() Limits {
 // OrDefault returns l with its zero fields set to their defaults.
 func (l Limits) OrDefault() Limits {
 	d := DefaultLimits()
-	if l.Columns <= 0 {
-		l.Columns = d.Columns
+	return Limits{
+		Columns:       positiveOr(l.Columns, d.Columns),
+		CellBytes:     positiveOr(l.CellBytes, d.CellBytes),
+		Rows:          positiveOr(l.Rows, d.Rows),
+		UnzipBytes:    positiveOr(l.UnzipBytes, d.UnzipBytes),
+		XMLBytes:      positiveOr(l.XMLBytes, d.XMLBytes),
+		SharedStrings: positiveOr(l.SharedStrings, d.SharedStrings),
+		Problems:      positiveOr(l.Problems, d.Problems),
 	}
-	if l.CellBytes <= 0 {
-		l.CellBytes = d.CellBytes
+}
+
+// positiveOr returns v, or def when v is not positive: a limit of zero or less,
+// from a flag, means the default.
+func positiveOr[T int | int64](v, def T) T {
+	if v <= 0 {
+		return def
 	}
-	if l.Rows <= 0 {
-		l.Rows = d.Rows
-	}
-	if l.UnzipBytes <= 0 {
-		l.UnzipBytes = d.UnzipBytes
-	}
-	if l.XMLBytes <= 0 {
-		l.XMLBytes = d.XMLBytes
-	}
-	if l.SharedStrings <= 0 {
-		l.SharedStrings = d.SharedStrings
-	}
-	if l.Problems <= 0 {
-		l.Problems = d.Problems
-	}
-	return l
+	return v
 }
