@@ -50,10 +50,10 @@ func setupErase(t *testing.T, d *db.DB) eraseWorld {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := w.s.MoveResident(ctx, city, w.head.ID, "H002", "head"); err != nil {
+	if _, err := w.s.MoveResident(ctx, city, w.head.ID, registry.MoveInput{HouseholdNo: "H002", Relation: "head"}); err != nil {
 		t.Fatal(err)
 	}
-	if w.head, err = w.s.MoveResident(ctx, city, w.head.ID, "H001", "head"); err != nil {
+	if w.head, err = w.s.MoveResident(ctx, city, w.head.ID, registry.MoveInput{HouseholdNo: "H001", Relation: "head"}); err != nil {
 		t.Fatal(err)
 	}
 	for _, c := range []struct{ resident, role string }{{w.head.ID, "group_leader"}, {w.spouse.ID, "building_head"}} {

@@ -28,7 +28,7 @@ func TestResident_AResidentAndAHouseholdAreReadInTwoStatements(t *testing.T) {
 			HouseholdNo: "H001", Relation: "child", PopulationType: "registered", Tags: []string{"disabled", "party_member"}}); err != nil {
 			t.Fatal(err)
 		}
-		if _, err := f.s.MoveResident(ctx, city, f.head.ID, "H003", "head"); err != nil {
+		if _, err := f.s.MoveResident(ctx, city, f.head.ID, registry.MoveInput{HouseholdNo: "H003", Relation: "head"}); err != nil {
 			t.Fatal(err)
 		}
 		var r registry.Resident

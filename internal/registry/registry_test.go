@@ -50,7 +50,7 @@ type fixture struct {
 func setup(t *testing.T, d *db.DB) fixture {
 	t.Helper()
 	orgtest.Build(t, d)
-	s := registry.NewService(d, now)
+	s := registry.NewService(d, now, time.UTC)
 	ctx := context.Background()
 	var f fixture
 	f.s = s
@@ -182,17 +182,17 @@ func TestResident_MoveKeepsHistoryAndFollowsTheGrid(t *testing.T) {
 	dbtest.Each(t, func(t *testing.T, d *db.DB) {
 		f := setup(t, d)
 		ctx := context.Background()
-		r, err := f.s.MoveResident(ctx, street, f.head.ID, "H002", "other")
+		r, err := f.s.MoveResident(ctx, street, f.head.ID, registry.MoveInput{HouseholdNo: "H002", Relation: "other"})
 		if err != nil {
 			t.Fatal(err)
 		}
 		if r.GridCode != orgtest.GridB {
 			t.Errorf("grid after move = %s", r.GridCode)
 		}
-		if _, err := f.s.MoveResident(ctx, street, f.head.ID, "H003", "head"); !apperr.Is(err, apperr.NotFound) {
+		if _, err := f.s.MoveResident(ctx, street, f.head.ID, registry.MoveInput{HouseholdNo: "H003", Relation: "head"}); !apperr.Is(err, apperr.NotFound) {
 			t.Errorf("move to a household outside scope: %v", err)
 		}
-		if _, err := f.s.MoveResident(ctx, city, f.head.ID, "H003", "head"); err != nil {
+		if _, err := f.s.MoveResident(ctx, city, f.head.ID, registry.MoveInput{HouseholdNo: "H003", Relation: "head"}); err != nil {
 			t.Fatal(err)
 		}
 		got, moves, err := f.s.Resident(ctx, city, f.head.ID)
