@@ -23,6 +23,7 @@ import (
 	"shequ/internal/platform/pii"
 	"shequ/internal/platform/sheet"
 	"shequ/internal/registry"
+	"shequ/internal/stats"
 )
 
 // unknownListed is how many unknown columns the warning on them names.
@@ -578,10 +579,7 @@ func (rec *record) date(field string) (string, bool) {
 func (rec *record) coded(field string, read func(Column, string) (string, bool)) (string, bool) {
 	c := rec.run.cols[rec.col(field)]
 	codeField := field + "_code"
-	name, code := rec.get(field), ""
-	if rec.col(codeField) >= 0 {
-		code = rec.get(codeField)
-	}
+	name, code := rec.get(field), rec.get(codeField)
 	unknown := func(f string) (string, bool) {
 		rec.bad(apperr.Invalidf(f, "code.unknown").With("table", c.Table().Standard))
 		rec.reported[field] = true
@@ -710,21 +708,40 @@ func (r *run) queryIn(ctx context.Context, query string, keys []string, scan fun
 
 // bulkRows is the number of new rows past which an import on SQLite stops keeping
 // the read-only indexes of the tables it fills and builds them again at the end
-// (db.DeferIndexes). Below it, keeping them is cheaper than rebuilding them over a
-// whole city's table.
+// (db.DeferIndexes), and sets their triggers aside (db.DeferTriggers). Below it,
+// keeping them is cheaper than rebuilding them over a whole city's table.
 const bulkRows = 20000
 
-// deferIndexes switches the import to bulk mode once it has bulkRows new rows.
+// deferIndexes switches the import to bulk mode once it has bulkRows new rows. The
+// generation triggers of the statistics' cache, which SQLite runs once a row — two
+// a resident, with their period — are restored at the end, and every district's
+// generation moved once, as the demo's load does.
 func (r *run) deferIndexes(ctx context.Context, tables ...string) error {
 	if r.rebuild != nil || r.res.Inserted < bulkRows {
 		return nil
 	}
-	var err error
-	r.rebuild, err = db.DeferIndexes(ctx, r.tx, r.dialect, tables...)
-	return err
+	rebuild, err := db.DeferIndexes(ctx, r.tx, r.dialect, tables...)
+	if err != nil {
+		return err
+	}
+	restore, err := db.DeferTriggers(ctx, r.tx, r.dialect, tables...)
+	if err != nil {
+		return err
+	}
+	r.rebuild = func(ctx context.Context) error {
+		if err := rebuild(ctx); err != nil {
+			return err
+		}
+		if err := restore(ctx); err != nil {
+			return err
+		}
+		return stats.TouchAll(ctx, r.tx)
+	}
+	return nil
 }
 
-// rebuildIndexes builds again the indexes deferIndexes dropped.
+// rebuildIndexes builds again the indexes deferIndexes dropped, and restores the
+// triggers.
 func (r *run) rebuildIndexes(ctx context.Context) error {
 	if r.rebuild == nil {
 		return nil

@@ -16,11 +16,8 @@ import (
 	"shequ/internal/transfer"
 )
 
-// More people for the files below: the 17th digit gives the sex, odd for a man.
-var (
-	idMa  = idNumber("450403", "19960808", "035") // a man
-	idMa2 = idNumber("450403", "19300909", "036") // a woman
-)
+// A man for the files below: the 17th digit of an ID number is odd for a man.
+var idMa = idNumber("450403", "19960808", "035")
 
 // residentLine writes a row of a residents file with every column of the template,
 // from the cells given by field.
@@ -488,5 +485,46 @@ func TestImportHouseholds_TakesTheAddressWholeOrInParts(t *testing.T) {
 		res = importAs(t, svc, auth.System(), transfer.Households, csvFile(t, "户编号,网格代码,楼栋", "H012,"+orgtest.Grid+",3栋"), transfer.Options{})
 		refused(t, res)
 		problem(t, res, 1, "地址", "transfer.missing_column")
+	})
+}
+
+// A big import sets the tables' read-only indexes and triggers aside while it
+// writes (on SQLite), and leaves them as they were: the statistics' generation
+// moves for the rows it wrote and for every write after it.
+func TestImport_ABigFileLeavesIndexesAndTriggersAsTheyWere(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, d *db.DB) {
+		svc := seed(t, d)
+		schema := func() string {
+			if d.Dialect != db.SQLite {
+				return ""
+			}
+			return query(t, d, `SELECT COALESCE(group_concat(name, ','), '') FROM (SELECT name FROM sqlite_master
+				WHERE tbl_name = 'households' AND type IN ('index', 'trigger') ORDER BY name)`)
+		}
+		generation := func() int {
+			return atoi(t, query(t, d, `SELECT CAST(COALESCE(SUM(n), 0) AS TEXT) FROM register_generations`))
+		}
+		before, gen := schema(), generation()
+		lines := []string{householdHeader}
+		for i := range 20100 {
+			lines = append(lines, fmt.Sprintf("B%05d,%s,梧州市万秀区东兴路%d号,", i, orgtest.Grid, i))
+		}
+		if res := importAs(t, svc, auth.System(), transfer.Households, csvFile(t, lines...), transfer.Options{}); !res.OK() || res.Inserted != 20100 {
+			t.Fatalf("import: %+v", res)
+		}
+		if after := schema(); after != before {
+			t.Errorf("indexes and triggers on households after the import %q, before %q", after, before)
+		}
+		if g := generation(); g <= gen {
+			t.Errorf("generation %d after the import, %d before", g, gen)
+		}
+		gen = generation()
+		if _, err := registry.NewService(d, fixedNow, time.UTC).CreateHousehold(context.Background(), auth.System(),
+			registry.HouseholdInput{No: "B99999", GridCode: orgtest.Grid, Address: "梧州市万秀区东兴路1号"}); err != nil {
+			t.Fatal(err)
+		}
+		if g := generation(); g <= gen {
+			t.Errorf("a household added after the import left the generation at %d", g)
+		}
 	})
 }
