@@ -528,3 +528,29 @@ func TestImport_ABigFileLeavesIndexesAndTriggersAsTheyWere(t *testing.T) {
 		}
 	})
 }
+
+// A file of thousands of residents is written in bulk, the writes running beside the
+// reading and checking of the rows after them: every row arrives, each with its
+// period and tags.
+func TestImport_ThousandsOfResidentsArriveWithTheirPeriodsAndTags(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, d *db.DB) {
+		svc := seed(t, d)
+		const n = 5000
+		lines := []string{residentHeader}
+		for i := range n {
+			id := idNumber(fmt.Sprintf("4504%02d", 10+i/1000), "19800101", fmt.Sprintf("%03d", i%1000))
+			lines = append(lines, fmt.Sprintf("居民%d,%s,H002,其他,户籍,,低保", i, id))
+		}
+		res := importAs(t, svc, auth.System(), transfer.Residents, csvFile(t, lines...), transfer.Options{})
+		if !res.OK() || res.Inserted != n {
+			t.Fatalf("import: inserted %d, problems %d %+v", res.Inserted, res.ProblemCount, res.Problems[:min(3, len(res.Problems))])
+		}
+		got := query(t, d, `SELECT CAST(COUNT(*) AS TEXT) || '|' || CAST((SELECT COUNT(*) FROM resident_periods p JOIN residents r2 ON r2.id = p.resident_id
+			WHERE r2.household_id = r.household_id AND p.ends_on IS NULL) AS TEXT) || '|' || CAST((SELECT COUNT(*) FROM resident_tags t
+			JOIN residents r3 ON r3.id = t.resident_id WHERE r3.household_id = r.household_id) AS TEXT)
+			FROM residents r JOIN households h ON h.id = r.household_id WHERE h.household_no = 'H002' GROUP BY r.household_id`)
+		if want := fmt.Sprintf("%d|%d|%d", n, n, n); got != want {
+			t.Errorf("residents|periods|tags of H002: %s, want %s", got, want)
+		}
+	})
+}
