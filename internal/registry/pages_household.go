@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"net/url"
 
+	"shequ/internal/org"
 	"shequ/internal/platform/auth"
 	"shequ/internal/platform/scope"
 	"shequ/internal/platform/web"
@@ -110,25 +111,24 @@ func householdValues(h Household) url.Values {
 }
 
 // gridChoices are the grids of the community of unit (the unit itself when it is
-// a community), for a form's select; none above a community, where there are too
-// many to choose from and the code is typed.
+// a community), for a form's select: all of them for a user whose scope holds the
+// community, the user's own for a grid's worker; none above a community, where
+// there are too many to choose from and the code is typed.
 func (p *Pages) gridChoices(ctx context.Context, pr auth.Principal, unit string) ([]option, error) {
 	n := scope.Community.CodeLength()
-	if len(unit) < n {
-		return nil, nil
-	}
-	community := unit[:n]
-	if !pr.Scope().Contains(community) {
-		// A grid worker sees their own grid only.
-		u, err := p.org.Unit(ctx, pr, unit)
+	var grids []org.Unit
+	switch {
+	case len(unit) >= n && pr.Scope().Contains(unit[:n]):
+		var err error
+		if grids, err = p.org.Children(ctx, pr, unit[:n]); err != nil {
+			return nil, err
+		}
+	case scope.LevelOf(pr.OrgCode) == scope.Grid:
+		u, err := p.org.Unit(ctx, pr, pr.OrgCode)
 		if err != nil {
 			return nil, err
 		}
-		return []option{{Value: u.Code, Label: u.Name}}, nil
-	}
-	grids, err := p.org.Children(ctx, pr, community)
-	if err != nil {
-		return nil, err
+		grids = []org.Unit{u}
 	}
 	out := make([]option, 0, len(grids))
 	for _, g := range grids {
