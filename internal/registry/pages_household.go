@@ -149,6 +149,10 @@ func (p *Pages) newHousehold(w http.ResponseWriter, r *http.Request) {
 	if unit == "" {
 		unit = pr.OrgCode
 	}
+	if _, err := p.org.Unit(r.Context(), pr, unit); err != nil {
+		p.render.Error(w, r, err)
+		return
+	}
 	v := url.Values{"established_on": {p.svc.Today()}}
 	if scope.LevelOf(unit) == scope.Grid {
 		v.Set("grid_code", unit)

@@ -25,8 +25,12 @@ type unitHead struct {
 	Crumbs []web.Crumb
 }
 
-// unitHeadOf reads the unit of the path, in p's scope, and its breadcrumbs.
+// unitHeadOf reads the unit of the path, in p's scope, and its breadcrumbs, for
+// a user who may read the register.
 func (p *Pages) unitHeadOf(ctx context.Context, pr auth.Principal, code string) (unitHead, error) {
+	if err := pr.Require(auth.ReadRegister); err != nil {
+		return unitHead{}, err
+	}
 	u, err := p.org.Unit(ctx, pr, code)
 	if err != nil {
 		return unitHead{}, err

@@ -92,7 +92,7 @@ func TestPages(t *testing.T) {
 		{"household", "grid", "/households/" + w.ids["householdA"], 200, []string{"户号 HA", "居民A", "户主"}, nil},
 		{"household of another grid", "grid", "/households/" + w.ids["householdB"], 404, []string{"找不到该户"}, []string{"居民B"}},
 		{"resident", "community", "/residents/" + w.ids["residentA"], 200,
-			[]string{"居民A", w.ids["idnumberA"][:6] + "********" + w.ids["idnumberA"][14:], "1980-01-01", "没有迁移记录"}, nil},
+			[]string{"居民A", w.ids["idnumberA"][:6] + "********" + w.ids["idnumberA"][14:], "1980-01-01", "登记与迁移记录"}, nil},
 		{"resident of another grid", "grid", "/residents/" + w.ids["residentB"], 404, nil, []string{"居民B"}},
 		{"search", "city", "/search?q=" + url.QueryEscape("居民"), 200, []string{"共 3 人", "居民A", "居民B", "居民C"}, nil},
 		{"search in scope", "grid", "/search?q=" + url.QueryEscape("居民"), 200, []string{"共 1 人", "居民A"}, []string{"居民B"}},
