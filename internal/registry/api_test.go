@@ -12,7 +12,6 @@ import (
 	"shequ/internal/platform/auth"
 	"shequ/internal/platform/db"
 	"shequ/internal/platform/db/dbtest"
-	"shequ/internal/platform/i18n"
 	"shequ/internal/platform/web"
 	"shequ/internal/registry"
 )
@@ -27,16 +26,8 @@ type apiWorld struct {
 func eachAPIWorld(t *testing.T, fn func(t *testing.T, w apiWorld)) {
 	dbtest.Each(t, func(t *testing.T, d *db.DB) {
 		f := setup(t, d)
-		b, err := i18n.Load(registry.Locales)
-		if err != nil {
-			t.Fatal(err)
-		}
-		rend, err := web.NewRenderer(b, registry.Templates)
-		if err != nil {
-			t.Fatal(err)
-		}
 		mux := http.NewServeMux()
-		registry.RegisterAPI(mux, f.s, rend)
+		registry.RegisterAPI(mux, f.s, renderer(t))
 		fn(t, apiWorld{fixture: f, d: d, h: web.Language(mux)})
 	})
 }

@@ -114,9 +114,9 @@ func TestHouseholdForm_CreatesAHouseholdFromTheStairwellParts(t *testing.T) {
 		_, body = w.get(community, path+"?done=household_created")
 		mustContain(t, body, "户号 H010", "已新建该户", "民主路12号3栋2单元5楼501", "2026-11-01", "东兴第一网格")
 
-		bad := values("household_no", "", "grid_code", orgtest.Grid, "street", "民主路", "door_no", "12", "unit_no", "一二三四五六七八九十一")
+		bad := values("unit", orgtest.Community, "household_no", "", "grid_code", "", "street", "民主路", "door_no", "12", "unit_no", "一二三四五六七八九十一")
 		body = w.refused(t, community, "/households/new", bad, "单元：不能超过 10 个字", "不能为空", `value="民主路"`, `value="12"`,
-			`aria-invalid="true"`, `id="f-household_no-error"`)
+			`aria-invalid="true"`, `id="f-household_no-error"`, "东兴第二网格") // the grids of the unit the form was opened for
 		if strings.Count(body, "field-error") < 2 {
 			t.Error("the form names one problem of two")
 		}

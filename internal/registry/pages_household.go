@@ -68,6 +68,7 @@ type householdForm struct {
 	place
 	Household Household // the household changed; empty for a new one
 	Back      string    // where cancelling goes
+	Unit      string    // the unit a new household's form was opened for: its grids are offered
 	Fields    map[string]field
 	problems
 }
@@ -153,7 +154,7 @@ func (p *Pages) newHousehold(w http.ResponseWriter, r *http.Request) {
 		p.render.Error(w, r, err)
 		return
 	}
-	v := url.Values{"established_on": {p.svc.Today()}}
+	v := url.Values{"established_on": {p.svc.Today()}, "unit": {unit}}
 	if scope.LevelOf(unit) == scope.Grid {
 		v.Set("grid_code", unit)
 	}
@@ -180,7 +181,11 @@ func (p *Pages) createHousehold(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	}
-	p.householdFormWith(w, r, http.StatusBadRequest, in.GridCode, Household{}, form{values: r.PostForm, pb: pb})
+	unit := r.PostForm.Get("unit")
+	if unit == "" {
+		unit = in.GridCode
+	}
+	p.householdFormWith(w, r, http.StatusBadRequest, unit, Household{}, form{values: r.PostForm, pb: pb})
 }
 
 func (p *Pages) editHousehold(w http.ResponseWriter, r *http.Request) {
@@ -241,7 +246,7 @@ func (p *Pages) householdFormWith(w http.ResponseWriter, r *http.Request, status
 		p.render.Error(w, r, err)
 		return
 	}
-	page := householdForm{Household: h, Fields: householdFields(f, grids, h.ID == ""), problems: f.pb, Back: "/org/" + unit + "/households"}
+	page := householdForm{Household: h, Fields: householdFields(f, grids, h.ID == ""), problems: f.pb, Back: "/org/" + unit + "/households", Unit: unit}
 	if h.ID != "" {
 		page.Back = "/households/" + h.ID
 		if page.place, err = p.placeOf(r.Context(), pr, h.GridCode); err != nil {

@@ -73,8 +73,12 @@ func history(events []Event, moves []Move, lang string) []historyItem {
 		}
 		out = append(out, it)
 	}
+	// Newest first; of entries recorded at the same instant, a deregistration after a
+	// move, a move after a registration, and a later move after an earlier one.
+	rank := map[string]int{EventRegistered: 0, "moved": 1, EventDeregistered: 2}
+	slices.Reverse(out)
 	slices.SortStableFunc(out, func(a, b historyItem) int {
-		return cmp.Or(strings.Compare(b.On, a.On), b.at.Compare(a.at))
+		return cmp.Or(strings.Compare(b.On, a.On), b.at.Compare(a.at), rank[b.Kind]-rank[a.Kind])
 	})
 	return out
 }
@@ -187,9 +191,12 @@ type residentForm struct {
 	Newborn   bool // a birth: the form says so, and registers on the birth date
 	// ClearPhone is the box that clears the phone, ticked when the form comes back.
 	ClearPhone bool
-	TagsError  string
-	Fields     map[string]field
-	Tags       []option
+	// Floating opens the floating resident's part of the form: the resident is one,
+	// or it holds what the user typed there.
+	Floating  bool
+	TagsError string
+	Fields    map[string]field
+	Tags      []option
 	problems
 }
 
@@ -389,5 +396,9 @@ func (p *Pages) residentFormWith(w http.ResponseWriter, r *http.Request, status 
 	}
 	page.Fields, page.Tags, page.problems = residentFields(f, web.Lang(r), inflow, page.New), tagChoices(f.values["tags"]), f.pb
 	page.ClearPhone, page.TagsError = f.values.Get("clear_phone") == "1", f.pb.ByField["tags"]
+	page.Floating = f.values.Get("population_type") == "floating"
+	for _, k := range []string{"inflow_reason", "permit_no", "permit_registered_on", "permit_expires_on"} {
+		page.Floating = page.Floating || f.values.Get(k) != "" || f.pb.ByField[k] != ""
+	}
 	p.render.Page(w, r, status, "registry_resident_form", page)
 }

@@ -20,11 +20,11 @@ type memberChoice struct {
 }
 
 // memberChoices are members as the form shows them: each going when the form says
-// so, with the relation it gives, or the one they hold when relation is true.
-func memberChoices(rows []residentRow, f form, lang string) []memberChoice {
+// so, with the relation it gives, labelled by the message label.
+func memberChoices(rows []residentRow, f form, label, lang string) []memberChoice {
 	out := make([]memberChoice, 0, len(rows))
 	for _, m := range rows {
-		fl := f.text("relation_"+m.ID, "field.relation").relation(lang)
+		fl := f.text("relation_"+m.ID, label).relation(lang)
 		out = append(out, memberChoice{residentRow: m, Going: slices.Contains(f.values["member"], m.ID), Relation: fl})
 	}
 	return out
@@ -114,7 +114,7 @@ func (p *Pages) splitFormWith(w http.ResponseWriter, r *http.Request, status int
 	}
 	fields := householdFields(f, grids, false)
 	fields["on"] = f.text("on", "split.on").req().date()
-	page := splitForm{place: pl, Household: h, Members: memberChoices(p.currentRows(members, lang), f, lang), Fields: fields, problems: pb}
+	page := splitForm{place: pl, Household: h, Members: memberChoices(p.currentRows(members, lang), f, "split.relation", lang), Fields: fields, problems: pb}
 	p.render.Page(w, r, status, "registry_split", page)
 }
 
@@ -194,7 +194,7 @@ func (p *Pages) mergeFormWith(w http.ResponseWriter, r *http.Request, h Househol
 					}
 				}
 			}
-			page.Incoming = memberChoices(p.currentRows(incoming, lang), form{values: v}, lang)
+			page.Incoming = memberChoices(p.currentRows(incoming, lang), form{values: v}, "merge.relation", lang)
 		default:
 			if pb, err = p.problemsOf(r, err); err != nil {
 				p.render.Error(w, r, err)

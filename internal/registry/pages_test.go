@@ -43,6 +43,14 @@ type pagesWorld struct {
 func newPagesWorld(t *testing.T, d *db.DB) pagesWorld {
 	t.Helper()
 	f := setup(t, d)
+	mux := http.NewServeMux()
+	registry.RegisterPages(mux, f.s, org.NewService(d, now), renderer(t), now)
+	return pagesWorld{fixture: f, d: d, h: web.Language(mux)}
+}
+
+// renderer is the register's renderer: its templates and strings.
+func renderer(t *testing.T) *web.Renderer {
+	t.Helper()
 	b, err := i18n.Load(registry.Locales)
 	if err != nil {
 		t.Fatal(err)
@@ -51,9 +59,7 @@ func newPagesWorld(t *testing.T, d *db.DB) pagesWorld {
 	if err != nil {
 		t.Fatal(err)
 	}
-	mux := http.NewServeMux()
-	registry.RegisterPages(mux, f.s, org.NewService(d, now), rend, now)
-	return pagesWorld{fixture: f, d: d, h: web.Language(mux)}
+	return rend
 }
 
 // eachPagesWorld runs fn on a pagesWorld on each database.
@@ -149,7 +155,7 @@ func TestSearchPage(t *testing.T) {
 			want, not   []string
 		}{
 			{"empty form", "", http.StatusOK, []string{`name="q"`, "末 4 位"}, []string{"查询结果"}},
-			{"by ID tail", tail, http.StatusOK, []string{"共 1 人", "李建国", pii.MaskIDNumber(w.head.IDNumber), `href="/households/` + w.hA.ID + `"`}, nil},
+			{"by ID tail", tail, http.StatusOK, []string{"共 1 人", "李建国", pii.MaskIDNumber(w.head.IDNumber), `href="/households/` + w.hA.ID + `"`, "低保"}, nil},
 			{"by full ID number", w.head.IDNumber, http.StatusOK, []string{"李建国"}, nil},
 			{"by phone", "13812345678", http.StatusOK, []string{"李建国", "138****5678"}, nil},
 			{"by address", "东兴路", http.StatusOK, []string{"李建国"}, nil},
