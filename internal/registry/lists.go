@@ -65,9 +65,11 @@ const (
 		AND r.deregistered_on IS NULL), '')`
 )
 
-// orderBy is the ORDER BY text of o, the household's id last so that pages
-// neither repeat nor skip a row.
-func (o HouseholdOrder) orderBy() string {
+// sortKeys returns the select list of o's sort keys, named k1, k2, …, and the
+// ORDER BY text over those names with prefix before each (the table the outer
+// statement reads them from), the household's id last so that pages neither repeat
+// nor skip a row.
+func (o HouseholdOrder) sortKeys(prefix string) (selects, orderBy string) {
 	exprs, ok := householdOrders[o.Key]
 	if !ok {
 		exprs = householdOrders[OrderAddress]
@@ -76,11 +78,13 @@ func (o HouseholdOrder) orderBy() string {
 	if o.Desc {
 		dir = " DESC"
 	}
-	parts := make([]string, 0, len(exprs)+1)
-	for _, e := range exprs {
-		parts = append(parts, e+dir)
+	sel := make([]string, len(exprs))
+	by := make([]string, len(exprs), len(exprs)+1)
+	for i, e := range exprs {
+		k := "k" + strconv.Itoa(i+1)
+		sel[i], by[i] = e+" AS "+k, prefix+k+dir
 	}
-	return strings.Join(append(parts, "h.id ASC"), ", ")
+	return strings.Join(sel, ", "), strings.Join(append(by, prefix+"hid ASC"), ", ")
 }
 
 // args collects the arguments of a statement and numbers their placeholders.
@@ -148,10 +152,11 @@ func CountHouseholds(ctx context.Context, q db.Querier, dialect db.Dialect, sc s
 // is chosen on the households alone and only its rows are headed and counted.
 func FindHouseholds(ctx context.Context, q db.Querier, dialect db.Dialect, sc scope.Scope, f HouseholdFilter, o HouseholdOrder, limit, offset int) ([]Household, error) {
 	from, a := householdWhere(dialect, sc, f)
-	page := `SELECT h.id AS hid, ROW_NUMBER() OVER (ORDER BY ` + o.orderBy() + `) AS pos ` + from +
-		` ORDER BY pos LIMIT ` + a.add(limit) + ` OFFSET ` + a.add(offset)
+	keys, inner := o.sortKeys("")
+	_, outer := o.sortKeys("p.")
+	page := `SELECT h.id AS hid, ` + keys + from + ` ORDER BY ` + inner + ` LIMIT ` + a.add(limit) + ` OFFSET ` + a.add(offset)
 	rows, err := q.QueryContext(db.PlanEachTime(ctx), `SELECT `+householdColumns+` FROM (`+page+`) p JOIN households h ON h.id = p.hid
-		LEFT JOIN buildings b ON b.id = h.building_id ORDER BY p.pos`, a...)
+		LEFT JOIN buildings b ON b.id = h.building_id ORDER BY `+outer, a...)
 	return collectHouseholds(rows, err)
 }
 
