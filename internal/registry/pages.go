@@ -5,7 +5,6 @@ import (
 	"embed"
 	"errors"
 	"net/http"
-	"time"
 
 	"shequ/internal/org"
 	"shequ/internal/platform/apperr"
@@ -36,12 +35,11 @@ type Pages struct {
 	svc    *Service
 	org    *org.Service
 	render *web.Renderer
-	now    func() time.Time
 }
 
 // RegisterPages adds the register's pages to mux.
-func RegisterPages(mux web.Router, svc *Service, orgs *org.Service, render *web.Renderer, now func() time.Time) {
-	p := &Pages{svc: svc, org: orgs, render: render, now: now}
+func RegisterPages(mux web.Router, svc *Service, orgs *org.Service, render *web.Renderer) {
+	p := &Pages{svc: svc, org: orgs, render: render}
 	mux.HandleFunc("GET /households/new", p.newHousehold)
 	mux.HandleFunc("POST /households/new", p.createHousehold)
 	mux.HandleFunc("GET /households/{id}", p.household)

@@ -126,20 +126,13 @@ func (p *Pages) reveal(w http.ResponseWriter, r *http.Request) {
 
 func (p *Pages) residentWith(w http.ResponseWriter, r *http.Request, status int, page residentPage) {
 	ctx, pr, lang := r.Context(), auth.From(r), web.Lang(r)
-	res, moves, err := p.svc.Resident(ctx, pr, r.PathValue("id"))
+	rec, err := p.svc.ResidentRecord(ctx, pr, r.PathValue("id"))
 	if err != nil {
 		p.render.Error(w, r, err)
 		return
 	}
-	events, err := p.svc.Events(ctx, pr, res.ID)
-	if err != nil {
-		p.render.Error(w, r, err)
-		return
-	}
-	if page.Contact, err = p.svc.ContactRoles(ctx, pr, res.ID); err != nil {
-		p.render.Error(w, r, err)
-		return
-	}
+	res := rec.Resident
+	page.Contact = rec.Contact
 	if page.Inflow, err = p.inflowName(r, res.InflowReason); err != nil {
 		p.render.Error(w, r, err)
 		return
@@ -150,7 +143,7 @@ func (p *Pages) residentWith(w http.ResponseWriter, r *http.Request, status int,
 		return
 	}
 	pl.Crumbs = append(pl.Crumbs, web.Crumb{Label: res.HouseholdNo, URL: "/households/" + res.HouseholdID}, web.Crumb{Label: res.Name})
-	page.place, page.Resident, page.History = pl, p.row(res, lang), history(events, moves, lang)
+	page.place, page.Resident, page.History = pl, p.row(res, lang), history(rec.Events, rec.Moves, lang)
 	page.CanReveal, page.CanErase, page.CanWrite = pr.Can(auth.RevealRegister), pr.Can(auth.EraseRegister), pr.Can(auth.WriteRegister)
 	if len(page.Contact) > 0 && res.Current() && WorkContactShown(pr, res.GridCode) {
 		page.Resident.Phone, page.WorkPhone = res.Phone, res.Phone != ""

@@ -44,7 +44,7 @@ func newPagesWorld(t *testing.T, d *db.DB) pagesWorld {
 	t.Helper()
 	f := setup(t, d)
 	mux := http.NewServeMux()
-	registry.RegisterPages(mux, f.s, org.NewService(d, now), renderer(t), now)
+	registry.RegisterPages(mux, f.s, org.NewService(d, now), renderer(t))
 	return pagesWorld{fixture: f, d: d, h: web.Language(mux)}
 }
 

@@ -163,12 +163,28 @@ func (s *Service) SearchTagged(ctx context.Context, p auth.Principal, query stri
 	return SearchTagged(ctx, s.db.Read(), s.db.Dialect, s.db.Keys(), p.Scope(), query, limit)
 }
 
-// ContactRoles returns the grid contact roles a resident in scope holds.
-func (s *Service) ContactRoles(ctx context.Context, p auth.Principal, residentID string) ([]string, error) {
-	if _, _, err := s.Resident(ctx, p, residentID); err != nil {
-		return nil, err
+// ResidentRecord is all a resident's page shows: the record, its moves and its
+// registrations and deregistrations, and the grid contact roles it holds.
+type ResidentRecord struct {
+	Resident Resident
+	Moves    []Move
+	Events   []Event
+	Contact  []string
+}
+
+// ResidentRecord returns a resident in scope with their history and contact roles,
+// the scope checked once.
+func (s *Service) ResidentRecord(ctx context.Context, p auth.Principal, id string) (ResidentRecord, error) {
+	r, moves, err := s.Resident(ctx, p, id)
+	if err != nil {
+		return ResidentRecord{}, err
 	}
-	return ContactRolesOf(ctx, s.db.Read(), residentID)
+	rec := ResidentRecord{Resident: r, Moves: moves}
+	if rec.Events, err = Events(ctx, s.db.Read(), id); err != nil {
+		return ResidentRecord{}, err
+	}
+	rec.Contact, err = ContactRolesOf(ctx, s.db.Read(), id)
+	return rec, err
 }
 
 // Dictionary returns a local dictionary's entries (流入原因), for a form's choices.
