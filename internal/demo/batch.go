@@ -16,7 +16,7 @@ type tables struct {
 
 func newTables() *tables {
 	return &tables{
-		orgUnits:   db.NewTable("org_units", "code", "name", "level", "parent_code", "founded_year", "office_area_m2", "authorized_posts", "created_at"),
+		orgUnits:   db.NewTable("org_units", "code", "name", "level", "parent_code", "founded_year", "office_area_dm2", "authorized_posts", "created_at"),
 		buildings:  db.NewTable("buildings", "id", "org_code", "name"),
 		households: db.NewTable("households", "id", "household_no", "org_code", "building_id", "address", "created_at", "updated_at"),
 		residents: db.NewTable("residents", "id", "name", "id_number_sealed", "id_number_bidx", "id_tail_bidx", "sex", "birth_date", "household_id", "org_code",
