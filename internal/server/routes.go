@@ -24,8 +24,8 @@ func (s *Server) routes(mux *web.Mux) {
 	mux.HandleFunc("POST /account/password", s.changePassword)
 	mux.HandleFunc("GET /account/totp", s.totpPage)
 	mux.HandleFunc("POST /account/totp", s.totpEnrol)
-	registry.RegisterPages(mux, s.registry, s.org, s.render, s.cfg.Now)
-	staff.RegisterPages(mux, s.staff, s.org, s.render, s.cfg.Now)
+	registry.RegisterPages(mux, s.registry, s.org, s.render, s.now)
+	staff.RegisterPages(mux, s.staff, s.org, s.render, s.now)
 	s.imports = transfer.RegisterPages(mux, s.transfer, s.render)
 	audit.RegisterPages(mux, s.audit, s.render)
 }
