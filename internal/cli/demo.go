@@ -63,7 +63,7 @@ func (e *env) demoLogins(ctx context.Context, d *db.DB) error {
 		{"demo-street", auth.RoleStreet, street},
 		{"demo-community", auth.RoleCommunity, community},
 		{"demo-grid", auth.RoleGrid, grid},
-		{"demo-auditor", auth.RoleAuditor, demo.CityCode},
+		{"demo-auditor", auth.RoleReadOnly, demo.CityCode},
 	}
 	fmt.Fprintln(e.stdout, "\ndemo logins (演示账号) — passwords are new at every start:")
 	for _, l := range logins {
