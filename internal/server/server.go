@@ -229,6 +229,9 @@ func (s *Server) authenticate(next http.Handler) http.Handler {
 		if len(transfer.Importable(p)) > 0 {
 			v.Links = append(v.Links, web.NavLink{Key: "transfer.nav", URL: "/imports"})
 		}
+		if p.MayListUsers() {
+			v.Links = append(v.Links, web.NavLink{Key: "users.nav", URL: "/users"})
+		}
 		if p.Can(auth.ReadAudit) {
 			v.Links = append(v.Links, web.NavLink{Key: "audit.nav", URL: "/audit"})
 		}

@@ -6,7 +6,6 @@ import (
 	"errors"
 	"strconv"
 	"strings"
-	"time"
 
 	"shequ/internal/platform/apperr"
 	"shequ/internal/platform/db"
@@ -151,7 +150,7 @@ func (s *Service) scanUser(sc interface{ Scan(...any) error }) (User, error) {
 		return User{}, err
 	}
 	u.Disabled, u.SecondFactor, u.MustChangePassword = disabled != 0, totp > 0, mustChange != 0
-	u.LastLoginAt, u.LockedUntil = instant(last), time.Time{}
+	u.LastLoginAt = instant(last)
 	if locked > s.now().UnixMilli() {
 		u.LockedUntil = instant(locked)
 	}
@@ -210,11 +209,21 @@ func (s *Service) ListUsers(ctx context.Context, p Principal, q UserQuery) (User
 // UserByID returns the account with this id in p's scope, for the administrators'
 // page of one user; outside the scope it is not found.
 func (s *Service) UserByID(ctx context.Context, p Principal, id string) (User, error) {
+	return s.userWhere(ctx, p, "u.id", id)
+}
+
+// UserNamed returns the account of this name in p's scope, as UserByID.
+func (s *Service) UserNamed(ctx context.Context, p Principal, name string) (User, error) {
+	return s.userWhere(ctx, p, "u.name", name)
+}
+
+// userWhere reads the account whose column (a constant of this file) is value.
+func (s *Service) userWhere(ctx context.Context, p Principal, column, value string) (User, error) {
 	if !p.MayListUsers() {
 		return User{}, apperr.New(apperr.Forbidden, "auth.forbidden", "")
 	}
 	u, err := s.scanUser(s.db.Read().QueryRowContext(ctx, `SELECT `+userColumns+` FROM users u
-		LEFT JOIN org_units o ON o.code = u.org_code WHERE u.id = $1`, id))
+		LEFT JOIN org_units o ON o.code = u.org_code WHERE `+column+` = $1`, value))
 	if errors.Is(err, sql.ErrNoRows) || (err == nil && !p.Scope().Contains(u.OrgCode)) {
 		return User{}, apperr.New(apperr.NotFound, "user.not_found", "")
 	}
