@@ -31,7 +31,7 @@ const (
 // needs. The system administrator keeps the accounts (who has one, with which role
 // at which unit, and their password); the security administrator the second factor
 // and the lock. Neither alone can take over an account guarded by a second factor:
-// that needs a new password and a new second factor (decision 15).
+// that needs a new password and a new second factor (decision 16).
 var accountDuties = map[AccountAction]Action{
 	AccountAdd:           ManageUsers,
 	AccountReassign:      ManageUsers,

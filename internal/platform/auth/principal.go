@@ -69,7 +69,7 @@ func (r Role) RequiresSecondFactor() bool {
 }
 
 // Administrator reports whether r is one of the three administrators of 三员分立,
-// whose accounts only the command line manages (decision 15).
+// whose accounts only the command line manages (decision 16).
 func (r Role) Administrator() bool {
 	return r == RoleSysAdmin || r == RoleSecAdmin || r == RoleAuditAdmin
 }
@@ -120,7 +120,7 @@ const (
 	ManageUsers Action = "user.manage"
 	// ManageSecurity is the security administrator's: the password policy, keys,
 	// and an account's second factor and lock, so that no one administrator can
-	// both reset a password and the second factor that guards it (decision 15).
+	// both reset a password and the second factor that guards it (decision 16).
 	ManageSecurity Action = "security.manage"
 	ReadAudit      Action = "audit.read" // read and export the audit trail
 )
