@@ -19,6 +19,13 @@ import (
 // row is a card, more is a long way to scroll.
 const PerPage = 30
 
+// offset is how many rows come before the page the request asks for.
+func offset(r *http.Request) int { return (web.PageNumber(r) - 1) * PerPage }
+
+// householdSorting is the household list's orders: the keys a user may ask for,
+// the stairwell's order by default.
+var householdSorting = web.Sorting{Columns: web.SortColumns(householdOrders), Default: OrderAddress}
+
 // unitHead is the head of a list of a unit: the unit and where it sits.
 type unitHead struct {
 	Unit   org.Unit
@@ -67,8 +74,8 @@ type householdsPage struct {
 	Field       string
 	Items       []Household
 	Total       int
-	Pager       listPager
-	Sort        listSort
+	Pager       web.Pager
+	Sort        web.Sort
 	CanWrite    bool
 	Contacts    []contactCard // a grid's contacts
 }
@@ -89,7 +96,7 @@ func (p *Pages) households(w http.ResponseWriter, r *http.Request) {
 		p.render.Error(w, r, err)
 		return
 	}
-	page := householdsPage{unitHead: head, Sort: readSort(r, HouseholdOrders), CanWrite: pr.Can(auth.WriteRegister)}
+	page := householdsPage{unitHead: head, Sort: householdSorting.Read(r), CanWrite: pr.Can(auth.WriteRegister)}
 	page.Filter = HouseholdFilter{Unit: head.Unit.Code, Grid: q.Get("grid"), Building: q.Get("building"), Tag: q.Get("tag"),
 		PopulationType: q.Get("pop"), ResidenceStatus: q.Get("status"), Address: strings.TrimSpace(q.Get("address"))}
 	level := head.Unit.Level
@@ -101,8 +108,8 @@ func (p *Pages) households(w http.ResponseWriter, r *http.Request) {
 	}
 	status := http.StatusOK
 	if !page.AddressOnly || page.Filter.Address != "" {
-		page.Pager = totalPager(r, 0, PerPage)
-		list, err := p.svc.FindHouseholds(ctx, pr, page.Filter, page.Sort.HouseholdOrder, PerPage, page.Pager.Offset())
+		order := HouseholdOrder{Key: page.Sort.Key, Desc: page.Sort.Desc}
+		list, err := p.svc.FindHouseholds(ctx, pr, page.Filter, order, PerPage, offset(r))
 		var invalid *apperr.Error
 		switch {
 		case errors.As(err, &invalid) && invalid.Code == apperr.Invalid:
@@ -111,7 +118,7 @@ func (p *Pages) households(w http.ResponseWriter, r *http.Request) {
 			p.render.Error(w, r, err)
 			return
 		default:
-			page.Pager.Total, page.Items, page.Total = list.Total, list.Items, list.Total
+			page.Pager, page.Items, page.Total = web.TotalPager(r, list.Total, PerPage), list.Items, list.Total
 			if page.Pager.PastTheEnd() {
 				p.toLastPage(w, r, page.Pager)
 				return
@@ -192,7 +199,7 @@ type gridResidentsPage struct {
 	Error   string
 	Items   []residentRow
 	Total   int
-	Pager   listPager
+	Pager   web.Pager
 }
 
 func (p *Pages) gridResidents(w http.ResponseWriter, r *http.Request) {
@@ -216,8 +223,7 @@ func (p *Pages) gridResidents(w http.ResponseWriter, r *http.Request) {
 		p.render.Page(w, r, status, "registry_roll", page)
 		return
 	}
-	page.Pager = totalPager(r, 0, PerPage)
-	list, err := p.svc.GridResidents(ctx, pr, head.Unit.Code, page.Surname, PerPage, page.Pager.Offset())
+	list, err := p.svc.GridResidents(ctx, pr, head.Unit.Code, page.Surname, PerPage, offset(r))
 	var invalid *apperr.Error
 	switch {
 	case errors.As(err, &invalid) && invalid.Code == apperr.Invalid:
@@ -226,7 +232,7 @@ func (p *Pages) gridResidents(w http.ResponseWriter, r *http.Request) {
 		p.render.Error(w, r, err)
 		return
 	default:
-		page.Pager.Total, page.Total, page.Items = list.Total, list.Total, p.rows(list.Items, web.Lang(r))
+		page.Pager, page.Total, page.Items = web.TotalPager(r, list.Total, PerPage), list.Total, p.rows(list.Items, web.Lang(r))
 		if page.Pager.PastTheEnd() {
 			p.toLastPage(w, r, page.Pager)
 			return
@@ -236,7 +242,7 @@ func (p *Pages) gridResidents(w http.ResponseWriter, r *http.Request) {
 }
 
 // toLastPage sends a request for a page past the end of a list to its last page.
-func (p *Pages) toLastPage(w http.ResponseWriter, r *http.Request, pg listPager) {
+func (p *Pages) toLastPage(w http.ResponseWriter, r *http.Request, pg web.Pager) {
 	last, err := pg.LastURL()
 	if err != nil {
 		p.render.Error(w, r, err)
@@ -252,7 +258,7 @@ type permitsPage struct {
 	Days  int
 	Items []permitRow
 	Total int
-	Pager listPager
+	Pager web.Pager
 }
 
 // permitRow is a resident on the permits list, with their grid's name and how many
@@ -270,13 +276,13 @@ func (p *Pages) permits(w http.ResponseWriter, r *http.Request) {
 		p.render.Error(w, r, err)
 		return
 	}
-	page := permitsPage{unitHead: head, Days: PermitDays, Pager: totalPager(r, 0, PerPage)}
-	list, err := p.svc.ExpiringPermits(ctx, pr, head.Unit.Code, PerPage, page.Pager.Offset())
+	page := permitsPage{unitHead: head, Days: PermitDays}
+	list, err := p.svc.ExpiringPermits(ctx, pr, head.Unit.Code, PerPage, offset(r))
 	if err != nil {
 		p.render.Error(w, r, err)
 		return
 	}
-	page.Pager.Total, page.Total = list.Total, list.Total
+	page.Pager, page.Total = web.TotalPager(r, list.Total, PerPage), list.Total
 	if page.Pager.PastTheEnd() {
 		p.toLastPage(w, r, page.Pager)
 		return

@@ -42,7 +42,7 @@ func TestResident_AResidentAndAHouseholdAreReadInTwoStatements(t *testing.T) {
 		if n > 2 {
 			t.Errorf("a resident took %d statements, want at most 2", n)
 		}
-		if !slices.Equal(r.Tags, []string{"dibao", "party_member"}) || len(moves) != 1 || r.HouseholdNo != "H003" {
+		if !slices.Equal(r.Tags, []string{"dibao"}) || len(moves) != 1 || r.HouseholdNo != "H003" {
 			t.Errorf("read %v tags, %d moves, household %s", r.Tags, len(moves), r.HouseholdNo)
 		}
 		var members []registry.Resident
@@ -55,7 +55,7 @@ func TestResident_AResidentAndAHouseholdAreReadInTwoStatements(t *testing.T) {
 		if n > 2 {
 			t.Errorf("a household took %d statements, want at most 2", n)
 		}
-		if len(members) != 1 || !slices.Equal(members[0].Tags, []string{"disabled", "party_member"}) {
+		if len(members) != 1 || !slices.Equal(members[0].Tags, []string{"disabled"}) {
 			t.Errorf("members %+v", members)
 		}
 	})

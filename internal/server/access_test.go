@@ -321,10 +321,10 @@ func (m *matrix) newName(what string) string {
 	return m.fresh
 }
 
-// exists reports whether the last write asked wrote a record of table (households
-// or residents) with the name it gave.
+// exists reports whether the last write asked wrote a record of table (households,
+// residents or org_units) with the name it gave.
 func exists(table string) func(*testing.T, *matrix, cell) bool {
-	column := map[string]string{"households": "household_no", "residents": "name"}[table]
+	column := map[string]string{"households": "household_no", "residents": "name", "org_units": "name"}[table]
 	return func(t *testing.T, m *matrix, _ cell) bool {
 		return m.count(t, `SELECT COUNT(*) FROM `+table+` WHERE `+column+` = $1`, m.fresh) > 0
 	}
@@ -342,6 +342,35 @@ func (m *matrix) erasable(c cell) (id, idNumber string) {
 		m.t.Fatalf("a resident to erase in %s: %v", c.householdNo, err)
 	}
 	return r.ID, idNumber
+}
+
+// userAt returns the id of an account bound to unit that is no administrator's,
+// the first by name.
+func (m *matrix) userAt(unit string) string {
+	m.t.Helper()
+	var id string
+	err := m.db.Read().QueryRowContext(context.Background(), `SELECT id FROM users WHERE org_code = $1
+		AND role NOT IN ('sysadmin', 'secadmin', 'auditadmin') ORDER BY name LIMIT 1`, unit).Scan(&id)
+	if err != nil {
+		m.t.Fatalf("an account at %s: %v", unit, err)
+	}
+	return id
+}
+
+// disposableUser adds a read-only account at unit, with a fresh name, for a rule
+// that changes one, and returns its id.
+func (m *matrix) disposableUser(unit string) string {
+	m.t.Helper()
+	ctx, name := context.Background(), m.newName("待停用户")
+	as := auth.NewService(m.db, now)
+	if _, err := as.AddUser(ctx, name, auth.RoleReadOnly, unit); err != nil {
+		m.t.Fatalf("an account to change at %s: %v", unit, err)
+	}
+	p, err := as.Principal(ctx, name)
+	if err != nil {
+		m.t.Fatal(err)
+	}
+	return p.UserID
 }
 
 // gone reports whether the resident the last erasure asked about is no more.
@@ -508,6 +537,7 @@ func accessRules() map[string]rule {
 	residentName := func(c cell) string { return c.residentName }
 	return map[string]rule{
 		"GET /static/":             {kind: "public", public: true, ask: func(*matrix, cell) request { return get("/static/app.css") }},
+		"GET /favicon.ico":         {kind: "public", public: true, ask: func(*matrix, cell) request { return get("/favicon.ico") }},
 		"GET /healthz":             {kind: "public", public: true, ask: func(*matrix, cell) request { return get("/healthz") }},
 		"GET /metrics":             {kind: "operators", public: true, operators: true, ask: func(*matrix, cell) request { return get("/metrics") }},
 		"GET /api/v1/openapi.json": {kind: "public", public: true, ask: func(*matrix, cell) request { return get("/api/v1/openapi.json") }},
@@ -568,7 +598,7 @@ func accessRules() map[string]rule {
 		"GET /api/v1/stats": {kind: "list", targeted: true, may: read,
 			ask:   func(_ *matrix, c cell) request { return get("/api/v1/stats?scope=" + c.unit) },
 			shows: func(c cell) string { return `"code":"` + c.unit + `"` }},
-		"GET /api/v1/exports/{kind}": {kind: "export", targeted: true, may: read,
+		"GET /api/v1/exports/{kind}": {kind: "export", targeted: true, may: can(auth.ExportRegister),
 			ask:   func(_ *matrix, c cell) request { return get("/api/v1/exports/residents?scope=" + c.unit) },
 			shows: residentName},
 		"GET /api/v1/templates/{kind}": {kind: "page", ask: func(*matrix, cell) request { return get("/api/v1/templates/residents") }},
@@ -617,6 +647,24 @@ func accessRules() map[string]rule {
 		"GET /org/{code}": {kind: "page", targeted: true, may: read,
 			ask:   func(_ *matrix, c cell) request { return get("/org/" + c.unit) },
 			shows: func(c cell) string { return c.unitName }},
+		"GET /org/{code}/edit": {kind: "page", targeted: true, may: can(auth.WriteOrg),
+			ask:   func(_ *matrix, c cell) request { return get("/org/" + c.unit + "/edit") },
+			shows: func(c cell) string { return c.unitName }},
+		"POST /org/{code}/edit": {kind: "write", targeted: true, may: can(auth.WriteOrg),
+			ask: func(_ *matrix, c cell) request {
+				return form(http.MethodPost, "/org/"+c.unit+"/edit", url.Values{"name": {c.unitName}})
+			},
+			wrote: func(t *testing.T, m *matrix, c cell) bool {
+				return m.count(t, `SELECT COUNT(*) FROM audit_log WHERE action = 'org.update' AND outcome = 'ok' AND object = $1 AND user_name = $2`,
+					"org:"+c.unit, c.user) > 0
+			}},
+		"GET /org/{code}/grids/new": {kind: "page", targeted: true, may: can(auth.WriteOrg),
+			ask: func(_ *matrix, c cell) request { return get("/org/" + c.grid[:12] + "/grids/new") }},
+		"POST /org/{code}/grids/new": {kind: "write", targeted: true, may: can(auth.WriteOrg), wrote: exists("org_units"),
+			ask: func(m *matrix, c cell) request {
+				name := m.newName("新网格")
+				return form(http.MethodPost, "/org/"+c.grid[:12]+"/grids/new", url.Values{"code": {fmt.Sprintf("%03d", 100+m.seq%899)}, "name": {name}})
+			}},
 		"GET /households/{id}": {kind: "page", targeted: true, may: read,
 			ask:   func(_ *matrix, c cell) request { return get("/households/" + c.household) },
 			shows: residentName},
@@ -643,12 +691,34 @@ func accessRules() map[string]rule {
 		"GET /staff": {kind: "page", targeted: true, may: read,
 			ask:   func(_ *matrix, c cell) request { return get("/staff?scope=" + c.unit) },
 			shows: func(c cell) string { return c.workerName }},
-		"GET /exports/{file}": {kind: "export", targeted: true, may: read,
+		"GET /exports/{file}": {kind: "export", targeted: true, may: can(auth.ExportRegister),
 			ask:   func(_ *matrix, c cell) request { return get("/exports/residents.csv?scope=" + c.unit) },
 			shows: residentName},
 		"GET /audit":        {kind: "page", may: can(auth.ReadAudit), ask: func(*matrix, cell) request { return get("/audit") }},
 		"GET /audit/export": {kind: "export", may: can(auth.ReadAudit), ask: func(*matrix, cell) request { return get("/audit/export?format=csv") }},
 		"GET /imports":      {kind: "page", may: imports, ask: func(*matrix, cell) request { return get("/imports") }},
+
+		"GET /users":     {kind: "page", may: auth.Principal.MayListUsers, ask: func(*matrix, cell) request { return get("/users") }},
+		"GET /users/new": {kind: "page", may: can(auth.ManageUsers), ask: func(*matrix, cell) request { return get("/users/new") }},
+		"POST /users": {kind: "account", targeted: true, may: can(auth.ManageUsers), inBody: true,
+			wrote: func(t *testing.T, m *matrix, _ cell) bool {
+				return m.count(t, `SELECT COUNT(*) FROM users WHERE name = $1`, m.fresh) > 0
+			},
+			ask: func(m *matrix, c cell) request {
+				return form(http.MethodPost, "/users", url.Values{"name": {m.newName("新用户")}, "role": {"readonly"}, "unit": {c.unit}})
+			}},
+		"GET /users/{id}": {kind: "account", targeted: true, may: auth.Principal.MayListUsers,
+			ask:   func(m *matrix, c cell) request { return get("/users/" + m.userAt(c.unit)) },
+			shows: func(c cell) string { return `<h1>` }},
+		"GET /users/{id}/{action}": {kind: "account", targeted: true, may: can(auth.ManageUsers),
+			ask: func(m *matrix, c cell) request { return get("/users/" + m.userAt(c.unit) + "/disable") }},
+		"POST /users/{id}/{action}": {kind: "account", targeted: true, may: can(auth.ManageUsers),
+			wrote: func(t *testing.T, m *matrix, _ cell) bool {
+				return m.count(t, `SELECT COUNT(*) FROM users WHERE name = $1 AND disabled = 1`, m.fresh) > 0
+			},
+			ask: func(m *matrix, c cell) request {
+				return form(http.MethodPost, "/users/"+m.disposableUser(c.unit)+"/disable", nil)
+			}},
 		"POST /imports": {kind: "import", targeted: true, may: write, inBody: true, wrote: exists("residents"),
 			ask: func(m *matrix, c cell) request {
 				name := m.newName("上传居民")

@@ -44,14 +44,14 @@ func smallCity(t *testing.T, d *db.DB) {
 		{"450403", "甲区", "district", "450400", nil, nil, 0},
 		{"450404", "乙区", "district", "450400", nil, nil, 0},
 		{"450403001", "甲街道", "street", "450403", nil, nil, 0},
-		{"450403001001", "东山社区", "community", "450403001", 2011, 300, 6},
+		{"450403001001", "东山社区", "community", "450403001", 2011, 30000, 6},
 		{"450403001001001", "第一网格", "grid", "450403001001", nil, nil, 0},
 		{"450403001001002", "第二网格", "grid", "450403001001", nil, nil, 0},
-		{"450403001002", "西湖社区", "community", "450403001", 1990, 89, 3},
+		{"450403001002", "西湖社区", "community", "450403001", 1990, 8900, 3},
 		{"450403001002001", "第一网格", "grid", "450403001002", nil, nil, 0},
 	}
 	for _, u := range units {
-		exec(t, d, `INSERT INTO org_units (code, name, level, parent_code, founded_year, office_area_m2, authorized_posts, created_at)
+		exec(t, d, `INSERT INTO org_units (code, name, level, parent_code, founded_year, office_area_dm2, authorized_posts, created_at)
 			VALUES ($1, $2, $3, $4, $5, $6, $7, 0)`, u.code, u.name, u.level, u.parent, u.founded, u.office, u.posts)
 	}
 	// household org code → its residents' population types
@@ -75,8 +75,10 @@ func smallCity(t *testing.T, d *db.DB) {
 			seq++
 			p := sealed(t, d, idNumber("450403", "1980-01-01", seq))
 			exec(t, d, `INSERT INTO residents (id, name, id_number_sealed, id_number_bidx, id_tail_bidx, sex, birth_date, household_id,
-				org_code, relation, population_type, created_at, updated_at) VALUES ($1, '居民', $2, $3, $4, 'F', '1980-01-01', $5, $6, 'other', $7, 0, 0)`,
+				org_code, relation, population_type, created_at, updated_at) VALUES ($1, '居民', $2, $3, $4, 'F', '1980-01-01', $5, $6, '80', $7, 0, 0)`,
 				fmt.Sprintf("r%d", seq), p.IDNumber, p.IDIndex, p.TailIndex, hid, h.org, kind)
+			exec(t, d, `INSERT INTO resident_periods (resident_id, starts_on, household_id, org_code, population_type)
+				VALUES ($1, '2000-01-01', $2, $3, $4)`, fmt.Sprintf("r%d", seq), hid, h.org, kind)
 		}
 	}
 	workers := []struct {

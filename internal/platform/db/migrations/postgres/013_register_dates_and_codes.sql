@@ -118,3 +118,12 @@ CREATE INDEX resident_events_resident ON resident_events (resident_id, happened_
 ALTER TABLE org_units ADD COLUMN established_on TEXT NOT NULL DEFAULT '';
 UPDATE org_units SET established_on = CASE WHEN founded_year IS NOT NULL
     THEN lpad(founded_year::text, 4, '0') || '-01-01' ELSE to_char(to_timestamp(created_at / 1000) AT TIME ZONE 'UTC', 'YYYY-MM-DD') END;
+
+-- The statistics count resident_periods now: a write to them moves the generation
+-- of its district as a write to residents does (migration 012, decision 12).
+CREATE TRIGGER resident_periods_generation_insert AFTER INSERT ON resident_periods REFERENCING NEW TABLE AS new_rows
+    FOR EACH STATEMENT EXECUTE FUNCTION register_generation_note('org_code');
+CREATE TRIGGER resident_periods_generation_update AFTER UPDATE ON resident_periods REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows
+    FOR EACH STATEMENT EXECUTE FUNCTION register_generation_note('org_code');
+CREATE TRIGGER resident_periods_generation_delete AFTER DELETE ON resident_periods REFERENCING OLD TABLE AS old_rows
+    FOR EACH STATEMENT EXECUTE FUNCTION register_generation_note('org_code');

@@ -118,3 +118,18 @@ CREATE INDEX resident_events_resident ON resident_events (resident_id, happened_
 ALTER TABLE org_units ADD COLUMN established_on TEXT NOT NULL DEFAULT '';
 UPDATE org_units SET established_on = CASE WHEN founded_year IS NOT NULL
     THEN printf('%04d-01-01', founded_year) ELSE date(created_at / 1000, 'unixepoch') END;
+
+-- The statistics count resident_periods now: a write to them moves the generation
+-- of its district as a write to residents does (migration 012, decision 12).
+CREATE TRIGGER resident_periods_generation_insert AFTER INSERT ON resident_periods BEGIN
+    INSERT INTO register_generations (district, n) VALUES (substr(NEW.org_code, 1, 6), 1)
+        ON CONFLICT (district) DO UPDATE SET n = n + 1;
+END;
+CREATE TRIGGER resident_periods_generation_update AFTER UPDATE ON resident_periods BEGIN
+    INSERT INTO register_generations (district, n) VALUES (substr(OLD.org_code, 1, 6), 1), (substr(NEW.org_code, 1, 6), 1)
+        ON CONFLICT (district) DO UPDATE SET n = n + 1;
+END;
+CREATE TRIGGER resident_periods_generation_delete AFTER DELETE ON resident_periods BEGIN
+    INSERT INTO register_generations (district, n) VALUES (substr(OLD.org_code, 1, 6), 1)
+        ON CONFLICT (district) DO UPDATE SET n = n + 1;
+END;
