@@ -44,37 +44,42 @@ const (
 // The actions the platform core records. An object names what was acted on as
 // kind:key ("resident:<id>", "household:<no>", "org:<code>", "import:residents").
 const (
-	ActLogin         = "auth.login"
-	ActLogout        = "auth.logout"
-	ActLoginFailed   = "auth.login_failed"
-	ActOrgCreate     = "org.create"
-	ActOrgUpdate     = "org.update"
-	ActHouseholdNew  = "household.create"
-	ActHouseholdEdit = "household.update"
-	ActResidentNew   = "resident.create"
-	ActResidentEdit  = "resident.update"
-	ActResidentMove  = "resident.move"
-	ActResidentErase = "resident.erase" // a person's record deleted on request (个人信息保护法 art. 47)
-	ActWorkerNew     = "worker.create"
-	ActWorkerEdit    = "worker.update"
-	ActWorkerAssign  = "worker.assign"  // a worker assigned to a grid from a day
-	ActWorkerRelieve = "worker.relieve" // a worker's assignment to a grid ended on a day
-	ActImport        = "transfer.import"
-	ActExport        = "transfer.export"
-	ActReveal        = "registry.reveal"
-	ActRead          = "registry.read"            // denied only: a record asked for by id exists outside the reader's scope
-	ActIDLookup      = "registry.id_lookup"       // an ID number given is registered outside the user's scope
-	ActIDLookupLimit = "registry.id_lookup_limit" // a user refused for too many of those: an alert for the security administrator
-	ActPermission    = "user.permission"
-	ActView          = "audit.view"
-	ActExportTrail   = "audit.export"
-	ActRetention     = "audit.retention"
-	ActPurge         = "audit.purge"
+	ActLogin          = "auth.login"
+	ActLogout         = "auth.logout"
+	ActLoginFailed    = "auth.login_failed"
+	ActOrgCreate      = "org.create"
+	ActOrgUpdate      = "org.update"
+	ActHouseholdNew   = "household.create"
+	ActHouseholdEdit  = "household.update"
+	ActResidentNew    = "resident.create"
+	ActResidentEdit   = "resident.update"
+	ActResidentMove   = "resident.move"
+	ActDeregister     = "resident.deregister" // 注销: off the register with a dated reason; the record stays
+	ActRegister       = "resident.register"   // 登记 again after a deregistration
+	ActHouseholdSplit = "household.split"     // 分户
+	ActHouseholdMerge = "household.merge"     // 合户
+	ActResidentErase  = "resident.erase"      // a person's record deleted on request (个人信息保护法 art. 47)
+	ActWorkerNew      = "worker.create"
+	ActWorkerEdit     = "worker.update"
+	ActWorkerAssign   = "worker.assign"  // a worker assigned to a grid from a day
+	ActWorkerRelieve  = "worker.relieve" // a worker's assignment to a grid ended on a day
+	ActImport         = "transfer.import"
+	ActExport         = "transfer.export"
+	ActReveal         = "registry.reveal"
+	ActRead           = "registry.read"            // denied only: a record asked for by id exists outside the reader's scope
+	ActIDLookup       = "registry.id_lookup"       // an ID number given is registered outside the user's scope
+	ActIDLookupLimit  = "registry.id_lookup_limit" // a user refused for too many of those: an alert for the security administrator
+	ActPermission     = "user.permission"
+	ActView           = "audit.view"
+	ActExportTrail    = "audit.export"
+	ActRetention      = "audit.retention"
+	ActPurge          = "audit.purge"
 )
 
 // Actions lists the actions above, in the order the audit page offers them.
 var Actions = []string{ActLogin, ActLogout, ActLoginFailed, ActOrgCreate, ActOrgUpdate, ActHouseholdNew, ActHouseholdEdit,
-	ActResidentNew, ActResidentEdit, ActResidentMove, ActResidentErase, ActWorkerNew, ActWorkerEdit, ActWorkerAssign, ActWorkerRelieve, ActImport, ActExport, ActReveal,
+	ActResidentNew, ActResidentEdit, ActResidentMove, ActResidentErase, ActWorkerNew, ActWorkerEdit, ActWorkerAssign, ActWorkerRelieve,
+	ActImport, ActExport, ActReveal,
 	ActRead, ActIDLookup, ActIDLookupLimit, ActPermission, ActView, ActExportTrail, ActRetention, ActPurge,
 	// The account and policy changes auth reports (see RecordAuth).
 	auth.EventPasswordChanged, auth.EventTOTPEnrolled, auth.EventUserAdded, auth.EventPasswordReset, auth.EventChangeWaived,

@@ -8,6 +8,7 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+	"time"
 
 	"shequ/internal/audit"
 	"shequ/internal/org"
@@ -43,7 +44,7 @@ func newDomains(t *testing.T, d *db.DB) domains {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return domains{org.NewService(d, now), registry.NewService(d, now), staff.NewService(d, now), transfer.NewService(d, b, now)}
+	return domains{org.NewService(d, now), registry.NewService(d, now, time.UTC), staff.NewService(d, now), transfer.NewService(d, b, now)}
 }
 
 // csvFile writes a CSV file for an import and opens it.
@@ -112,7 +113,7 @@ func TestHooks_EveryWriteIsRecordedWithWhoWhatAndHow(t *testing.T) {
 		must(r, err)
 		in.Phone = "13812349999"
 		must(s.registry.UpdateResident(ctx, community, r.ID, in))
-		must(s.registry.MoveResident(ctx, community, r.ID, "H002", "head"))
+		must(s.registry.MoveResident(ctx, community, r.ID, registry.MoveInput{HouseholdNo: "H002", Relation: "head"}))
 
 		w, err := s.staff.Create(ctx, community, staff.WorkerInput{Name: "陈丽", IDNumber: idNumber("19850601", "022"), CommunityCode: orgtest.Community,
 			Position: "grid_worker", Education: "bachelor", HiredOn: "2011-07-01", Phone: "13900001111"})

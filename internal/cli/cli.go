@@ -13,6 +13,7 @@ import (
 	"os/signal"
 	"syscall"
 	"time"
+	_ "time/tzdata" // the city's zone on a machine without zoneinfo
 
 	"shequ/internal/keys"
 	"shequ/internal/platform/apperr"

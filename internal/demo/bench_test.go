@@ -48,16 +48,16 @@ var keyrings = []struct {
 	{"clear", func(testing.TB) crypt.Keyring { return crypttest.Clear{} }},
 }
 
-// BenchmarkBareInsertLoop is the anchor for BenchmarkLoadDemo: the same household
-// and resident rows, generated and sealed beforehand, inserted one row per
-// statement by a loop over two prepared INSERTs in one transaction, with the same
+// BenchmarkBareInsertLoop is the anchor for BenchmarkLoadDemo: the same household,
+// resident and resident-period rows, generated and sealed beforehand, inserted one
+// row per statement by a loop over three prepared INSERTs in one transaction, with the same
 // driver, schema and connection settings. The org units and buildings they refer
 // to are inserted first, untimed.
 func BenchmarkBareInsertLoop(b *testing.B) {
 	ctx := context.Background()
 	ts := newTables()
 	keys := crypttest.New(b)
-	var orgVals, buildingVals, households, residents []any
+	var orgVals, buildingVals, households, residents, periods []any
 	if _, err := generate(ctx, io.Discard, func(c *tables) error {
 		if err := c.seal(keys); err != nil {
 			return err
@@ -66,6 +66,7 @@ func BenchmarkBareInsertLoop(b *testing.B) {
 		buildingVals = append(buildingVals, c.buildings.Vals...)
 		households = append(households, c.households.Vals...)
 		residents = append(residents, c.residents.Vals...)
+		periods = append(periods, c.periods.Vals...)
 		return nil
 	}); err != nil {
 		b.Fatal(err)
@@ -91,13 +92,16 @@ func BenchmarkBareInsertLoop(b *testing.B) {
 					if err := insertEach(ctx, tx.Tx, ts.households, households); err != nil {
 						return err
 					}
-					return insertEach(ctx, tx.Tx, ts.residents, residents)
+					if err := insertEach(ctx, tx.Tx, ts.residents, residents); err != nil {
+						return err
+					}
+					return insertEach(ctx, tx.Tx, ts.periods, periods)
 				})
 				if err != nil {
 					b.Fatal(err)
 				}
 				b.StopTimer()
-				rows += len(households)/len(ts.households.Cols) + len(residents)/len(ts.residents.Cols)
+				rows += len(households)/len(ts.households.Cols) + len(residents)/len(ts.residents.Cols) + len(periods)/len(ts.periods.Cols)
 				b.StartTimer()
 			}
 			b.ReportMetric(float64(rows)/b.Elapsed().Seconds(), "rows/s")

@@ -88,7 +88,7 @@ func load(ctx context.Context, tx *db.Bulk, dialect db.Dialect, keys crypt.Keyri
 	}
 	// SQLite would run the statistics' generation trigger once a row: they are set
 	// aside while the city is written, and its districts touched once after.
-	restore, err := db.DeferTriggers(ctx, tx.Tx, dialect, "org_units", "households", "residents", "workers")
+	restore, err := db.DeferTriggers(ctx, tx.Tx, dialect, "org_units", "households", "residents", "resident_periods", "workers")
 	if err != nil {
 		return Summary{}, err
 	}

@@ -90,6 +90,17 @@ func TestDemoCity(t *testing.T) {
 			}
 		})
 
+		t.Run("BeforeTheCityExistedEveryFigureIsZero", func(t *testing.T) {
+			s, err := stats.Compute(ctx, q, scope.Of(CityCode), CityCode, time.Date(1900, 1, 1, 0, 0, 0, 0, time.UTC))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if s.Units != (stats.Units{}) || s.Households != 0 || s.Residents != (stats.Residents{}) || s.Staff.Filled != 0 ||
+				s.Staff.AuthorizedPosts != 0 || len(s.Children) != 0 {
+				t.Errorf("as of 1900: %+v", s)
+			}
+		})
+
 		t.Run("EveryGridHas200To300Households", func(t *testing.T) {
 			sizes := countBy(t, q, `SELECT o.code, COUNT(h.id) FROM org_units o LEFT JOIN households h ON h.org_code = o.code
 				WHERE o.level = 'grid' GROUP BY o.code`)
@@ -222,7 +233,7 @@ func TestDemoCity(t *testing.T) {
 		t.Run("EveryHouseholdHasExactlyOneHead", func(t *testing.T) {
 			var households, bad int
 			row(t, q, `SELECT COUNT(*), SUM(CASE WHEN heads = 1 THEN 0 ELSE 1 END) FROM
-				(SELECT household_id, SUM(CASE WHEN relation = 'head' THEN 1 ELSE 0 END) AS heads FROM residents GROUP BY household_id) x`).
+				(SELECT household_id, SUM(CASE WHEN relation IN ('01', '02', '03') THEN 1 ELSE 0 END) AS heads FROM residents GROUP BY household_id) x`).
 				Scan(&households, &bad)
 			if households != 142176 || bad != 0 {
 				t.Errorf("%d households have residents, %d of them not exactly one head", households, bad)
@@ -252,7 +263,7 @@ func TestDemoCity(t *testing.T) {
 			counts := countBy(t, q, `SELECT t.tag, COUNT(*) FROM resident_tags t JOIN residents r ON r.id = t.resident_id
 				WHERE t.org_code = r.org_code GROUP BY t.tag`)
 			total := 0
-			for _, tag := range []string{"dibao", "disabled", "elderly_alone", "empty_nest", "entitled", "unemployed", "party_member"} {
+			for _, tag := range []string{"dibao", "disabled", "elderly_alone", "empty_nest", "entitled", "unemployed"} {
 				if counts[tag] == 0 {
 					t.Errorf("no resident tagged %s", tag)
 				}
@@ -260,6 +271,25 @@ func TestDemoCity(t *testing.T) {
 			}
 			if total != sum.Tags || total > 457951/5 {
 				t.Errorf("%d tags in the residents' grids of %d written", total, sum.Tags)
+			}
+		})
+
+		t.Run("PartyMembersAreAPoliticalStatusNotATag", func(t *testing.T) {
+			var members, adults int
+			row(t, q, `SELECT SUM(CASE WHEN political_status = '01' THEN 1 ELSE 0 END), SUM(CASE WHEN birth_date <= '1995-05-20' THEN 1 ELSE 0 END)
+				FROM residents`).Scan(&members, &adults)
+			if members < adults/25 || members > adults/10 {
+				t.Errorf("%d party members among %d adults", members, adults)
+			}
+		})
+
+		t.Run("EveryResidentHasOneOpenPeriodFromTheirRegistrationBeforeTheReport", func(t *testing.T) {
+			var residents, periods, late int
+			row(t, q, `SELECT (SELECT COUNT(*) FROM residents), COUNT(*), SUM(CASE WHEN p.starts_on > '2013-05-20' OR p.starts_on <> r.registered_on
+				OR r.registered_on < r.birth_date THEN 1 ELSE 0 END)
+				FROM resident_periods p JOIN residents r ON r.id = p.resident_id WHERE p.ends_on IS NULL`).Scan(&residents, &periods, &late)
+			if periods != residents || late != 0 {
+				t.Errorf("%d residents, %d open periods, %d of them after the report or not from the registration", residents, periods, late)
 			}
 		})
 

@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"io"
 	"math/rand/v2"
+	"shequ/internal/platform/codes"
+	"shequ/internal/registry"
 	"strconv"
 	"time"
 )
@@ -25,7 +27,8 @@ type gen struct {
 	ts     *tables
 	emit   func(*tables) error
 	shapes []shape
-	next   int // the next household's index in shapes
+	next   int    // the next household's index in shapes
+	since  string // the day the current grid's community was established
 	sum    Summary
 }
 
@@ -82,26 +85,35 @@ func (g *gen) flush(ctx context.Context) error {
 	return err
 }
 
-// orgUnits adds the tree: city, districts, streets, communities and grids.
+// orgUnits adds the tree: city, districts, streets, communities and grids. A
+// community was established on the first day of its founding year, and its grids
+// with it; the city, its districts and streets before the first community.
 func (g *gen) orgUnits(c *city) {
-	add := func(code, name, level string, parent, founded, office any, posts int) {
-		g.ts.orgUnits.Add(code, name, level, parent, founded, office, posts, createdAt)
+	add := func(code, name, level string, parent, founded, office any, posts int, established string) {
+		g.ts.orgUnits.Add(code, name, level, parent, founded, office, posts, createdAt, established)
 		g.sum.OrgUnits++
 	}
-	add(CityCode, cityName, "city", nil, nil, nil, 0)
+	add(CityCode, cityName, "city", nil, nil, nil, 0, cityEstablished)
 	for _, d := range c.districts {
-		add(d.code, d.name, "district", CityCode, nil, nil, 0)
+		add(d.code, d.name, "district", CityCode, nil, nil, 0, cityEstablished)
 		for _, s := range d.streets {
-			add(s.code, s.name, "street", d.code, nil, nil, 0)
+			add(s.code, s.name, "street", d.code, nil, nil, 0, cityEstablished)
 			for _, cm := range s.communities {
-				add(cm.code, cm.name, "community", s.code, cm.founded, cm.officeArea, cm.posts)
+				add(cm.code, cm.name, "community", s.code, cm.founded, cm.officeArea, cm.posts, cm.established())
 				for _, gr := range cm.grids {
-					add(gr.code, gr.name, "grid", cm.code, nil, nil, 0)
+					add(gr.code, gr.name, "grid", cm.code, nil, nil, 0, cm.established())
 				}
 			}
 		}
 	}
 }
+
+// cityEstablished is the day the demo's tree begins: the first community was
+// founded in 1984.
+const cityEstablished = "1984-01-01"
+
+// established is the day a community was established: the first of its founding year.
+func (cm *community) established() string { return strconv.Itoa(cm.founded) + "-01-01" }
 
 // contactCandidate is a registered head of household of working age or just past
 // it, the kind of resident who becomes a group leader, representative or building head.
@@ -113,7 +125,9 @@ type contactCandidate struct {
 // grid adds one grid's buildings, households, residents, care tags and contacts.
 // Households fill the flats of one building after another.
 func (g *gen) grid(d *district, cm *community, gi int, gr grid) error {
-	place := gridPlace(g.rng, cm, gi)
+	road, door := gridPlace(g.rng, cm, gi)
+	place := road + door
+	g.since = cm.established()
 	var (
 		layout                   buildingLayout
 		buildingID, buildingName string
@@ -127,13 +141,16 @@ func (g *gen) grid(d *district, cm *community, gi int, gr grid) error {
 			buildings++
 			buildingName = place + strconv.Itoa(buildings) + "栋"
 			buildingID = g.ids.next()
-			g.ts.buildings.Add(buildingID, gr.code, buildingName)
+			// About 90 m² a flat, walls and stairs included.
+			g.ts.buildings.Add(buildingID, gr.code, buildingName, layout.floors, layout.units, layout.flats()*9000)
 			g.sum.Buildings++
 		}
 		householdID := g.ids.next()
 		putDigits(householdNo[len(gr.code):], h+1)
+		unit, floor, room := layout.place(flat)
 		g.ts.households.Add(householdID, string(householdNo), gr.code, buildingID,
-			cityName+d.name+buildingName+layout.flat(flat), createdAt, createdAt)
+			cityName+d.name+buildingName+layout.flat(flat), createdAt, createdAt,
+			road, door, unit, floor, room, g.since)
 		g.sum.Households++
 		flat++
 		head, err := g.household(d, gr, householdID)
@@ -186,8 +203,8 @@ type householdFacts struct {
 	emptyNest bool // 空巢老人: elderly people with no younger one at home
 }
 
-// careTags tags a plausible minority of residents, registered ones for the care
-// that follows the 户籍, anyone for party membership.
+// careTags tags a plausible minority of registered residents, for the care that
+// follows the 户籍.
 func (g *gen) careTags(residentID, gridCode string, m member, h householdFacts) {
 	rng := g.rng
 	tag := func(t string) {
@@ -214,13 +231,6 @@ func (g *gen) careTags(residentID, gridCode string, m member, h householdFacts) 
 			tag("unemployed")
 		}
 	}
-	partyPerMille := 70
-	if m.floating {
-		partyPerMille = 30 // many floating members stay with their home branch
-	}
-	if m.age >= 18 && rng.IntN(1000) < partyPerMille {
-		tag("party_member")
-	}
 }
 
 // resident adds one person. Sex and birth date are read back from the ID number, as
@@ -242,9 +252,58 @@ func (g *gen) resident(d *district, gr grid, householdID string, m member) (stri
 		phone = mobile(g.rng)
 	}
 	id := g.ids.next()
-	g.ts.residents.Add(id, personName(g.rng, m.family, m.male), num, nil, nil, sexOf(num), birthDate(num),
-		householdID, gr.code, m.relation, population, phone, nil, createdAt, createdAt)
+	born := birthDate(num)
+	relation, _ := codes.RelationOfKin(m.relation, !m.male)
+	on, reason := g.registration(m, born)
+	g.ts.residents.Add(id, personName(g.rng, m.family, m.male), num, nil, nil, sexOf(num), born,
+		householdID, gr.code, relation, population, phone, nil, createdAt, createdAt,
+		ethnicity(g.sum.Registered+g.sum.Floating), g.political(m), on, reason)
+	g.ts.periods.Add(id, on, householdID, gr.code, population)
 	return id, nil
+}
+
+// registration dates a resident's registration before the report's day: a
+// registered resident born since their community was established was registered at
+// birth (出生), an older one when it was established; a floating one came (迁入) some
+// days to three years before the report, never before birth.
+func (g *gen) registration(m member, born string) (on, reason string) {
+	switch {
+	case m.floating:
+		on = g.day.AddDate(0, 0, -1-(g.sum.Floating*37)%1095).Format(time.DateOnly)
+		return max(on, born), registry.ReasonMoveIn
+	case born >= g.since:
+		return born, registry.ReasonBirth
+	}
+	return g.since, registry.ReasonOther
+}
+
+// political draws the resident's political status (政治面貌): about 7% of adults
+// are party members (中国共产党党员, 01), 3% of floating ones, whose membership
+// mostly stays with their home branch; the rest are 群众 (13) or not recorded.
+func (g *gen) political(m member) string {
+	perMille := 70
+	if m.floating {
+		perMille = 30
+	}
+	if m.age >= 18 && g.rng.IntN(1000) < perMille {
+		return "01"
+	}
+	if m.age >= 18 {
+		return "13"
+	}
+	return ""
+}
+
+// ethnicity gives the n-th resident an ethnicity (民族, GB/T 3304) in the
+// proportions of a city of Guangxi: mostly 汉族 (01), then 壮族 (08) and 瑶族 (13).
+func ethnicity(n int) string {
+	switch k := n * 7919 % 100; {
+	case k < 86:
+		return "01"
+	case k < 97:
+		return "08"
+	}
+	return "13"
 }
 
 // contacts names the grid's group leader (居民小组长), two representatives (居民代表)

@@ -185,10 +185,18 @@ func (l buildingLayout) flat(k int) string {
 	return strconv.Itoa(unit) + "单元" + strconv.Itoa(room) + "室"
 }
 
-// gridPlace is where a grid's households live: one compound on a road of the community.
-func gridPlace(rng *rand.Rand, cm *community, gi int) string {
-	road := cm.roads[gi%len(cm.roads)]
+// gridPlace is where a grid's households live: one compound on a road of the
+// community, its road and door number (门牌号).
+func gridPlace(rng *rand.Rand, cm *community, gi int) (road, door string) {
+	road = cm.roads[gi%len(cm.roads)]
 	// Grids on the same road take increasing odd numbers, so addresses never repeat.
 	no := 1 + 2*(4*(gi/len(cm.roads))+rng.IntN(4))
-	return road + strconv.Itoa(no) + "号"
+	return road, strconv.Itoa(no) + "号"
+}
+
+// place returns the 单元, 楼层 and 房号 of the k-th flat, as flat writes them.
+func (l buildingLayout) place(k int) (unit, floor, room string) {
+	perUnit := l.floors * l.perFloor
+	u, j := k/perUnit+1, k%perUnit
+	return strconv.Itoa(u) + "单元", strconv.Itoa(j/l.perFloor + 1), strconv.Itoa((j/l.perFloor+1)*100+j%l.perFloor+1) + "室"
 }

@@ -284,14 +284,14 @@ func TestBind_SealsTheRowsOfADatabaseWrittenBeforeEncryption(t *testing.T) {
 			if e, err := auth.NewService(d, now).BeginTOTP(ctx, "u1", false); err != nil || e.Secret != pending {
 				t.Errorf("the enrolment under way: %q %v, want it kept", e.Secret, err)
 			}
-			s := registry.NewService(d, now)
+			s := registry.NewService(d, now, time.UTC)
 			for _, q := range []string{head, head[14:], head[11:], "13812345678"} {
 				rs, err := s.Search(ctx, city, q, 10)
 				if err != nil || len(rs) != 1 || rs[0].IDNumber != head || rs[0].Phone != "13812345678" {
 					t.Errorf("search %q: %+v, %v", q, rs, err)
 				}
 			}
-			ws, err := staff.NewService(d, now).Workers(ctx, city, orgtest.City)
+			ws, err := staff.NewService(d, now).Workers(ctx, city, orgtest.City, staff.Filter{})
 			if err != nil || len(ws) != 1 || ws[0].Phone != "13900001111" {
 				t.Errorf("workers %+v, %v", ws, err)
 			}
@@ -324,7 +324,7 @@ func TestRotate_ReSealsEveryIdentifierUnderTheNewKeyInOneGo(t *testing.T) {
 		ctx := context.Background()
 		orgtest.Build(t, d)
 		old := d.Keys()
-		s := registry.NewService(d, now)
+		s := registry.NewService(d, now, time.UTC)
 		if _, err := s.CreateHousehold(ctx, city, registry.HouseholdInput{No: "H001", GridCode: orgtest.Grid, Address: "东兴路12号"}); err != nil {
 			t.Fatal(err)
 		}

@@ -47,7 +47,7 @@ func BenchmarkSearch(b *testing.B) {
 				if _, err := demo.Load(ctx, d, io.Discard); err != nil {
 					b.Fatal(err)
 				}
-				cities = append(cities, city{m.mode, registry.NewService(d, time.Now), sampleResidents(b, d, 200)})
+				cities = append(cities, city{m.mode, registry.NewService(d, time.Now, time.UTC), sampleResidents(b, d, 200)})
 			}
 			p := auth.Principal{UserID: "bench", Role: auth.RoleCity, OrgCode: demo.CityCode}
 			for _, kind := range []struct {
@@ -157,7 +157,7 @@ func BenchmarkRead(b *testing.B) {
 				b.Fatal(err)
 			}
 			mux := http.NewServeMux()
-			registry.RegisterAPI(mux, registry.NewService(d, time.Now), rend)
+			registry.RegisterAPI(mux, registry.NewService(d, time.Now, time.UTC), rend)
 			mux.HandleFunc("GET /bare/{id}", func(w http.ResponseWriter, r *http.Request) {
 				var id, name string
 				err := d.Read().QueryRowContext(r.Context(), `SELECT id, name FROM residents WHERE id = $1`, r.PathValue("id")).Scan(&id, &name)

@@ -69,7 +69,7 @@ func TestContacts_AResidentWhoMovesToAnotherGridLeavesTheOldGridsContacts(t *tes
 		if got := contactNames(t, f.s, gridA, orgtest.Grid); len(got) != 2 {
 			t.Fatalf("before the move grid A's contacts = %v", got)
 		}
-		if _, err := f.s.MoveResident(ctx, street, f.head.ID, "H002", "head"); err != nil {
+		if _, err := f.s.MoveResident(ctx, street, f.head.ID, registry.MoveInput{HouseholdNo: "H002", Relation: "head"}); err != nil {
 			t.Fatal(err)
 		}
 		if got := contactNames(t, f.s, gridA, orgtest.Grid); len(got) != 0 {
@@ -94,7 +94,7 @@ func TestContacts_AMoveWithinTheGridKeepsTheRole(t *testing.T) {
 			t.Fatal(err)
 		}
 		makeContact(t, d, orgtest.Grid, f.head.ID, "representative")
-		if _, err := f.s.MoveResident(ctx, gridA, f.head.ID, "H004", "head"); err != nil {
+		if _, err := f.s.MoveResident(ctx, gridA, f.head.ID, registry.MoveInput{HouseholdNo: "H004", Relation: "head"}); err != nil {
 			t.Fatal(err)
 		}
 		if got := contactNames(t, f.s, gridA, orgtest.Grid); len(got) != 1 {

@@ -15,7 +15,9 @@ import (
 func FuzzDecodeHouseholdInput(f *testing.F) {
 	b := fuzzBundle(f)
 	f.Fuzz(func(t *testing.T, body []byte) {
-		webtest.CheckInput(t, b, body, (*registry.HouseholdInput).Check, (*registry.HouseholdInput).Validate)
+		webtest.CheckInput(t, b, body,
+			func(in *registry.HouseholdInput) []*apperr.Error { return in.Check(now()) },
+			func(in *registry.HouseholdInput) error { return in.Validate(now()) })
 	})
 }
 

@@ -50,10 +50,10 @@ func setupErase(t *testing.T, d *db.DB) eraseWorld {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := w.s.MoveResident(ctx, city, w.head.ID, "H002", "head"); err != nil {
+	if _, err := w.s.MoveResident(ctx, city, w.head.ID, registry.MoveInput{HouseholdNo: "H002", Relation: "head"}); err != nil {
 		t.Fatal(err)
 	}
-	if w.head, err = w.s.MoveResident(ctx, city, w.head.ID, "H001", "head"); err != nil {
+	if w.head, err = w.s.MoveResident(ctx, city, w.head.ID, registry.MoveInput{HouseholdNo: "H001", Relation: "head"}); err != nil {
 		t.Fatal(err)
 	}
 	for _, c := range []struct{ resident, role string }{{w.head.ID, "group_leader"}, {w.spouse.ID, "building_head"}} {
@@ -117,8 +117,10 @@ func TestErase_DeletesTheResidentTagsMovesAndContactsAndNothingElse(t *testing.T
 		if len(before) < 15 || before["residents"] != 2 {
 			t.Fatalf("counted %d tables, %d residents: is the list of tables right?", len(before), before["residents"])
 		}
-		// The head had two tags, two moves and one place among the contacts.
-		want := map[string]int{"residents": -1, "resident_tags": -2, "resident_moves": -2, "grid_contacts": -1, "audit_log": +1}
+		// The head had one tag (党员 is a political status now), two moves, one place
+		// among the contacts, one registration and one period.
+		want := map[string]int{"residents": -1, "resident_tags": -1, "resident_moves": -2, "grid_contacts": -1, "audit_log": +1,
+			"resident_events": -1, "resident_periods": -1}
 		for table, n := range before {
 			if got := after[table] - n; got != want[table] {
 				t.Errorf("%s: %+d rows, want %+d", table, got, want[table])
@@ -214,7 +216,7 @@ func TestErase_NeedsThePermissionAndTheScope(t *testing.T) {
 			t.Errorf("an unknown id: %v, want not found", err)
 		}
 		r, _, err := f.s.Resident(ctx, city, f.head.ID)
-		if err != nil || len(r.Tags) != 2 {
+		if err != nil || len(r.Tags) != 1 || r.PoliticalStatus != "01" {
 			t.Fatalf("the resident after refusals: %+v, %v", r, err)
 		}
 		rows, err := audit.List(ctx, d.Read(), audit.Filter{Action: registry.ActErase, Outcome: audit.Denied}, 20, 0)
@@ -332,7 +334,7 @@ func TestErase_AnErasureWhoseRecordFailsDeletesNothing(t *testing.T) {
 			t.Fatal("erased without its record")
 		}
 		r, _, err := f.s.Resident(ctx, city, f.head.ID)
-		if err != nil || len(r.Tags) != 2 {
+		if err != nil || len(r.Tags) != 1 {
 			t.Errorf("the resident after a failed erasure: %+v, %v", r, err)
 		}
 	})

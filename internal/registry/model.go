@@ -14,31 +14,40 @@ import (
 	"shequ/internal/platform/pii"
 )
 
-// Relation is a resident's relation to the head of the household (与户主关系).
-type Relation string
-
-// Relations lists the accepted relations.
-var Relations = []string{"head", "spouse", "child", "parent", "grandchild", "sibling", "other"}
-
 // PopulationTypes lists registered (户籍) and floating (流动) population.
 var PopulationTypes = []string{"registered", "floating"}
 
-// Tags lists the care tags: 低保, 残疾, 独居老人, 空巢老人, 优抚, 失业, 党员.
-var Tags = []string{"dibao", "disabled", "elderly_alone", "empty_nest", "entitled", "unemployed", "party_member"}
+// Tags lists the care tags: 低保, 残疾, 独居老人, 空巢老人, 优抚, 失业. 党员 was one until
+// it became a political status (政治面貌, GB/T 4762), which it is.
+var Tags = []string{"dibao", "disabled", "elderly_alone", "empty_nest", "entitled", "unemployed"}
+
+// LegacyPartyTag is the tag 党员 was: still accepted from older clients and files,
+// it sets the political status to 01 中国共产党党员.
+const LegacyPartyTag = "party_member"
 
 // ContactRoles lists the residents a grid worker keeps in touch with: 居民小组长,
 // 居民代表, 楼栋长.
 var ContactRoles = []string{"group_leader", "representative", "building_head"}
 
-// Household is a 户: a dwelling's registered group of residents.
+// Household is a 户: a dwelling's registered group of residents. Its dwelling is
+// kept in parts, in the order a worker walks to it (cn-standards §8.2), and Address
+// is the full text rendered from them (or, for a household imported from a file with
+// one address column, that column as it came).
 type Household struct {
-	ID       string `json:"id"`
-	No       string `json:"household_no"`
-	GridCode string `json:"grid_code"`
-	Building string `json:"building,omitempty"`
-	Address  string `json:"address"`
-	Members  int    `json:"members"`
-	Head     string `json:"head,omitempty"` // the head of household's name, "" if none is registered
+	ID          string `json:"id"`
+	No          string `json:"household_no"`
+	GridCode    string `json:"grid_code"`
+	Street      string `json:"street,omitempty"` // 小区或街路巷
+	DoorNo      string `json:"door_no,omitempty"`
+	Building    string `json:"building,omitempty"`
+	UnitNo      string `json:"unit_no,omitempty"`
+	FloorNo     string `json:"floor_no,omitempty"`
+	RoomNo      string `json:"room_no,omitempty"`
+	Address     string `json:"address"`
+	Established string `json:"established_on"`
+	Dissolved   string `json:"dissolved_on,omitempty"` // set when merged into another
+	Members     int    `json:"members"`
+	Head        string `json:"head,omitempty"` // the head of household's name, "" if none is registered
 }
 
 // PageKeys say where a page of a list keyed by household number starts: after a
@@ -47,29 +56,51 @@ type PageKeys struct {
 	After, Before string
 }
 
-// HouseholdInput is what a user types to create or change a household.
+// HouseholdInput is what a user types to create or change a household. Address is
+// the full text; when the parts are given it is rendered from them instead.
 type HouseholdInput struct {
-	No       string `json:"household_no"`
-	GridCode string `json:"grid_code"`
-	Address  string `json:"address"`
-	Building string `json:"building"`
+	No          string `json:"household_no"`
+	GridCode    string `json:"grid_code"`
+	Address     string `json:"address"`
+	Street      string `json:"street"`
+	DoorNo      string `json:"door_no"`
+	Building    string `json:"building"`
+	UnitNo      string `json:"unit_no"`
+	FloorNo     string `json:"floor_no"`
+	RoomNo      string `json:"room_no"`
+	Established string `json:"established_on"` // default today
 }
 
 // Validate checks the fields of a household on their own and returns the first
 // problem; Check returns them all.
-func (in *HouseholdInput) Validate() error {
-	if errs := in.Check(); len(errs) > 0 {
+func (in *HouseholdInput) Validate(today time.Time) error {
+	if errs := in.Check(today); len(errs) > 0 {
 		return errs[0]
 	}
 	return nil
 }
 
-// Check trims the fields and returns every problem with them, a field at most once,
-// so that an import can list them all.
-func (in *HouseholdInput) Check() []*apperr.Error {
+// Check trims the fields, renders the address from its parts when they are given,
+// and returns every problem with them, a field at most once, so that an import can
+// list them all.
+func (in *HouseholdInput) Check(today time.Time) []*apperr.Error {
 	in.No, in.GridCode = strings.TrimSpace(in.No), strings.TrimSpace(in.GridCode)
-	in.Address, in.Building = strings.TrimSpace(in.Address), strings.TrimSpace(in.Building)
 	var errs []*apperr.Error
+	for _, f := range []struct {
+		name string
+		v    *string
+		max  int
+	}{{"street", &in.Street, 60}, {"door_no", &in.DoorNo, 20}, {"building", &in.Building, 60}, {"unit_no", &in.UnitNo, 10},
+		{"floor_no", &in.FloorNo, 10}, {"room_no", &in.RoomNo, 20}} {
+		*f.v = strings.TrimSpace(*f.v)
+		if utf8.RuneCountInString(*f.v) > f.max {
+			errs = append(errs, apperr.Invalidf(f.name, "too_long").With("max", f.max))
+		}
+	}
+	if rendered := RenderAddress(in.Street, in.DoorNo, in.Building, in.UnitNo, in.FloorNo, in.RoomNo); in.Street != "" {
+		in.Address = rendered
+	}
+	in.Address = strings.TrimSpace(in.Address)
 	switch {
 	case in.No == "":
 		errs = append(errs, apperr.Invalidf("household_no", "required"))
@@ -85,15 +116,67 @@ func (in *HouseholdInput) Check() []*apperr.Error {
 	case utf8.RuneCountInString(in.Address) > 200:
 		errs = append(errs, apperr.Invalidf("address", "too_long").With("max", 200))
 	}
-	if utf8.RuneCountInString(in.Building) > 60 {
-		errs = append(errs, apperr.Invalidf("building", "too_long").With("max", 60))
+	if err := checkDay(&in.Established, "established_on", today, ""); err != nil {
+		errs = append(errs, err)
 	}
 	return errs
 }
 
+// RenderAddress writes a dwelling's parts as one line, the way a form or an
+// envelope gives it: 民主路12号3栋2单元5楼501. A part that already carries its
+// unit word (号, 栋, 单元, 楼, 室) keeps it.
+func RenderAddress(street, doorNo, building, unitNo, floorNo, roomNo string) string {
+	var b strings.Builder
+	part := func(v, suffix string, also ...string) {
+		if v == "" {
+			return
+		}
+		b.WriteString(v)
+		for _, s := range append(also, suffix) {
+			if strings.HasSuffix(v, s) {
+				return
+			}
+		}
+		if v[len(v)-1] >= '0' && v[len(v)-1] <= '9' || len(v) == 1 {
+			b.WriteString(suffix)
+		}
+	}
+	part(street, "")
+	part(doorNo, "号")
+	part(building, "栋", "幢", "楼", "座", "号楼")
+	part(unitNo, "单元")
+	part(floorNo, "楼", "层", "F")
+	part(roomNo, "")
+	return b.String()
+}
+
+// checkDay trims a date typed as YYYY-MM-DD, defaulting an empty one to today, and
+// refuses one that does not parse, lies after today, or before notBefore (when
+// that is set).
+func checkDay(v *string, field string, today time.Time, notBefore string) *apperr.Error {
+	*v = strings.TrimSpace(*v)
+	if *v == "" {
+		*v = today.Format(time.DateOnly)
+		return nil
+	}
+	d, err := time.Parse(time.DateOnly, *v)
+	if err != nil {
+		return apperr.Invalidf(field, "date")
+	}
+	*v = d.Format(time.DateOnly)
+	switch {
+	case *v > today.Format(time.DateOnly):
+		return apperr.Invalidf(field, "date.future")
+	case notBefore != "" && *v < notBefore:
+		return apperr.Invalidf(field, "date.too_early").With("min", notBefore)
+	}
+	return nil
+}
+
 // Resident is a 居民. Sex and BirthDate are derived from the ID number. IDNumber and
 // Phone are held here in full, opened from the sealed columns the database keeps
-// them in (decision 6); pages and the API show them Masked.
+// them in (decision 6); pages and the API show them Masked. Relation and the other
+// coded fields hold national codes (internal/platform/codes); pages show their names.
 type Resident struct {
 	ID             string   `json:"id"`
 	Name           string   `json:"name"`
@@ -104,11 +187,40 @@ type Resident struct {
 	HouseholdNo    string   `json:"household_no"`
 	GridCode       string   `json:"grid_code"`
 	Address        string   `json:"address"`
-	Relation       string   `json:"relation"`
+	Relation       string   `json:"relation"` // GB/T 4761-2008
 	PopulationType string   `json:"population_type"`
 	Phone          string   `json:"phone"`
 	Tags           []string `json:"tags"`
+
+	Ethnicity       string `json:"ethnicity,omitempty"`        // 民族, GB/T 3304
+	MaritalStatus   string `json:"marital_status,omitempty"`   // 婚姻状况, GB/T 2261.2
+	Education       string `json:"education,omitempty"`        // 文化程度, GB/T 4658
+	PoliticalStatus string `json:"political_status,omitempty"` // 政治面貌, GB/T 4762
+	HukouRegion     string `json:"hukou_region,omitempty"`     // 户籍地, GB/T 2260
+	HukouAddress    string `json:"hukou_address,omitempty"`    // 户籍地详址
+	// LivesInNo and LivesAt are the household whose dwelling the resident lives in
+	// (现住址) when it is not their own; empty when they live where they are registered.
+	LivesInID       string `json:"-"`
+	LivesInNo       string `json:"lives_in_household_no,omitempty"`
+	LivesAt         string `json:"lives_at,omitempty"`
+	ResidenceStatus string `json:"residence_status"` // 人户状态
+
+	InflowReason       string `json:"inflow_reason,omitempty"` // 流入原因, a local dictionary
+	PermitNo           string `json:"permit_no,omitempty"`     // 居住证号
+	PermitRegisteredOn string `json:"permit_registered_on,omitempty"`
+	PermitExpiresOn    string `json:"permit_expires_on,omitempty"`
+
+	RegisteredOn       string `json:"registered_on"`
+	RegisteredReason   string `json:"registered_reason"`
+	DeregisteredOn     string `json:"deregistered_on,omitempty"`
+	DeregisteredReason string `json:"deregistered_reason,omitempty"`
 }
+
+// Current reports whether the resident is on the register now: not deregistered.
+func (r Resident) Current() bool { return r.DeregisteredOn == "" }
+
+// IsHead reports whether the resident heads their household.
+func (r Resident) IsHead() bool { return isHead(r.Relation) }
 
 // Age returns the resident's age in whole years on day.
 func (r Resident) Age(day time.Time) int { return AgeOn(r.BirthDate, day) }
@@ -126,7 +238,8 @@ func AgeOn(birth string, day time.Time) int {
 	return age
 }
 
-// ResidentInput is what a user types to create or change a resident.
+// ResidentInput is what a user types to create or change a resident. A coded field
+// takes the code or the name (and the legacy values the tables list).
 type ResidentInput struct {
 	Name           string   `json:"name"`
 	IDNumber       string   `json:"id_number"`
@@ -135,6 +248,28 @@ type ResidentInput struct {
 	PopulationType string   `json:"population_type"`
 	Phone          string   `json:"phone"`
 	Tags           []string `json:"tags"`
+	// ClearPhone erases the stored phone. An empty or masked phone in an edit keeps
+	// it, so clearing one is asked for in so many words.
+	ClearPhone bool `json:"clear_phone,omitempty"`
+
+	Ethnicity       string `json:"ethnicity"`
+	MaritalStatus   string `json:"marital_status"`
+	Education       string `json:"education"`
+	PoliticalStatus string `json:"political_status"`
+	HukouRegion     string `json:"hukou_region"`
+	HukouAddress    string `json:"hukou_address"`
+	LivesInNo       string `json:"lives_in_household_no"`
+	ResidenceStatus string `json:"residence_status"`
+
+	InflowReason       string `json:"inflow_reason"`
+	PermitNo           string `json:"permit_no"`
+	PermitRegisteredOn string `json:"permit_registered_on"`
+	PermitExpiresOn    string `json:"permit_expires_on"`
+
+	// RegisteredOn and RegisteredReason date a new resident's registration (登记):
+	// today and 其他 when not given; a newborn is registered for 出生.
+	RegisteredOn     string `json:"registered_on"`
+	RegisteredReason string `json:"registered_reason"`
 }
 
 // Validate checks the fields of a resident on their own and returns the parsed ID
@@ -149,16 +284,20 @@ func (in *ResidentInput) Validate(today time.Time) (pii.IDNumber, error) {
 
 // Check returns the parsed ID number and every problem with the fields, a field at
 // most once, so that an import can list them all. It trims the fields, normalises
-// the phone and orders the tags.
+// the phone and the codes, and orders the tags.
 func (in *ResidentInput) Check(today time.Time) (pii.IDNumber, []*apperr.Error) {
 	id, errs := pii.CheckPerson(&in.Name, &in.IDNumber, &in.Phone, today)
 	in.HouseholdNo = strings.TrimSpace(in.HouseholdNo)
 	if in.HouseholdNo == "" {
 		errs = append(errs, apperr.Invalidf("household_no", "required"))
 	}
-	if !slices.Contains(Relations, in.Relation) {
-		errs = append(errs, apperr.Invalidf("relation", "resident.relation"))
+	if i := slices.Index(in.Tags, LegacyPartyTag); i >= 0 {
+		in.Tags = slices.Delete(slices.Clone(in.Tags), i, i+1)
+		if strings.TrimSpace(in.PoliticalStatus) == "" {
+			in.PoliticalStatus = "01"
+		}
 	}
+	errs = append(errs, in.checkCodes()...)
 	if !slices.Contains(PopulationTypes, in.PopulationType) {
 		errs = append(errs, apperr.Invalidf("population_type", "resident.population_type"))
 	}
@@ -175,7 +314,47 @@ func (in *ResidentInput) Check(today time.Time) (pii.IDNumber, []*apperr.Error) 
 		}
 	}
 	in.Tags = tags
+	in.HukouAddress, in.LivesInNo = strings.TrimSpace(in.HukouAddress), strings.TrimSpace(in.LivesInNo)
+	if utf8.RuneCountInString(in.HukouAddress) > 200 {
+		errs = append(errs, apperr.Invalidf("hukou_address", "too_long").With("max", 200))
+	}
+	in.PermitNo = strings.TrimSpace(in.PermitNo)
+	if utf8.RuneCountInString(in.PermitNo) > 30 {
+		errs = append(errs, apperr.Invalidf("permit_no", "too_long").With("max", 30))
+	}
+	errs = append(errs, in.checkDates(id, today)...)
 	return id, errs
+}
+
+// checkDates checks the registration and permit dates: registered on or after
+// birth and not after today; a permit that expires after it was registered.
+func (in *ResidentInput) checkDates(id pii.IDNumber, today time.Time) []*apperr.Error {
+	var errs []*apperr.Error
+	born := ""
+	if id.Value != "" {
+		born = id.BirthDate()
+	}
+	if err := checkDay(&in.RegisteredOn, "registered_on", today, born); err != nil {
+		errs = append(errs, err)
+	}
+	in.PermitRegisteredOn, in.PermitExpiresOn = strings.TrimSpace(in.PermitRegisteredOn), strings.TrimSpace(in.PermitExpiresOn)
+	if in.PermitRegisteredOn != "" {
+		if err := checkDay(&in.PermitRegisteredOn, "permit_registered_on", today, ""); err != nil {
+			errs = append(errs, err)
+		}
+	}
+	if in.PermitExpiresOn != "" {
+		d, err := time.Parse(time.DateOnly, in.PermitExpiresOn)
+		switch {
+		case err != nil:
+			errs = append(errs, apperr.Invalidf("permit_expires_on", "date"))
+		case in.PermitRegisteredOn != "" && d.Format(time.DateOnly) < in.PermitRegisteredOn:
+			errs = append(errs, apperr.Invalidf("permit_expires_on", "resident.permit_expires_before_registered"))
+		default:
+			in.PermitExpiresOn = d.Format(time.DateOnly)
+		}
+	}
+	return errs
 }
 
 // Move is one entry of a resident's history of moves between households.
@@ -185,7 +364,9 @@ type Move struct {
 	ToHousehold   string    `json:"to_household_no"`
 	FromGridCode  string    `json:"from_grid_code"`
 	ToGridCode    string    `json:"to_grid_code"`
-	MovedAt       time.Time `json:"moved_at"`
+	MovedOn       string    `json:"moved_on"` // the day it took effect
+	Reason        string    `json:"reason,omitempty"`
+	MovedAt       time.Time `json:"moved_at"` // when it was recorded
 	MovedBy       string    `json:"moved_by"`
 }
 

@@ -113,7 +113,7 @@ func TestCreateResident_PastTheLimitEveryIDNumberIsRefusedAndTheSecurityAdminist
 	dbtest.Each(t, func(t *testing.T, d *db.DB) {
 		orgtest.Build(t, d)
 		clock := now()
-		s := registry.NewService(d, func() time.Time { return clock })
+		s := registry.NewService(d, func() time.Time { return clock }, time.UTC)
 		ctx := context.Background()
 		for _, in := range []registry.HouseholdInput{{No: "H001", GridCode: orgtest.Grid, Address: "东兴路1号"}, {No: "H002", GridCode: orgtest.GridB, Address: "东兴路2号"}} {
 			if _, err := s.CreateHousehold(ctx, city, in); err != nil {

@@ -122,7 +122,7 @@ func TestResidentPage_ShowsTheRecordMaskedAndItsMoves(t *testing.T) {
 		`href="/org/`+orgtest.Community+`"`)
 	mustNotContain(t, body, w.head.IDNumber, "13812345678")
 
-	if _, err := w.s.MoveResident(context.Background(), city, w.head.ID, "H002", "head"); err != nil {
+	if _, err := w.s.MoveResident(context.Background(), city, w.head.ID, registry.MoveInput{HouseholdNo: "H002", Relation: "head"}); err != nil {
 		t.Fatal(err)
 	}
 	_, body = w.get(street, "/residents/"+w.head.ID+"?lang=en")

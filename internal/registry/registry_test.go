@@ -50,7 +50,7 @@ type fixture struct {
 func setup(t *testing.T, d *db.DB) fixture {
 	t.Helper()
 	orgtest.Build(t, d)
-	s := registry.NewService(d, now)
+	s := registry.NewService(d, now, time.UTC)
 	ctx := context.Background()
 	var f fixture
 	f.s = s
@@ -85,8 +85,8 @@ func TestResident_CreateDerivesSexAndBirthFromIDNumber(t *testing.T) {
 		if r.BirthDate != "1965-03-12" || r.Sex != "M" || r.GridCode != orgtest.Grid || r.Phone != "13812345678" {
 			t.Errorf("resident = %+v", r)
 		}
-		if len(r.Tags) != 2 || r.Tags[0] != "dibao" || r.Tags[1] != "party_member" {
-			t.Errorf("tags = %v, want dibao, party_member in canonical order", r.Tags)
+		if len(r.Tags) != 1 || r.Tags[0] != "dibao" || r.PoliticalStatus != "01" {
+			t.Errorf("tags = %v, political status %q: want dibao, and 党员 as the political status 01", r.Tags, r.PoliticalStatus)
 		}
 	})
 }
@@ -111,7 +111,7 @@ func TestResident_BadInputNamesTheFieldAndWritesNothing(t *testing.T) {
 			{"duplicate ID number", func(in *registry.ResidentInput) { in.IDNumber = f.head.IDNumber }, apperr.Conflict, "resident.id_taken", "id_number"},
 			{"unknown household", func(in *registry.ResidentInput) { in.HouseholdNo = "NOPE" }, apperr.NotFound, "household.not_found", "household_no"},
 			{"unknown tag", func(in *registry.ResidentInput) { in.Tags = []string{"vip"} }, apperr.Invalid, "resident.tag", "tags"},
-			{"unknown relation", func(in *registry.ResidentInput) { in.Relation = "boss" }, apperr.Invalid, "resident.relation", "relation"},
+			{"unknown relation", func(in *registry.ResidentInput) { in.Relation = "boss" }, apperr.Invalid, "code.unknown", "relation"},
 			{"bad population type", func(in *registry.ResidentInput) { in.PopulationType = "tourist" }, apperr.Invalid, "resident.population_type", "population_type"},
 			{"malformed phone", func(in *registry.ResidentInput) { in.Phone = "12345" }, apperr.Invalid, "phone.format", "phone"},
 			{"empty name", func(in *registry.ResidentInput) { in.Name = " " }, apperr.Invalid, "required", "name"},
@@ -182,17 +182,17 @@ func TestResident_MoveKeepsHistoryAndFollowsTheGrid(t *testing.T) {
 	dbtest.Each(t, func(t *testing.T, d *db.DB) {
 		f := setup(t, d)
 		ctx := context.Background()
-		r, err := f.s.MoveResident(ctx, street, f.head.ID, "H002", "other")
+		r, err := f.s.MoveResident(ctx, street, f.head.ID, registry.MoveInput{HouseholdNo: "H002", Relation: "other"})
 		if err != nil {
 			t.Fatal(err)
 		}
 		if r.GridCode != orgtest.GridB {
 			t.Errorf("grid after move = %s", r.GridCode)
 		}
-		if _, err := f.s.MoveResident(ctx, street, f.head.ID, "H003", "head"); !apperr.Is(err, apperr.NotFound) {
+		if _, err := f.s.MoveResident(ctx, street, f.head.ID, registry.MoveInput{HouseholdNo: "H003", Relation: "head"}); !apperr.Is(err, apperr.Invalid) {
 			t.Errorf("move to a household outside scope: %v", err)
 		}
-		if _, err := f.s.MoveResident(ctx, city, f.head.ID, "H003", "head"); err != nil {
+		if _, err := f.s.MoveResident(ctx, city, f.head.ID, registry.MoveInput{HouseholdNo: "H003", Relation: "head"}); err != nil {
 			t.Fatal(err)
 		}
 		got, moves, err := f.s.Resident(ctx, city, f.head.ID)
@@ -202,7 +202,7 @@ func TestResident_MoveKeepsHistoryAndFollowsTheGrid(t *testing.T) {
 		if len(moves) != 2 || moves[0].FromHousehold != "H001" || moves[0].ToHousehold != "H002" || moves[1].ToHousehold != "H003" {
 			t.Errorf("moves = %+v", moves)
 		}
-		if got.HouseholdNo != "H003" || len(got.Tags) != 2 {
+		if got.HouseholdNo != "H003" || len(got.Tags) != 1 {
 			t.Errorf("after moves: %+v", got)
 		}
 		if _, _, err := f.s.Resident(ctx, gridA, f.head.ID); !apperr.Is(err, apperr.NotFound) {

@@ -3,6 +3,7 @@ package registry
 import (
 	"context"
 	"database/sql"
+	"slices"
 	"strings"
 	"time"
 
@@ -18,12 +19,25 @@ import (
 // Service holds the rules of the register: who may read and change what, and the
 // checks that span rows (one person, one record; a household in a grid).
 type Service struct {
-	db  *db.DB
-	now func() time.Time
+	db   *db.DB
+	now  func() time.Time
+	zone *time.Location
 }
 
-// NewService returns the register's service.
-func NewService(d *db.DB, now func() time.Time) *Service { return &Service{db: d, now: now} }
+// NewService returns the register's service. Days — of a registration, a move,
+// "today" — are the city's, in zone.
+func NewService(d *db.DB, now func() time.Time, zone *time.Location) *Service {
+	return &Service{db: d, now: now, zone: zone}
+}
+
+// today is the city's date now, as a time at its midnight.
+func (s *Service) today() time.Time {
+	y, m, d := s.now().In(s.zone).Date()
+	return time.Date(y, m, d, 0, 0, 0, 0, time.UTC)
+}
+
+// day is today as YYYY-MM-DD.
+func (s *Service) day() string { return s.today().Format(time.DateOnly) }
 
 // Household returns a household in scope with its members. Asked for one outside
 // p's scope, it answers not found and records the attempt as denied (decision 8);
@@ -107,6 +121,14 @@ func (s *Service) Resident(ctx context.Context, p auth.Principal, id string) (Re
 	}
 	moves, err := Moves(ctx, s.db.Read(), id)
 	return r, moves, err
+}
+
+// Events returns the registrations and deregistrations of a resident in scope.
+func (s *Service) Events(ctx context.Context, p auth.Principal, id string) ([]Event, error) {
+	if _, _, err := s.Resident(ctx, p, id); err != nil {
+		return nil, err
+	}
+	return Events(ctx, s.db.Read(), id)
 }
 
 // Reveal returns one resident's full ID number or phone for a user allowed to see
@@ -224,7 +246,7 @@ func (s *Service) CreateHousehold(ctx context.Context, p auth.Principal, in Hous
 	if err := p.Require(auth.WriteRegister); err != nil {
 		return Household{}, audit.Refused(ctx, s.db, audit.Of(p, s.now(), audit.ActHouseholdNew, "household:"+in.No), err)
 	}
-	if err := in.Validate(); err != nil {
+	if err := in.Validate(s.today()); err != nil {
 		return Household{}, err
 	}
 	var h Household
@@ -251,7 +273,7 @@ func (s *Service) UpdateHousehold(ctx context.Context, p auth.Principal, id stri
 	if err := p.Require(auth.WriteRegister); err != nil {
 		return Household{}, audit.Refused(ctx, s.db, audit.Of(p, s.now(), audit.ActHouseholdEdit, "household:"+in.No), err)
 	}
-	if err := in.Validate(); err != nil {
+	if err := in.Validate(s.today()); err != nil {
 		return Household{}, err
 	}
 	var h Household
@@ -262,7 +284,7 @@ func (s *Service) UpdateHousehold(ctx context.Context, p auth.Principal, id stri
 		if err := gridInScope(ctx, tx, p, in.GridCode); err != nil {
 			return err
 		}
-		if err := UpdateHousehold(ctx, tx, s.db.Dialect, id, db.NewID(), in, s.now()); err != nil {
+		if err := UpdateHousehold(ctx, tx, s.db.Dialect, id, db.NewID(), in, s.now(), s.day()); err != nil {
 			return err
 		}
 		var err error
@@ -286,7 +308,7 @@ func (s *Service) CreateResident(ctx context.Context, p auth.Principal, in Resid
 	if err := p.Require(auth.WriteRegister); err != nil {
 		return Resident{}, audit.Refused(ctx, s.db, audit.Of(p, s.now(), audit.ActResidentNew, "household:"+in.HouseholdNo), err)
 	}
-	id, err := in.Validate(s.now())
+	id, err := in.Validate(s.today())
 	if err != nil {
 		return Resident{}, err
 	}
@@ -300,13 +322,21 @@ func (s *Service) CreateResident(ctx context.Context, p auth.Principal, in Resid
 		if err != nil {
 			return err
 		}
+		if h.Dissolved != "" {
+			return apperr.Invalidf("household_no", "household.dissolved")
+		}
 		if err := s.numberFree(ctx, tx, p, lookups, id.Value, ""); err != nil {
 			return err
 		}
-		r = Resident{ID: db.NewID(), Name: in.Name, IDNumber: id.Value, Sex: string(id.Sex), BirthDate: id.BirthDate(),
-			HouseholdID: h.ID, HouseholdNo: h.No, GridCode: h.GridCode, Address: h.Address, Relation: in.Relation,
-			PopulationType: in.PopulationType, Phone: in.Phone, Tags: in.Tags}
+		r = fromInput(in, id, h)
+		r.ID = db.NewID()
+		if err := s.livesIn(ctx, tx, p, &r); err != nil {
+			return err
+		}
 		if err := InsertResident(ctx, tx, s.db.Keys(), r, s.now()); err != nil {
+			return err
+		}
+		if err := InsertEvent(ctx, tx, r.ID, Event{Kind: EventRegistered, On: r.RegisteredOn, Reason: r.RegisteredReason, RecordedAt: s.now()}, p.UserID); err != nil {
 			return err
 		}
 		e := audit.Of(p, s.now(), audit.ActResidentNew, "resident:"+r.ID)
@@ -332,9 +362,48 @@ func (s *Service) numberFree(ctx context.Context, q db.Querier, p auth.Principal
 	return apperr.New(apperr.Conflict, "resident.id_taken", "id_number")
 }
 
+// fromInput is the resident an input describes, in household h.
+func fromInput(in ResidentInput, id pii.IDNumber, h Household) Resident {
+	return Resident{Name: in.Name, IDNumber: id.Value, Sex: string(id.Sex), BirthDate: id.BirthDate(),
+		HouseholdID: h.ID, HouseholdNo: h.No, GridCode: h.GridCode, Address: h.Address, Relation: in.Relation,
+		PopulationType: in.PopulationType, Phone: in.Phone, Tags: in.Tags,
+		Ethnicity: in.Ethnicity, MaritalStatus: in.MaritalStatus, Education: in.Education, PoliticalStatus: in.PoliticalStatus,
+		HukouRegion: in.HukouRegion, HukouAddress: in.HukouAddress, LivesInNo: in.LivesInNo, ResidenceStatus: in.ResidenceStatus,
+		InflowReason: in.InflowReason, PermitNo: in.PermitNo, PermitRegisteredOn: in.PermitRegisteredOn,
+		PermitExpiresOn: in.PermitExpiresOn, RegisteredOn: in.RegisteredOn, RegisteredReason: in.RegisteredReason}
+}
+
+// livesIn finds the household whose dwelling r lives in (现住址), which must exist
+// in p's scope, and checks the 流入原因 against the local dictionary.
+func (s *Service) livesIn(ctx context.Context, q db.Querier, p auth.Principal, r *Resident) error {
+	if r.InflowReason != "" {
+		ok, err := DictionaryHas(ctx, q, DictInflowReason, r.InflowReason)
+		if err != nil {
+			return err
+		}
+		if !ok {
+			return apperr.Invalidf("inflow_reason", "code.unknown").With("table", DictInflowReason)
+		}
+	}
+	if r.LivesInNo == "" || r.LivesInNo == r.HouseholdNo {
+		r.LivesInNo, r.LivesInID, r.LivesAt = "", "", ""
+		return nil
+	}
+	h, err := GetHouseholdByNo(ctx, q, p.Scope(), r.LivesInNo)
+	if apperr.Is(err, apperr.NotFound) {
+		return apperr.Invalidf("lives_in_household_no", "household.not_found")
+	}
+	if err != nil {
+		return err
+	}
+	r.LivesInID, r.LivesAt = h.ID, h.Address
+	return nil
+}
+
 // UpdateResident changes a resident in scope. Naming another household moves the
-// resident there, and the move is kept in their history. A new ID number is
-// checked as CreateResident checks one.
+// resident there today, and the move is kept in their history (MoveResident dates
+// one). A new ID number is checked as CreateResident checks one. An empty or masked
+// ID number or phone keeps the stored one; ClearPhone erases the phone.
 func (s *Service) UpdateResident(ctx context.Context, p auth.Principal, residentID string, in ResidentInput) (Resident, error) {
 	if err := p.Require(auth.WriteRegister); err != nil {
 		return Resident{}, audit.Refused(ctx, s.db, audit.Of(p, s.now(), audit.ActResidentEdit, "resident:"+residentID), err)
@@ -347,9 +416,13 @@ func (s *Service) UpdateResident(ctx context.Context, p auth.Principal, resident
 			return err
 		}
 		keepUnrevealed(&in, old)
-		id, err := in.Validate(s.now())
+		in.RegisteredOn, in.RegisteredReason = old.RegisteredOn, old.RegisteredReason
+		id, err := in.Validate(s.today())
 		if err != nil {
 			return err
+		}
+		if !old.Current() {
+			return apperr.Invalidf("id", "resident.deregistered")
 		}
 		h, err := GetHouseholdByNo(ctx, tx, p.Scope(), in.HouseholdNo)
 		if err != nil {
@@ -365,19 +438,23 @@ func (s *Service) UpdateResident(ctx context.Context, p auth.Principal, resident
 		}
 		e := audit.Of(p, s.now(), audit.ActResidentEdit, "resident:"+residentID)
 		if h.ID != old.HouseholdID {
-			from, err := GetHousehold(ctx, tx, p.Scope(), old.HouseholdID)
-			if err != nil {
+			if h.Dissolved != "" {
+				return apperr.Invalidf("household_no", "household.dissolved")
+			}
+			if err := InsertMove(ctx, tx, db.NewID(), residentID, Household{ID: old.HouseholdID, GridCode: old.GridCode}, h, p.UserID, s.now(), s.day(), ""); err != nil {
 				return err
 			}
-			if err := InsertMove(ctx, tx, db.NewID(), residentID, from, h, p.UserID, s.now()); err != nil {
-				return err
-			}
-			e.Action, e.Reason = audit.ActResidentMove, "household:"+from.No+" → household:"+h.No
+			e.Action, e.Reason = audit.ActResidentMove, "household:"+old.HouseholdNo+" → household:"+h.No
 		}
-		r = Resident{ID: residentID, Name: in.Name, IDNumber: id.Value, Sex: string(id.Sex), BirthDate: id.BirthDate(),
-			HouseholdID: h.ID, HouseholdNo: h.No, GridCode: h.GridCode, Address: h.Address, Relation: in.Relation,
-			PopulationType: in.PopulationType, Phone: in.Phone, Tags: in.Tags}
+		r = fromInput(in, id, h)
+		r.ID = residentID
+		if err := s.livesIn(ctx, tx, p, &r); err != nil {
+			return err
+		}
 		if err := UpdateResident(ctx, tx, s.db.Keys(), r, s.now()); err != nil {
+			return err
+		}
+		if err := SyncPeriod(ctx, tx, residentID, s.day()); err != nil {
 			return err
 		}
 		return audit.Record(ctx, tx, e)
@@ -387,26 +464,373 @@ func (s *Service) UpdateResident(ctx context.Context, p auth.Principal, resident
 
 // keepUnrevealed keeps the stored ID number and phone when an update leaves them
 // empty or sends back the masked form it was shown: a client that never saw the
-// full values can still save the rest of the record.
+// full values can still save the rest of the record. Only ClearPhone erases a
+// phone.
 func keepUnrevealed(in *ResidentInput, old Resident) {
 	if in.IDNumber == "" || in.IDNumber == pii.MaskIDNumber(old.IDNumber) {
 		in.IDNumber = old.IDNumber
 	}
-	if strings.Contains(in.Phone, "*") && in.Phone == pii.MaskPhone(old.Phone) {
+	switch {
+	case in.ClearPhone:
+		in.Phone = ""
+	case strings.TrimSpace(in.Phone) == "", strings.Contains(in.Phone, "*") && in.Phone == pii.MaskPhone(old.Phone):
 		in.Phone = old.Phone
 	}
 }
 
-// MoveResident moves a resident in scope to another household in scope with a new
-// relation to its head, keeping the rest of the record.
-func (s *Service) MoveResident(ctx context.Context, p auth.Principal, residentID, toHouseholdNo, relation string) (Resident, error) {
-	r, _, err := s.Resident(ctx, p, residentID)
+// MoveResident moves a resident in scope to another household in scope on a day,
+// with a new relation to its head and a reason, keeping the rest of the record.
+// The move is kept in the resident's history, and the register as of any day
+// before it still has them where they were.
+//
+// Errors: forbidden without auth.WriteRegister; invalid, naming the field (a day
+// before the resident's current period began or after today, the same household,
+// a dissolved one, a deregistered resident); not found for a household or resident
+// outside p's scope.
+func (s *Service) MoveResident(ctx context.Context, p auth.Principal, residentID string, in MoveInput) (Resident, error) {
+	if err := p.Require(auth.WriteRegister); err != nil {
+		return Resident{}, audit.Refused(ctx, s.db, audit.Of(p, s.now(), audit.ActResidentMove, "resident:"+residentID), err)
+	}
+	var r Resident
+	err := s.db.InTx(ctx, func(tx *sql.Tx) error {
+		var err error
+		if r, err = GetResident(ctx, tx, s.db.Keys(), p.Scope(), residentID); err != nil {
+			return err
+		}
+		since, err := PeriodStart(ctx, tx, residentID)
+		if err != nil {
+			return err
+		}
+		if errs := in.Check(s.today(), since); len(errs) > 0 {
+			return errs[0]
+		}
+		if !r.Current() {
+			return apperr.Invalidf("id", "resident.deregistered")
+		}
+		if err := s.moveInTx(ctx, tx, p, &r, in.HouseholdNo, in.Relation, in.On, in.Reason); err != nil {
+			return err
+		}
+		e := audit.Of(p, s.now(), audit.ActResidentMove, "resident:"+residentID)
+		e.Reason = "household:" + r.HouseholdNo + " on:" + in.On
+		return audit.Record(ctx, tx, e)
+	})
+	return r, audit.RecordOutOfScope(ctx, s.db, p, s.now(), audit.ActResidentMove, err)
+}
+
+// moveInTx moves r into the household numbered no on the day on, in tx.
+func (s *Service) moveInTx(ctx context.Context, tx *sql.Tx, p auth.Principal, r *Resident, no, relation, on, reason string) error {
+	to, err := GetHouseholdByNo(ctx, tx, p.Scope(), no)
+	if apperr.Is(err, apperr.NotFound) {
+		return apperr.Invalidf("household_no", "household.not_found")
+	}
 	if err != nil {
-		return Resident{}, err
+		return err
 	}
-	if r.HouseholdNo == toHouseholdNo {
-		return Resident{}, apperr.Invalidf("household_no", "resident.same_household")
+	switch {
+	case to.ID == r.HouseholdID:
+		return apperr.Invalidf("household_no", "resident.same_household")
+	case to.Dissolved != "":
+		return apperr.Invalidf("household_no", "household.dissolved")
 	}
-	return s.UpdateResident(ctx, p, residentID, ResidentInput{Name: r.Name, IDNumber: r.IDNumber, HouseholdNo: toHouseholdNo,
-		Relation: relation, PopulationType: r.PopulationType, Phone: r.Phone, Tags: r.Tags})
+	from := Household{ID: r.HouseholdID, GridCode: r.GridCode}
+	if err := InsertMove(ctx, tx, db.NewID(), r.ID, from, to, p.UserID, s.now(), on, reason); err != nil {
+		return err
+	}
+	r.HouseholdID, r.HouseholdNo, r.GridCode, r.Address, r.Relation = to.ID, to.No, to.GridCode, to.Address, relation
+	if r.LivesInID == to.ID {
+		r.LivesInID, r.LivesInNo, r.LivesAt = "", "", ""
+	}
+	if err := UpdateResident(ctx, tx, s.db.Keys(), *r, s.now()); err != nil {
+		return err
+	}
+	return SyncPeriod(ctx, tx, r.ID, on)
+}
+
+// Deregister takes a resident off the register (注销) on a day, for a reason of
+// GA/T 2000.25: 死亡, 失踪, 迁出(离开)本地 or 其他. The record stays, with its status,
+// out of current lists and counts from that day; Register puts it back. This is not
+// erasure (Erase), which deletes a record for good under 个人信息保护法 art. 47.
+//
+// Errors: forbidden without auth.WriteRegister; invalid, naming the field (no
+// reason, a day before the registration or the current period, a day in the future,
+// a resident already deregistered); not found outside p's scope.
+func (s *Service) Deregister(ctx context.Context, p auth.Principal, residentID string, in DeregisterInput) (Resident, error) {
+	object := "resident:" + residentID
+	if err := p.Require(auth.WriteRegister); err != nil {
+		return Resident{}, audit.Refused(ctx, s.db, audit.Of(p, s.now(), audit.ActDeregister, object), err)
+	}
+	var r Resident
+	err := s.db.InTx(ctx, func(tx *sql.Tx) error {
+		var err error
+		if r, err = GetResident(ctx, tx, s.db.Keys(), p.Scope(), residentID); err != nil {
+			return err
+		}
+		if !r.Current() {
+			return apperr.Invalidf("id", "resident.deregistered")
+		}
+		since, err := PeriodStart(ctx, tx, residentID)
+		if err != nil {
+			return err
+		}
+		if errs := in.Check(s.today(), max(since, r.RegisteredOn)); len(errs) > 0 {
+			return errs[0]
+		}
+		if err := SetDeregistered(ctx, tx, residentID, in.On, in.Reason, s.now()); err != nil {
+			return err
+		}
+		if err := InsertEvent(ctx, tx, residentID, Event{Kind: EventDeregistered, On: in.On, Reason: in.Reason, Note: in.Note, RecordedAt: s.now()}, p.UserID); err != nil {
+			return err
+		}
+		if err := endContacts(ctx, tx, residentID, s.now()); err != nil {
+			return err
+		}
+		r.DeregisteredOn, r.DeregisteredReason = in.On, in.Reason
+		e := audit.Of(p, s.now(), audit.ActDeregister, object)
+		e.Reason = "reason:" + in.Reason + " on:" + in.On
+		return audit.Record(ctx, tx, e)
+	})
+	return r, audit.RecordOutOfScope(ctx, s.db, p, s.now(), audit.ActDeregister, err)
+}
+
+// Register puts a deregistered resident back on the register (登记) on a day, into
+// a household in scope, for a reason (出生, 迁入, 其他).
+//
+// Errors: forbidden without auth.WriteRegister; invalid, naming the field (a
+// resident on the register, a day before the deregistration or in the future, a
+// household not found or dissolved); not found outside p's scope.
+func (s *Service) Register(ctx context.Context, p auth.Principal, residentID string, in RegisterInput) (Resident, error) {
+	object := "resident:" + residentID
+	if err := p.Require(auth.WriteRegister); err != nil {
+		return Resident{}, audit.Refused(ctx, s.db, audit.Of(p, s.now(), audit.ActRegister, object), err)
+	}
+	var r Resident
+	err := s.db.InTx(ctx, func(tx *sql.Tx) error {
+		var err error
+		if r, err = GetResident(ctx, tx, s.db.Keys(), p.Scope(), residentID); err != nil {
+			return err
+		}
+		if r.Current() {
+			return apperr.Invalidf("id", "resident.registered")
+		}
+		if errs := in.Check(s.today(), r.DeregisteredOn); len(errs) > 0 {
+			return errs[0]
+		}
+		to, err := GetHouseholdByNo(ctx, tx, p.Scope(), in.HouseholdNo)
+		if apperr.Is(err, apperr.NotFound) {
+			return apperr.Invalidf("household_no", "household.not_found")
+		}
+		if err != nil {
+			return err
+		}
+		if to.Dissolved != "" {
+			return apperr.Invalidf("household_no", "household.dissolved")
+		}
+		if err := SetRegistered(ctx, tx, residentID, to, in.Relation, in.On, in.Reason, s.now()); err != nil {
+			return err
+		}
+		if err := InsertEvent(ctx, tx, residentID, Event{Kind: EventRegistered, On: in.On, Reason: in.Reason, Note: in.Note, RecordedAt: s.now()}, p.UserID); err != nil {
+			return err
+		}
+		if r, err = GetResident(ctx, tx, s.db.Keys(), p.Scope(), residentID); err != nil {
+			return err
+		}
+		e := audit.Of(p, s.now(), audit.ActRegister, object)
+		e.Reason = "household:" + to.No + " reason:" + in.Reason + " on:" + in.On
+		return audit.Record(ctx, tx, e)
+	})
+	return r, audit.RecordOutOfScope(ctx, s.db, p, s.now(), audit.ActRegister, err)
+}
+
+// Split divides a household (分户): a new household in a grid in scope, and the
+// members who go into it, each with their relation to its head, one of whom is the
+// head. What remains keeps a head, unless nobody remains.
+//
+// Errors: forbidden without auth.WriteRegister; invalid, naming the field (no
+// head in the new household, one left without a head, a member not of this
+// household, the new household's own fields); not found outside p's scope;
+// conflict for a household number taken.
+func (s *Service) Split(ctx context.Context, p auth.Principal, householdID string, in SplitInput) (Household, error) {
+	if err := p.Require(auth.WriteRegister); err != nil {
+		return Household{}, audit.Refused(ctx, s.db, audit.Of(p, s.now(), audit.ActHouseholdSplit, "household:"+householdID), err)
+	}
+	if err := checkDay(&in.On, "on", s.today(), ""); err != nil {
+		return Household{}, err
+	}
+	in.Household.Established = in.On
+	if err := in.Household.Validate(s.today()); err != nil {
+		return Household{}, err
+	}
+	if err := checkMembers(in.Members); err != nil {
+		return Household{}, err
+	}
+	var nh Household
+	err := s.db.InTx(ctx, func(tx *sql.Tx) error {
+		old, members, err := s.householdInTx(ctx, tx, p, householdID)
+		if err != nil {
+			return err
+		}
+		if err := gridInScope(ctx, tx, p, in.Household.GridCode); err != nil {
+			return err
+		}
+		going, staying, err := partition(members, in.Members)
+		if err != nil {
+			return err
+		}
+		if !anyHead(in.Members) {
+			return apperr.Invalidf("members", "household.split_no_head")
+		}
+		if len(staying) > 0 && !slices.ContainsFunc(staying, Resident.IsHead) {
+			return apperr.Invalidf("members", "household.split_leaves_no_head")
+		}
+		id := db.NewID()
+		if err := InsertHousehold(ctx, tx, s.db.Dialect, id, db.NewID(), in.Household, s.now()); err != nil {
+			return err
+		}
+		if nh, err = GetHousehold(ctx, tx, p.Scope(), id); err != nil {
+			return err
+		}
+		for i, m := range in.Members {
+			if err := s.checkOn(ctx, tx, going[i], in.On); err != nil {
+				return err
+			}
+			if err := s.moveInTx(ctx, tx, p, &going[i], nh.No, m.Relation, in.On, "split"); err != nil {
+				return err
+			}
+		}
+		e := audit.Of(p, s.now(), audit.ActHouseholdSplit, "household:"+old.No)
+		e.Reason = "new:" + nh.No + " on:" + in.On
+		return audit.Record(ctx, tx, e)
+	})
+	if err != nil {
+		return Household{}, audit.RecordOutOfScope(ctx, s.db, p, s.now(), audit.ActHouseholdSplit, err)
+	}
+	return s.householdAfter(ctx, p, nh.ID)
+}
+
+// Merge brings the members of another household into this one (合户), each with
+// their relation to this one's head, and dissolves the other on the day. The
+// members given must be all of the other household's current members.
+//
+// Errors: forbidden without auth.WriteRegister; invalid, naming the field (the
+// same household, a member missing or not of the other household, a second head);
+// not found outside p's scope.
+func (s *Service) Merge(ctx context.Context, p auth.Principal, householdID string, in MergeInput) (Household, error) {
+	if err := p.Require(auth.WriteRegister); err != nil {
+		return Household{}, audit.Refused(ctx, s.db, audit.Of(p, s.now(), audit.ActHouseholdMerge, "household:"+householdID), err)
+	}
+	if err := checkDay(&in.On, "on", s.today(), ""); err != nil {
+		return Household{}, err
+	}
+	if err := checkMembers(in.Members); err != nil {
+		return Household{}, err
+	}
+	err := s.db.InTx(ctx, func(tx *sql.Tx) error {
+		into, intoMembers, err := s.householdInTx(ctx, tx, p, householdID)
+		if err != nil {
+			return err
+		}
+		other, err := GetHouseholdByNo(ctx, tx, p.Scope(), strings.TrimSpace(in.HouseholdNo))
+		if apperr.Is(err, apperr.NotFound) {
+			return apperr.Invalidf("household_no", "household.not_found")
+		}
+		if err != nil {
+			return err
+		}
+		if other.ID == into.ID || other.Dissolved != "" {
+			return apperr.Invalidf("household_no", "household.merge_same")
+		}
+		otherMembers, err := HouseholdMembers(ctx, tx, s.db.Keys(), p.Scope(), other.ID)
+		if err != nil {
+			return err
+		}
+		going, staying, err := partition(otherMembers, in.Members)
+		if err != nil {
+			return err
+		}
+		if len(staying) > 0 {
+			return apperr.Invalidf("members", "household.merge_all_members")
+		}
+		if anyHead(in.Members) && slices.ContainsFunc(intoMembers, Resident.IsHead) {
+			return apperr.Invalidf("members", "household.second_head")
+		}
+		for i, m := range in.Members {
+			if err := s.checkOn(ctx, tx, going[i], in.On); err != nil {
+				return err
+			}
+			if err := s.moveInTx(ctx, tx, p, &going[i], into.No, m.Relation, in.On, "merge"); err != nil {
+				return err
+			}
+		}
+		if err := DissolveHousehold(ctx, tx, other.ID, in.On, s.now()); err != nil {
+			return err
+		}
+		e := audit.Of(p, s.now(), audit.ActHouseholdMerge, "household:"+into.No)
+		e.Reason = "merged:" + other.No + " on:" + in.On
+		return audit.Record(ctx, tx, e)
+	})
+	if err != nil {
+		return Household{}, audit.RecordOutOfScope(ctx, s.db, p, s.now(), audit.ActHouseholdMerge, err)
+	}
+	return s.householdAfter(ctx, p, householdID)
+}
+
+// householdInTx returns a current household in scope and its current members.
+func (s *Service) householdInTx(ctx context.Context, tx *sql.Tx, p auth.Principal, id string) (Household, []Resident, error) {
+	h, err := GetHousehold(ctx, tx, p.Scope(), id)
+	if err != nil {
+		return Household{}, nil, err
+	}
+	if h.Dissolved != "" {
+		return Household{}, nil, apperr.Invalidf("household_id", "household.dissolved")
+	}
+	members, err := HouseholdMembers(ctx, tx, s.db.Keys(), p.Scope(), id)
+	return h, members, err
+}
+
+// householdAfter reads a household back after a write.
+func (s *Service) householdAfter(ctx context.Context, p auth.Principal, id string) (Household, error) {
+	h, _, err := s.Household(ctx, p, id)
+	return h, err
+}
+
+// checkOn refuses a day before the resident's current period began.
+func (s *Service) checkOn(ctx context.Context, q db.Querier, r Resident, on string) error {
+	since, err := PeriodStart(ctx, q, r.ID)
+	if err != nil {
+		return err
+	}
+	if on < since {
+		return apperr.Invalidf("on", "date.too_early").With("min", since)
+	}
+	return nil
+}
+
+// partition returns the current members named in chosen, in chosen's order, and
+// the current members not named; a name that is not a current member is invalid.
+func partition(members []Resident, chosen []Member) (going, staying []Resident, err error) {
+	current := map[string]Resident{}
+	for _, r := range members {
+		if r.Current() {
+			current[r.ID] = r
+		}
+	}
+	for _, m := range chosen {
+		r, ok := current[m.ResidentID]
+		if !ok {
+			return nil, nil, apperr.Invalidf("members", "household.not_a_member")
+		}
+		going = append(going, r)
+		delete(current, m.ResidentID)
+	}
+	for _, r := range members {
+		if _, ok := current[r.ID]; ok {
+			staying = append(staying, r)
+		}
+	}
+	return going, staying, nil
+}
+
+// anyHead reports whether one of the members is to head the household.
+func anyHead(members []Member) bool {
+	return slices.ContainsFunc(members, func(m Member) bool { return isHead(m.Relation) })
 }

@@ -24,15 +24,18 @@ import (
 
 // householdColumns bring a household with its member count and head, in the same
 // statement: a list of fifty households is one query, not a hundred and one.
-const householdColumns = `h.id, h.household_no, h.org_code, COALESCE(b.name, ''), h.address,
-	(SELECT COUNT(*) FROM residents r WHERE r.household_id = h.id),
-	COALESCE((SELECT MIN(r.name) FROM residents r WHERE r.household_id = h.id AND r.relation = 'head'), '')`
+const householdColumns = `h.id, h.household_no, h.org_code, h.street, h.door_no, COALESCE(b.name, ''), h.unit_no, h.floor_no, h.room_no,
+	h.address, h.established_on, COALESCE(h.dissolved_on, ''),
+	(SELECT COUNT(*) FROM residents r WHERE r.household_id = h.id AND r.deregistered_on IS NULL),
+	COALESCE((SELECT MIN(r.name) FROM residents r WHERE r.household_id = h.id AND r.relation IN ` + headRelations + `
+		AND r.deregistered_on IS NULL), '')`
 
 const householdFrom = ` FROM households h LEFT JOIN buildings b ON b.id = h.building_id `
 
 func scanHousehold(row interface{ Scan(...any) error }) (Household, error) {
 	var h Household
-	err := row.Scan(&h.ID, &h.No, &h.GridCode, &h.Building, &h.Address, &h.Members, &h.Head)
+	err := row.Scan(&h.ID, &h.No, &h.GridCode, &h.Street, &h.DoorNo, &h.Building, &h.UnitNo, &h.FloorNo, &h.RoomNo,
+		&h.Address, &h.Established, &h.Dissolved, &h.Members, &h.Head)
 	return h, err
 }
 
@@ -119,8 +122,10 @@ func InsertHousehold(ctx context.Context, q db.Querier, dialect db.Dialect, id, 
 	if err != nil {
 		return err
 	}
-	_, err = q.ExecContext(ctx, `INSERT INTO households (id, household_no, org_code, building_id, address, created_at, updated_at)
-		VALUES ($1, $2, $3, $4, $5, $6, $6)`, id, in.No, in.GridCode, b, in.Address, now.UnixMilli())
+	_, err = q.ExecContext(ctx, `INSERT INTO households (id, household_no, org_code, building_id, address, street, door_no, unit_no,
+		floor_no, room_no, established_on, created_at, updated_at)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $12)`,
+		id, in.No, in.GridCode, b, in.Address, in.Street, in.DoorNo, in.UnitNo, in.FloorNo, in.RoomNo, in.Established, now.UnixMilli())
 	if db.IsUniqueViolation(err) {
 		return apperr.New(apperr.Conflict, "household.no_taken", "household_no")
 	}
@@ -184,13 +189,16 @@ func IndexAddressesAfter(ctx context.Context, q db.Querier, dialect db.Dialect, 
 
 // UpdateHousehold changes a household's grid, address and building. Its residents
 // follow it to the new grid, and their contact roles in the old one end.
-func UpdateHousehold(ctx context.Context, q db.Querier, dialect db.Dialect, id, buildingID string, in HouseholdInput, now time.Time) error {
+//
+// on is the day the change took effect: the residents' periods (SyncPeriod) turn on it.
+func UpdateHousehold(ctx context.Context, q db.Querier, dialect db.Dialect, id, buildingID string, in HouseholdInput, now time.Time, on string) error {
 	b, err := ensureBuilding(ctx, q, in.GridCode, in.Building, buildingID)
 	if err != nil {
 		return err
 	}
-	if _, err := q.ExecContext(ctx, `UPDATE households SET household_no = $1, org_code = $2, building_id = $3, address = $4, updated_at = $5 WHERE id = $6`,
-		in.No, in.GridCode, b, in.Address, now.UnixMilli(), id); err != nil {
+	if _, err := q.ExecContext(ctx, `UPDATE households SET household_no = $1, org_code = $2, building_id = $3, address = $4, street = $5,
+		door_no = $6, unit_no = $7, floor_no = $8, room_no = $9, updated_at = $10 WHERE id = $11`,
+		in.No, in.GridCode, b, in.Address, in.Street, in.DoorNo, in.UnitNo, in.FloorNo, in.RoomNo, now.UnixMilli(), id); err != nil {
 		if db.IsUniqueViolation(err) {
 			return apperr.New(apperr.Conflict, "household.no_taken", "household_no")
 		}
@@ -205,13 +213,19 @@ func UpdateHousehold(ctx context.Context, q db.Querier, dialect db.Dialect, id, 
 	if _, err := q.ExecContext(ctx, `UPDATE resident_tags SET org_code = $1 WHERE resident_id IN (SELECT id FROM residents WHERE household_id = $2)`, in.GridCode, id); err != nil {
 		return err
 	}
+	if err := SyncHouseholdPeriods(ctx, q, id, on); err != nil {
+		return err
+	}
 	return endContactsLeftBehind(ctx, q, "household_id", id, now)
 }
 
 const residentColumns = `r.id, r.name, r.id_number_sealed, r.sex, r.birth_date, r.household_id, h.household_no, r.org_code, h.address,
-	r.relation, r.population_type, r.phone_sealed`
+	r.relation, r.population_type, r.phone_sealed, r.ethnicity, r.marital_status, r.education, r.political_status, r.hukou_region,
+	r.hukou_address, COALESCE(r.lives_in_household_id, ''), COALESCE(lh.household_no, ''), COALESCE(lh.address, ''), r.residence_status, r.inflow_reason, r.permit_no,
+	COALESCE(r.permit_registered_on, ''), COALESCE(r.permit_expires_on, ''), r.registered_on, r.registered_reason,
+	COALESCE(r.deregistered_on, ''), COALESCE(r.deregistered_reason, '')`
 
-const residentFrom = ` FROM residents r JOIN households h ON h.id = r.household_id `
+const residentFrom = ` FROM residents r JOIN households h ON h.id = r.household_id LEFT JOIN households lh ON lh.id = r.lives_in_household_id `
 
 // sealedResident is a row of residentColumns as stored: ID number and phone sealed.
 type sealedResident struct {
@@ -221,7 +235,9 @@ type sealedResident struct {
 
 func (r *sealedResident) dest() []any {
 	return []any{&r.ID, &r.Name, &r.idNumber, &r.Sex, &r.BirthDate, &r.HouseholdID, &r.HouseholdNo, &r.GridCode, &r.Address,
-		&r.Relation, &r.PopulationType, &r.phone}
+		&r.Relation, &r.PopulationType, &r.phone, &r.Ethnicity, &r.MaritalStatus, &r.Education, &r.PoliticalStatus, &r.HukouRegion,
+		&r.HukouAddress, &r.LivesInID, &r.LivesInNo, &r.LivesAt, &r.ResidenceStatus, &r.InflowReason, &r.PermitNo,
+		&r.PermitRegisteredOn, &r.PermitExpiresOn, &r.RegisteredOn, &r.RegisteredReason, &r.DeregisteredOn, &r.DeregisteredReason}
 }
 
 // open returns the resident with the ID number and phone opened.
@@ -330,7 +346,8 @@ func inTagOrder(have []string) []string {
 func HouseholdMembers(ctx context.Context, q db.Querier, keys crypt.Keyring, sc scope.Scope, householdID string) ([]Resident, error) {
 	w, args := sc.Where("r.org_code", 2)
 	rows, err := q.QueryContext(ctx, `SELECT `+residentColumns+`, t.tag`+residentFrom+withTags+`WHERE r.household_id = $1 AND `+w+`
-		ORDER BY CASE r.relation WHEN 'head' THEN 0 ELSE 1 END, r.birth_date, r.id`, append([]any{householdID}, args...)...)
+		ORDER BY CASE WHEN r.deregistered_on IS NULL THEN 0 ELSE 1 END, CASE WHEN r.relation IN `+headRelations+` THEN 0 ELSE 1 END,
+		r.relation, r.birth_date, r.id`, append([]any{householdID}, args...)...)
 	return collectTagged(keys, rows, err)
 }
 
@@ -353,17 +370,42 @@ func InsertResident(ctx context.Context, q db.Querier, keys crypt.Keyring, r Res
 		return err
 	}
 	_, err = q.ExecContext(ctx, `INSERT INTO residents (id, name, id_number_sealed, id_number_bidx, id_tail_bidx, sex, birth_date,
-		household_id, org_code, relation, population_type, phone_sealed, phone_bidx, created_at, updated_at)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $14)`,
+		household_id, org_code, relation, population_type, phone_sealed, phone_bidx, created_at, updated_at,
+		ethnicity, marital_status, education, political_status, hukou_region, hukou_address, lives_in_household_id, residence_status,
+		inflow_reason, permit_no, permit_registered_on, permit_expires_on, registered_on, registered_reason)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $14,
+		$15, $16, $17, $18, $19, $20, $21, $22, $23, $24, $25, $26, $27, $28)`,
 		r.ID, r.Name, p.IDNumber, p.IDIndex, p.TailIndex, r.Sex, r.BirthDate, r.HouseholdID, r.GridCode, r.Relation, r.PopulationType,
-		p.PhoneArg(), p.PhoneIndex, now.UnixMilli())
+		p.PhoneArg(), p.PhoneIndex, now.UnixMilli(),
+		r.Ethnicity, r.MaritalStatus, r.Education, r.PoliticalStatus, r.HukouRegion, r.HukouAddress, livesIn(r), r.ResidenceStatus,
+		r.InflowReason, r.PermitNo, nullDay(r.PermitRegisteredOn), nullDay(r.PermitExpiresOn), r.RegisteredOn, r.RegisteredReason)
 	if db.IsUniqueViolation(err) {
 		return apperr.New(apperr.Conflict, "resident.id_taken", "id_number")
 	}
 	if err != nil {
 		return err
 	}
-	return replaceTags(ctx, q, r)
+	if err := replaceTags(ctx, q, r); err != nil {
+		return err
+	}
+	return SyncPeriod(ctx, q, r.ID, r.RegisteredOn)
+}
+
+// livesIn is the lives_in_household_id argument: NULL when the resident lives in
+// their own household.
+func livesIn(r Resident) any {
+	if r.LivesInID == "" || r.LivesInID == r.HouseholdID {
+		return nil
+	}
+	return r.LivesInID
+}
+
+// nullDay is a date argument, NULL when empty.
+func nullDay(d string) any {
+	if d == "" {
+		return nil
+	}
+	return d
 }
 
 // UpdateResident rewrites a resident's fields and tags, sealing the ID number and
@@ -375,9 +417,13 @@ func UpdateResident(ctx context.Context, q db.Querier, keys crypt.Keyring, r Res
 	}
 	_, err = q.ExecContext(ctx, `UPDATE residents SET name = $1, id_number_sealed = $2, id_number_bidx = $3, id_tail_bidx = $4, sex = $5,
 		birth_date = $6, household_id = $7, org_code = $8, relation = $9, population_type = $10, phone_sealed = $11, phone_bidx = $12,
-		updated_at = $13 WHERE id = $14`,
+		updated_at = $13, ethnicity = $15, marital_status = $16, education = $17, political_status = $18, hukou_region = $19,
+		hukou_address = $20, lives_in_household_id = $21, residence_status = $22, inflow_reason = $23, permit_no = $24,
+		permit_registered_on = $25, permit_expires_on = $26 WHERE id = $14`,
 		r.Name, p.IDNumber, p.IDIndex, p.TailIndex, r.Sex, r.BirthDate, r.HouseholdID, r.GridCode, r.Relation, r.PopulationType,
-		p.PhoneArg(), p.PhoneIndex, now.UnixMilli(), r.ID)
+		p.PhoneArg(), p.PhoneIndex, now.UnixMilli(), r.ID,
+		r.Ethnicity, r.MaritalStatus, r.Education, r.PoliticalStatus, r.HukouRegion, r.HukouAddress, livesIn(r), r.ResidenceStatus,
+		r.InflowReason, r.PermitNo, nullDay(r.PermitRegisteredOn), nullDay(r.PermitExpiresOn))
 	if db.IsUniqueViolation(err) {
 		return apperr.New(apperr.Conflict, "resident.id_taken", "id_number")
 	}
@@ -406,6 +452,17 @@ func endContactsLeftBehind(ctx context.Context, q db.Querier, column, value stri
 	return err
 }
 
+// endContacts ends every contact role a resident holds, as endContactsLeftBehind
+// does for those in grids they have left: for a resident leaving the register.
+func endContacts(ctx context.Context, q db.Querier, residentID string, now time.Time) error {
+	if _, err := q.ExecContext(ctx, `INSERT INTO grid_contact_history (id, org_code, resident_id, role, ended_at)
+		SELECT id, org_code, resident_id, role, $2 FROM grid_contacts WHERE resident_id = $1`, residentID, now.UnixMilli()); err != nil {
+		return err
+	}
+	_, err := q.ExecContext(ctx, `DELETE FROM grid_contacts WHERE resident_id = $1`, residentID)
+	return err
+}
+
 func replaceTags(ctx context.Context, q db.Querier, r Resident) error {
 	if _, err := q.ExecContext(ctx, `DELETE FROM resident_tags WHERE resident_id = $1`, r.ID); err != nil {
 		return err
@@ -419,18 +476,20 @@ func replaceTags(ctx context.Context, q db.Querier, r Resident) error {
 }
 
 // InsertMove records a move between households.
-func InsertMove(ctx context.Context, q db.Querier, id, residentID string, from, to Household, by string, at time.Time) error {
-	_, err := q.ExecContext(ctx, `INSERT INTO resident_moves (id, resident_id, from_household_id, to_household_id, from_org_code, to_org_code, moved_at, moved_by)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`, id, residentID, from.ID, to.ID, from.GridCode, to.GridCode, at.UnixMilli(), by)
+func InsertMove(ctx context.Context, q db.Querier, id, residentID string, from, to Household, by string, at time.Time, on, reason string) error {
+	_, err := q.ExecContext(ctx, `INSERT INTO resident_moves (id, resident_id, from_household_id, to_household_id, from_org_code, to_org_code,
+		moved_at, moved_by, moved_on, reason)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`, id, residentID, from.ID, to.ID, from.GridCode, to.GridCode, at.UnixMilli(), by, on, reason)
 	return err
 }
 
 // Moves returns a resident's moves, oldest first. The caller has checked the
 // resident is in scope.
 func Moves(ctx context.Context, q db.Querier, residentID string) ([]Move, error) {
-	rows, err := q.QueryContext(ctx, `SELECT m.id, f.household_no, t.household_no, m.from_org_code, m.to_org_code, m.moved_at, COALESCE(u.name, m.moved_by)
+	rows, err := q.QueryContext(ctx, `SELECT m.id, f.household_no, t.household_no, m.from_org_code, m.to_org_code, m.moved_on, m.reason,
+		m.moved_at, COALESCE(u.name, m.moved_by)
 		FROM resident_moves m JOIN households f ON f.id = m.from_household_id JOIN households t ON t.id = m.to_household_id
-		LEFT JOIN users u ON u.id = m.moved_by WHERE m.resident_id = $1 ORDER BY m.moved_at, m.id`, residentID)
+		LEFT JOIN users u ON u.id = m.moved_by WHERE m.resident_id = $1 ORDER BY m.moved_on, m.moved_at, m.id`, residentID)
 	if err != nil {
 		return nil, err
 	}
@@ -439,7 +498,7 @@ func Moves(ctx context.Context, q db.Querier, residentID string) ([]Move, error)
 	for rows.Next() {
 		var m Move
 		var at int64
-		if err := rows.Scan(&m.ID, &m.FromHousehold, &m.ToHousehold, &m.FromGridCode, &m.ToGridCode, &at, &m.MovedBy); err != nil {
+		if err := rows.Scan(&m.ID, &m.FromHousehold, &m.ToHousehold, &m.FromGridCode, &m.ToGridCode, &m.MovedOn, &m.Reason, &at, &m.MovedBy); err != nil {
 			return nil, err
 		}
 		m.MovedAt = time.UnixMilli(at).UTC()
@@ -450,7 +509,7 @@ func Moves(ctx context.Context, q db.Querier, residentID string) ([]Move, error)
 
 // residentDependents are the tables whose rows belong to one resident: erasing the
 // resident erases them too. A table added with a resident_id column belongs here.
-var residentDependents = []string{"resident_tags", "resident_moves", "grid_contacts", "grid_contact_history"}
+var residentDependents = []string{"resident_tags", "resident_moves", "grid_contacts", "grid_contact_history", "resident_periods", "resident_events"}
 
 // DeleteResident deletes a resident in scope with their tags, history of moves and
 // places among a grid's contacts, held or ended, and nothing else: the household stays. The

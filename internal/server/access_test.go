@@ -203,7 +203,7 @@ func newMatrix(t *testing.T, d *db.DB) *matrix {
 		m.addChain(t, c.code, c.parent, c.base)
 	}
 
-	reg, stf, sys := registry.NewService(d, now), staff.NewService(d, now), auth.System()
+	reg, stf, sys := registry.NewService(d, now, time.UTC), staff.NewService(d, now), auth.System()
 	grids := []string{orgtest.Grid}
 	for _, g := range dataGrid {
 		if !slices.Contains(grids, g) {
@@ -334,7 +334,7 @@ func exists(table string) func(*testing.T, *matrix, cell) bool {
 func (m *matrix) erasable(c cell) (id, idNumber string) {
 	m.t.Helper()
 	idNumber = m.newIDNumber()
-	r, err := registry.NewService(m.db, now).CreateResident(context.Background(), auth.System(), registry.ResidentInput{
+	r, err := registry.NewService(m.db, now, time.UTC).CreateResident(context.Background(), auth.System(), registry.ResidentInput{
 		Name: m.newName("待删居民"), IDNumber: idNumber, HouseholdNo: c.householdNo, Relation: "child", PopulationType: "registered"})
 	if err != nil {
 		m.t.Fatalf("a resident to erase in %s: %v", c.householdNo, err)

@@ -45,7 +45,7 @@ func newWorld(t *testing.T, d *db.DB) *world {
 	orgtest.Build(t, d)
 	ctx := context.Background()
 	w := &world{tokens: map[string]string{}, ids: map[string]string{}}
-	reg := registry.NewService(d, now)
+	reg := registry.NewService(d, now, time.UTC)
 	stf := staff.NewService(d, now)
 	sys := auth.System()
 	for i, g := range []struct{ letter, grid, community string }{

@@ -25,7 +25,7 @@ func (s *Server) routes(mux *web.Mux) {
 	mux.HandleFunc("GET /account/totp", s.totpPage)
 	mux.HandleFunc("POST /account/totp", s.totpEnrol)
 	registry.RegisterPages(mux, s.registry, s.org, s.render, s.cfg.Now)
-	staff.RegisterPages(mux, s.staff, s.org, s.render, s.cfg.Now)
+	staff.RegisterPages(mux, s.staff, s.org, s.render)
 	s.imports = transfer.RegisterPages(mux, s.transfer, s.render)
 	audit.RegisterPages(mux, s.audit, s.render)
 }

@@ -48,6 +48,9 @@ type Config struct {
 	AccessLogLevel slog.Level
 	// MetricsFrom are the client addresses /metrics answers; loopback by default.
 	MetricsFrom ops.Networks
+	// Zone is the city's time zone: its days date the register's changes. Asia/Shanghai
+	// when nil.
+	Zone *time.Location
 }
 
 // Server is the assembled application.
@@ -87,6 +90,13 @@ func New(cfg Config) (*Server, error) {
 	if cfg.Logger == nil {
 		cfg.Logger = slog.Default()
 	}
+	if cfg.Zone == nil {
+		zone, err := time.LoadLocation("Asia/Shanghai")
+		if err != nil {
+			return nil, err
+		}
+		cfg.Zone = zone
+	}
 	b, err := LoadBundle()
 	if err != nil {
 		return nil, err
@@ -104,8 +114,8 @@ func New(cfg Config) (*Server, error) {
 		cfg:      cfg,
 		auth:     auth.NewService(cfg.DB, cfg.Now),
 		org:      org.NewService(cfg.DB, cfg.Now),
-		registry: registry.NewService(cfg.DB, cfg.Now),
-		staff:    staff.NewService(cfg.DB, cfg.Now),
+		registry: registry.NewService(cfg.DB, cfg.Now, cfg.Zone),
+		staff:    staff.NewService(cfg.DB, cfg.Now).WithZone(cfg.Zone),
 		stats:    stats.NewCache(cfg.DB, stats.DefaultCacheSize),
 		metrics:  newMetrics(cfg.DB),
 		audit:    audit.NewService(cfg.DB, b, cfg.Now),

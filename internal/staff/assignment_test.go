@@ -4,6 +4,7 @@ import (
 	"context"
 	"slices"
 	"testing"
+	"time"
 
 	"shequ/internal/audit"
 	"shequ/internal/org/orgtest"
@@ -275,6 +276,27 @@ func TestAssignment_OnlyForWorkersOfTheUsersCommunities(t *testing.T) {
 		}
 		if _, err := s.Assign(ctx, grid, chen.ID, staff.AssignInput{GridCode: orgtest.GridB, AssignedOn: "2020-01-01"}); !apperr.Is(err, apperr.Forbidden) {
 			t.Errorf("a grid worker assigns: %v", err)
+		}
+	})
+}
+
+// TestAssignment_TodayIsTheCitys: at 20:00 UTC it is already the next morning in
+// Shanghai, and an assignment from that day is not one in the future.
+func TestAssignment_TodayIsTheCitys(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, d *db.DB) {
+		orgtest.Build(t, d)
+		evening := func() time.Time { return time.Date(2026, 11, 27, 20, 0, 0, 0, time.UTC) }
+		shanghai, err := time.LoadLocation("Asia/Shanghai")
+		if err != nil {
+			t.Fatal(err)
+		}
+		s := staff.NewService(d, evening).WithZone(shanghai)
+		chen := hire(t, s, "陈丽", "022", "2011-07-01")
+		if s.Today() != "2026-11-28" {
+			t.Errorf("today %s, want 2026-11-28", s.Today())
+		}
+		if err := assign(s, chen.ID, orgtest.Grid, "2026-11-28"); err != nil {
+			t.Errorf("assigned from the city's today: %v", err)
 		}
 	})
 }

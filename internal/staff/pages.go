@@ -26,12 +26,11 @@ type Pages struct {
 	svc    *Service
 	org    *org.Service
 	render *web.Renderer
-	now    func() time.Time
 }
 
 // RegisterPages adds the workforce's pages to mux.
-func RegisterPages(mux web.Router, svc *Service, orgs *org.Service, render *web.Renderer, now func() time.Time) {
-	p := &Pages{svc: svc, org: orgs, render: render, now: now}
+func RegisterPages(mux web.Router, svc *Service, orgs *org.Service, render *web.Renderer) {
+	p := &Pages{svc: svc, org: orgs, render: render}
 	mux.HandleFunc("GET /staff", p.roster)
 	mux.HandleFunc("GET /staff/{id}", p.worker)
 	mux.HandleFunc("POST /staff/{id}/assignments", p.assign)
@@ -106,8 +105,9 @@ func (p *Pages) names(ctx context.Context, pr auth.Principal, unit string, commu
 	return names, nil
 }
 
-// row is a worker as the pages show them to pr on day, with names from names.
-func row(pr auth.Principal, wk Worker, names map[string]string, day time.Time) workerRow {
+// row is a worker as the pages show them to pr, of their age on day, with names
+// from names.
+func row(pr auth.Principal, wk Worker, names map[string]string, day string) workerRow {
 	r := workerRow{Worker: wk.ShownTo(pr), Age: ageOn(wk.BirthDate, day), Community: nameOr(names, wk.CommunityCode)}
 	for _, g := range wk.GridCodes {
 		l := link{Name: nameOr(names, g)}
@@ -126,14 +126,16 @@ func nameOr(names map[string]string, code string) string {
 	return code
 }
 
-// ageOn returns the age in whole years on day of someone born on birth (YYYY-MM-DD).
-func ageOn(birth string, day time.Time) int {
-	b, err := time.Parse(time.DateOnly, birth)
-	if err != nil {
+// ageOn returns the age in whole years on day of someone born on birth, both
+// YYYY-MM-DD.
+func ageOn(birth, day string) int {
+	b, err1 := time.Parse(time.DateOnly, birth)
+	d, err2 := time.Parse(time.DateOnly, day)
+	if err1 != nil || err2 != nil {
 		return 0
 	}
-	age := day.Year() - b.Year()
-	if day.Month() < b.Month() || (day.Month() == b.Month() && day.Day() < b.Day()) {
+	age := d.Year() - b.Year()
+	if d.Month() < b.Month() || (d.Month() == b.Month() && d.Day() < b.Day()) {
 		age--
 	}
 	return age

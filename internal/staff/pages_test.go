@@ -87,7 +87,7 @@ func newSite(t *testing.T, d *db.DB) *site {
 		t.Fatal(err)
 	}
 	mux := http.NewServeMux()
-	staff.RegisterPages(mux, s.svc, org.NewService(d, now), rend, now)
+	staff.RegisterPages(mux, s.svc, org.NewService(d, now), rend)
 	staff.RegisterAPI(mux, s.svc, rend)
 	s.h = web.AccessLog{Logger: slog.New(slog.NewTextHandler(&s.log, &slog.HandlerOptions{Level: slog.LevelDebug}))}.Wrap(web.Language(mux))
 	return s
@@ -345,7 +345,8 @@ func TestStaffPage_SortsSearchesAndFilters(t *testing.T) {
 			}
 		}
 		code, body := s.get(district, "/staff?sort=age&q=陈")
-		if code != http.StatusBadRequest || !strings.Contains(body, "排序：不能按此列排序") || !strings.Contains(body, "共 3 人") {
+		if code != http.StatusBadRequest || !strings.Contains(body, "排序：不能按此列排序") || !strings.Contains(body, "共 3 人") ||
+			strings.Contains(body, "sort=age") || !strings.Contains(body, `value="陈"`) {
 			t.Errorf("an unknown sort: %d\n%s", code, body)
 		}
 		code, body = s.get(district, "/staff?as_of=2099-01-01")

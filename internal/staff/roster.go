@@ -6,7 +6,6 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
-	"time"
 
 	"shequ/internal/org"
 	"shequ/internal/platform/apperr"
@@ -90,7 +89,9 @@ func (p *Pages) roster(w http.ResponseWriter, r *http.Request) {
 	asked := filterOf(q)
 	page := rosterPage{Unit: unit, Filter: asked, Positions: Positions, Educations: Educations,
 		Narrowed: asked.Position != "" || asked.Education != "" || asked.Sex != "" || asked.AsOf != ""}
-	status, f := http.StatusOK, asked
+	// kept is the filter the page's links carry: the one asked for, or none when it
+	// cannot be used, though the form shows what was typed.
+	status, f, kept := http.StatusOK, asked, asked
 	if err := p.svc.CheckFilter(&f); err != nil {
 		var invalid *apperr.Error
 		if !errors.As(err, &invalid) {
@@ -98,7 +99,7 @@ func (p *Pages) roster(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 		page.Error, page.Field, status = p.render.Message(r, invalid), invalid.Field, http.StatusBadRequest
-		f = Filter{AsOf: Current}
+		f, kept = Filter{AsOf: Current}, Filter{}
 	}
 	n := web.PageNumber(r)
 	rp, err := p.svc.Roster(ctx, pr, unit.Code, f, n, rosterPerPage)
@@ -115,10 +116,10 @@ func (p *Pages) roster(w http.ResponseWriter, r *http.Request) {
 		p.render.Error(w, r, err)
 		return
 	}
-	query := rosterQuery(unit.Code, asked)
+	query := rosterQuery(unit.Code, kept)
 	page.Page, page.Pages, page.Total = n, max(1, (rp.Total+rosterPerPage-1)/rosterPerPage), rp.Total
 	page.Pager = web.Pager{Page: n, HasNext: n < page.Pages, BaseURL: "/staff?" + query.Encode()}
-	page.Columns = columns(query, asked)
+	page.Columns = columns(query, kept)
 	for _, k := range []string{"scope", "q", "position", "education", "sex", "as_of", "sort", "order"} {
 		if v := query.Get(k); v != "" {
 			page.Keep = append(page.Keep, param{k, v})
@@ -155,9 +156,9 @@ func (p *Pages) fill(ctx context.Context, pr auth.Principal, page *rosterPage, r
 	if err != nil {
 		return err
 	}
-	day := p.now()
+	day := p.svc.Today()
 	if f.AsOf != Current {
-		day, _ = time.Parse(time.DateOnly, f.AsOf)
+		day = f.AsOf
 	}
 	for _, wk := range rp.Workers {
 		page.Workers = append(page.Workers, row(pr, wk, names, day))
@@ -255,7 +256,7 @@ func columns(query url.Values, f Filter) []column {
 }
 
 // summarize counts profiles the way the report does, ages on day.
-func summarize(profiles []Profile, posts int, day time.Time) summary {
+func summarize(profiles []Profile, posts int, day string) summary {
 	s := summary{Total: len(profiles), Posts: posts, HasPosts: posts >= 0}
 	for _, p := range profiles {
 		switch p.Sex {

@@ -17,15 +17,32 @@ import (
 
 // Service holds the rules for the workforce.
 type Service struct {
-	db  *db.DB
-	now func() time.Time
+	db   *db.DB
+	now  func() time.Time
+	zone *time.Location
 }
 
-// NewService returns the workforce service.
+// NewService returns the workforce service. Its days are those of now's own zone
+// until WithZone gives the city's.
 func NewService(d *db.DB, now func() time.Time) *Service { return &Service{db: d, now: now} }
 
-// today is the server's today, YYYY-MM-DD.
-func (s *Service) today() string { return dateOf(s.now()) }
+// WithZone makes the days of the service — "today", against which assignments are
+// dated — the city's, in zone, as the register's are (decision 21).
+func (s *Service) WithZone(zone *time.Location) *Service {
+	s.zone = zone
+	return s
+}
+
+// local is now in the city's zone.
+func (s *Service) local() time.Time {
+	if s.zone == nil {
+		return s.now()
+	}
+	return s.now().In(s.zone)
+}
+
+// Today is the city's date now, YYYY-MM-DD.
+func (s *Service) Today() string { return dateOf(s.local()) }
 
 // CheckFilter checks a roster's filter and fills in its day: "" is Current. A day
 // must be a date not after today; the other fields must be one of their values or
@@ -34,7 +51,7 @@ func (s *Service) CheckFilter(f *Filter) error {
 	f.Name = strings.TrimSpace(f.Name)
 	if f.AsOf = strings.TrimSpace(f.AsOf); f.AsOf == "" {
 		f.AsOf = Current
-	} else if err := checkDay("as_of", &f.AsOf, "", "", s.today()); err != nil {
+	} else if err := checkDay("as_of", &f.AsOf, "", "", s.Today()); err != nil {
 		return err
 	}
 	for _, c := range []struct {
@@ -145,7 +162,7 @@ func (s *Service) Assign(ctx context.Context, p auth.Principal, id string, in As
 		if in.GridCode == "" {
 			return apperr.Invalidf("grid_code", "required")
 		}
-		if err := checkDay("assigned_on", &in.AssignedOn, w.HiredOn, "worker.before_hired", s.today()); err != nil {
+		if err := checkDay("assigned_on", &in.AssignedOn, w.HiredOn, "worker.before_hired", s.Today()); err != nil {
 			return err
 		}
 		if a, err = assign(ctx, tx, w, in.GridCode, in.AssignedOn, history); err != nil {
@@ -175,7 +192,7 @@ func (s *Service) EndAssignment(ctx context.Context, p auth.Principal, id, grid 
 		if i < 0 {
 			return apperr.Invalidf("grid_code", "worker.not_assigned").With("grid", grid)
 		}
-		if err := checkDay("ended_on", &in.EndedOn, history[i].AssignedOn, "worker.ended_before_assigned", s.today()); err != nil {
+		if err := checkDay("ended_on", &in.EndedOn, history[i].AssignedOn, "worker.ended_before_assigned", s.Today()); err != nil {
 			return err
 		}
 		if a, err = end(ctx, tx, history[i], in.EndedOn); err != nil {
@@ -243,7 +260,7 @@ func (s *Service) save(ctx context.Context, p auth.Principal, id string, in Work
 		if c == nil || c.Level != scope.Community || !p.Scope().Contains(c.Code) {
 			return apperr.Invalidf("community_code", "org.not_found")
 		}
-		if err := Put(ctx, tx, s.db.Keys(), w, insert, s.now()); err != nil {
+		if err := Put(ctx, tx, s.db.Keys(), w, insert, s.local()); err != nil {
 			return err
 		}
 		e := audit.Of(p, s.now(), action, "worker:"+w.ID)

@@ -106,7 +106,8 @@ func (p *Pages) workerWith(w http.ResponseWriter, r *http.Request, status int, p
 		p.render.Error(w, r, err)
 		return
 	}
-	page.Worker, page.Today = row(pr, wk, names, p.now()), dateOf(p.now())
+	page.Today = p.svc.Today()
+	page.Worker = row(pr, wk, names, page.Today)
 	for i := len(history) - 1; i >= 0; i-- {
 		a := history[i]
 		ar := assignmentRow{Assignment: a, Grid: link{Name: nameOr(names, a.GridCode)}}

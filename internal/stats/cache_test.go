@@ -72,7 +72,8 @@ var registerWrites = []struct {
 	{"a household leaves", `DELETE FROM households WHERE id = 'h9'`},
 	{"a worker is hired", `INSERT INTO workers (id, name, id_number_bidx, sex, birth_date, org_code, position, education, hired_on, created_at, updated_at)
 		VALUES ('w9', '社工', 'w9', 'M', '1990-01-01', '450403001002', 'member', 'bachelor', '2012-01-01', 0, 0)`},
-	{"a resident becomes floating", `UPDATE residents SET population_type = 'floating' WHERE id = 'r1'`},
+	{"a resident's period is corrected to floating", `UPDATE resident_periods SET population_type = 'floating' WHERE resident_id = 'r1'`},
+	{"a resident left the register before the day", `UPDATE resident_periods SET ends_on = '2013-01-01' WHERE resident_id = 'r3'`},
 	{"a resident's record is erased", `DELETE FROM residents WHERE id = 'r2'`},
 	{"a worker's education is corrected", `UPDATE workers SET education = 'postgraduate' WHERE id = 'w1'`},
 	{"a worker leaves", `DELETE FROM workers WHERE id = 'w0'`},
@@ -281,8 +282,12 @@ func addHousehold(t *testing.T, d *db.DB, q db.Querier, id, grid string, seq int
 		p := sealed(t, d, idNumber("450403", "1980-01-01", seq+i))
 		if _, err := q.ExecContext(ctx, `INSERT INTO residents (id, name, id_number_sealed, id_number_bidx, id_tail_bidx, sex, birth_date,
 			household_id, org_code, relation, population_type, created_at, updated_at)
-			VALUES ($1, '居民', $2, $3, $4, 'M', '1980-01-01', $5, $6, 'other', $7, 0, 0)`,
+			VALUES ($1, '居民', $2, $3, $4, 'M', '1980-01-01', $5, $6, '80', $7, 0, 0)`,
 			fmt.Sprintf("%s-%d", id, i), p.IDNumber, p.IDIndex, p.TailIndex, id, grid, kind); err != nil {
+			t.Error(err)
+		}
+		if _, err := q.ExecContext(ctx, `INSERT INTO resident_periods (resident_id, starts_on, household_id, org_code, population_type)
+			VALUES ($1, '2000-01-01', $2, $3, $4)`, fmt.Sprintf("%s-%d", id, i), id, grid, kind); err != nil {
 			t.Error(err)
 		}
 	}

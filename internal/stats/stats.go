@@ -99,8 +99,11 @@ type OfficeSpace struct {
 
 // Compute returns the figures for the unit code and each of its direct children as
 // of asOf. It returns NotFound ("org.not_found") when code is unknown or outside sc.
-// Households and residents are the register as it stands; asOf dates the workforce:
-// who was hired by then, and how old they were.
+// Every figure is the register as it stood on asOf: units established by then,
+// households not yet dissolved, residents in the periods that cover the day
+// (resident_periods: registered, not yet deregistered, in the grid they lived in
+// then), the workers hired by then and their ages. Office space and posts are as
+// they stand: the register does not date them.
 func Compute(ctx context.Context, q db.Querier, sc scope.Scope, code string, asOf time.Time) (Stats, error) {
 	notFound := apperr.New(apperr.NotFound, "org.not_found", "scope")
 	if !sc.Contains(code) {
@@ -116,12 +119,12 @@ func Compute(ctx context.Context, q db.Querier, sc scope.Scope, code string, asO
 	if err != nil {
 		return Stats{}, err
 	}
-	t := &tally{top: &top, children: map[string]int{}}
+	t := &tally{top: &top, children: map[string]int{}, existing: map[string]bool{}}
 	cond, args := scope.Of(code).Where("org_code", 1)
 	steps := []func() error{
 		func() error { return t.units(ctx, q, code, day) },
-		func() error { return t.households(ctx, q, cond, args) },
-		func() error { return t.residents(ctx, q, cond, args) },
+		func() error { return t.households(ctx, q, cond, args, day) },
+		func() error { return t.residents(ctx, q, cond, args, day) },
 		func() error { return t.workers(ctx, q, cond, args, asOf) },
 	}
 	for _, step := range steps {
@@ -135,8 +138,9 @@ func Compute(ctx context.Context, q db.Querier, sc scope.Scope, code string, asO
 // tally adds rows up into the top unit's figures and its child's.
 type tally struct {
 	top      *Stats
-	children map[string]int // child code → index in top.Children
-	lengths  []int          // the distinct lengths of the children's codes
+	children map[string]int  // child code → index in top.Children
+	lengths  []int           // the distinct lengths of the children's codes
+	existing map[string]bool // the units established by the day
 }
 
 // each calls fn on the top figures and on the figures of the child that orgCode
@@ -159,7 +163,7 @@ func (t *tally) each(orgCode string, fn func(s *Stats)) {
 func (t *tally) units(ctx context.Context, q db.Querier, code, day string) error {
 	cond, args := scope.Of(code).Where("code", 1)
 	rows, err := q.QueryContext(ctx, `SELECT code, name, level, parent_code, founded_year, office_area_m2, authorized_posts
-		FROM org_units WHERE `+cond+` ORDER BY code`, args...)
+		FROM org_units WHERE `+cond+` AND established_on <= $`+strconv.Itoa(len(args)+1)+` ORDER BY code`, append(args, day)...)
 	if err != nil {
 		return err
 	}
@@ -174,6 +178,7 @@ func (t *tally) units(ctx context.Context, q db.Querier, code, day string) error
 		if err := rows.Scan(&u.Code, &u.Name, &u.Level, &parent, &founded, &office, &posts); err != nil {
 			return err
 		}
+		t.existing[u.Code] = true
 		// Parents sort before their children, so a child is known before anything under it.
 		if parent.Valid && parent.String == code {
 			t.children[u.Code] = len(t.top.Children)
@@ -221,10 +226,13 @@ func (o *OfficeSpace) add(m2 int) {
 	}
 }
 
-// households counts households per org code, in index order (households_org), and
-// rolls the counts up: a few hundred groups instead of a row per household.
-func (t *tally) households(ctx context.Context, q db.Querier, cond string, args []any) error {
-	rows, err := q.QueryContext(ctx, `SELECT org_code, COUNT(*) FROM households WHERE `+cond+` GROUP BY org_code`, args...)
+// households counts the households that stood on day per org code, in the order of
+// their index (households_dated), and rolls the counts up: a few hundred groups
+// instead of a row per household.
+func (t *tally) households(ctx context.Context, q db.Querier, cond string, args []any, day string) error {
+	n := "$" + strconv.Itoa(len(args)+1)
+	rows, err := q.QueryContext(ctx, `SELECT org_code, COUNT(*) FROM households WHERE `+cond+` AND established_on <= `+n+`
+		AND (dissolved_on IS NULL OR dissolved_on > `+n+`) GROUP BY org_code`, append(args, day)...)
 	if err != nil {
 		return err
 	}
@@ -240,11 +248,14 @@ func (t *tally) households(ctx context.Context, q db.Querier, cond string, args 
 	return rows.Err()
 }
 
-// residents counts residents per org code and population type, which is the
-// residents_org index's own order, so the count never touches the table.
-func (t *tally) residents(ctx context.Context, q db.Querier, cond string, args []any) error {
-	rows, err := q.QueryContext(ctx, `SELECT org_code, population_type, COUNT(*) FROM residents WHERE `+cond+`
-		GROUP BY org_code, population_type`, args...)
+// residents counts the residents registered on day per org code and population
+// type: the periods that cover the day (resident_periods). The index
+// resident_periods_org holds every column the count reads, in its order, so the
+// count never touches the table.
+func (t *tally) residents(ctx context.Context, q db.Querier, cond string, args []any, day string) error {
+	n := "$" + strconv.Itoa(len(args)+1)
+	rows, err := q.QueryContext(ctx, `SELECT org_code, population_type, COUNT(*) FROM resident_periods WHERE `+cond+`
+		AND starts_on <= `+n+` AND (ends_on IS NULL OR ends_on > `+n+`) GROUP BY org_code, population_type`, append(args, day)...)
 	if err != nil {
 		return err
 	}
@@ -281,8 +292,8 @@ func (t *tally) workers(ctx context.Context, q db.Querier, cond string, args []a
 		if err := rows.Scan(&org, &sex, &birth, &education, &hired); err != nil {
 			return err
 		}
-		if hired > day {
-			continue // not yet on the staff
+		if hired > day || !t.existing[org] {
+			continue // not yet on the staff, or of a unit not yet established
 		}
 		age, ageKnown := ageOn(birth, asOf)
 		t.each(org, func(s *Stats) {

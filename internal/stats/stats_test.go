@@ -75,8 +75,10 @@ func smallCity(t *testing.T, d *db.DB) {
 			seq++
 			p := sealed(t, d, idNumber("450403", "1980-01-01", seq))
 			exec(t, d, `INSERT INTO residents (id, name, id_number_sealed, id_number_bidx, id_tail_bidx, sex, birth_date, household_id,
-				org_code, relation, population_type, created_at, updated_at) VALUES ($1, '居民', $2, $3, $4, 'F', '1980-01-01', $5, $6, 'other', $7, 0, 0)`,
+				org_code, relation, population_type, created_at, updated_at) VALUES ($1, '居民', $2, $3, $4, 'F', '1980-01-01', $5, $6, '80', $7, 0, 0)`,
 				fmt.Sprintf("r%d", seq), p.IDNumber, p.IDIndex, p.TailIndex, hid, h.org, kind)
+			exec(t, d, `INSERT INTO resident_periods (resident_id, starts_on, household_id, org_code, population_type)
+				VALUES ($1, '2000-01-01', $2, $3, $4)`, fmt.Sprintf("r%d", seq), hid, h.org, kind)
 		}
 	}
 	workers := []struct {

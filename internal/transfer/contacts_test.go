@@ -3,6 +3,7 @@ package transfer_test
 import (
 	"context"
 	"testing"
+	"time"
 
 	"shequ/internal/org/orgtest"
 	"shequ/internal/platform/db"
@@ -18,7 +19,7 @@ func TestImport_AHouseholdImportedIntoAnotherGridTakesItsResidentsOffTheOldGrids
 	dbtest.Each(t, func(t *testing.T, d *db.DB) {
 		svc := seed(t, d)
 		ctx := context.Background()
-		reg := registry.NewService(d, fixedNow)
+		reg := registry.NewService(d, fixedNow, time.UTC)
 		var li string
 		if err := d.Read().QueryRowContext(ctx, `SELECT r.id FROM residents r JOIN households h ON h.id = r.household_id
 			WHERE h.household_no = 'H001' AND r.relation = 'head'`).Scan(&li); err != nil {

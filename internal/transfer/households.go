@@ -89,7 +89,7 @@ func (h *householdImport) close() { h.ins.Close() }
 
 func (h *householdImport) row(ctx context.Context, rec *record) error {
 	in := registry.HouseholdInput{No: rec.get("household_no"), GridCode: rec.get("grid_code"), Address: rec.get("address"), Building: rec.get("building")}
-	if !rec.report(in.Check()) {
+	if !rec.report(in.Check(h.run.now)) {
 		return nil
 	}
 	if first := h.seen.before(in.No, rec.line); first != 0 {
@@ -173,7 +173,7 @@ func (h *householdImport) flushBatch(ctx context.Context) error {
 			continue
 		}
 		r.res.Updated++
-		if err := registry.UpdateHousehold(ctx, r.tx, r.dialect, s.id, db.NewID(), in, r.now); err != nil {
+		if err := registry.UpdateHousehold(ctx, r.tx, r.dialect, s.id, db.NewID(), in, r.now, r.now.Format("2006-01-02")); err != nil {
 			return err
 		}
 	}

@@ -99,7 +99,7 @@ func (k Kind) columns() []Column {
 			{Field: "name", Header: "姓名", Required: true},
 			{Field: "id_number", Header: "公民身份号码", Required: true},
 			{Field: "household_no", Header: "户编号", Required: true},
-			{Field: "relation", Header: "与户主关系", Required: true, Enum: "relation.", Values: registry.Relations},
+			{Field: "relation", Header: "与户主关系", Required: true},
 			{Field: "population_type", Header: "人口类型", Required: true, Enum: "pop.", Values: registry.PopulationTypes},
 			{Field: "phone", Header: "联系电话"},
 			{Field: "tags", Header: "标签", Enum: "tag.", Values: registry.Tags, List: true},

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"strings"
 	"testing"
+	"time"
 
 	"shequ/internal/audit"
 	"shequ/internal/org/orgtest"
@@ -103,7 +104,7 @@ func TestImportResidents_AnIDNumberRegisteredOutsideScopeIsTakenNamingNoUnitAndI
 func TestImportResidents_PastTheLimitTheImportIsRefusedAndTheSecurityAdministratorAlerted(t *testing.T) {
 	dbtest.Each(t, func(t *testing.T, d *db.DB) {
 		svc := seed(t, d)
-		reg := registry.NewService(d, fixedNow)
+		reg := registry.NewService(d, fixedNow, time.UTC)
 		lines := []string{residentHeader}
 		for i := range registry.OutsideLookupsPerHour + 1 {
 			n := idNumber("450403", "19750101", fmt.Sprintf("%03d", 300+i))
@@ -158,7 +159,7 @@ func TestImportResidents_PastTheLimitTheImportIsRefusedAndTheSecurityAdministrat
 func TestImportResidents_ThePeopleMetCountOnceAnHour(t *testing.T) {
 	dbtest.Each(t, func(t *testing.T, d *db.DB) {
 		svc := seed(t, d)
-		reg := registry.NewService(d, fixedNow)
+		reg := registry.NewService(d, fixedNow, time.UTC)
 		lines := []string{residentHeader}
 		for i := range registry.OutsideLookupsPerHour - 1 {
 			n := idNumber("450403", "19750101", fmt.Sprintf("%03d", 400+i))

@@ -78,7 +78,7 @@ func seed(t *testing.T, d *db.DB) *transfer.Service {
 	t.Helper()
 	orgtest.Build(t, d)
 	ctx := context.Background()
-	reg := registry.NewService(d, fixedNow)
+	reg := registry.NewService(d, fixedNow, time.UTC)
 	for _, in := range []registry.HouseholdInput{
 		{No: "H001", GridCode: orgtest.Grid, Address: "梧州市万秀区东兴路12号3栋201室", Building: "3栋"},
 		{No: "H002", GridCode: orgtest.GridB, Address: "梧州市万秀区东兴路20号1栋101室", Building: "1栋"},
