@@ -16,7 +16,7 @@ type tables struct {
 
 func newTables() *tables {
 	return &tables{
-		orgUnits: db.NewTable("org_units", "code", "name", "level", "parent_code", "founded_year", "office_area_m2", "authorized_posts", "created_at",
+		orgUnits: db.NewTable("org_units", "code", "name", "level", "parent_code", "founded_year", "office_area_dm2", "authorized_posts", "created_at",
 			"established_on"),
 		buildings: db.NewTable("buildings", "id", "org_code", "name", "floors", "units", "floor_area_dm2"),
 		households: db.NewTable("households", "id", "household_no", "org_code", "building_id", "address", "created_at", "updated_at",

@@ -181,7 +181,7 @@ func TestDemoCity(t *testing.T) {
 
 		t.Run("SeveralCommunitiesHaveOnly20To30SquareMetres", func(t *testing.T) {
 			var n int
-			row(t, q, `SELECT COUNT(*) FROM org_units WHERE level = 'community' AND office_area_m2 BETWEEN 20 AND 30`).Scan(&n)
+			row(t, q, `SELECT COUNT(*) FROM org_units WHERE level = 'community' AND office_area_dm2 BETWEEN 2000 AND 3000`).Scan(&n)
 			if n < 3 {
 				t.Errorf("%d communities at 20–30 m²", n)
 			}

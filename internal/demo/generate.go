@@ -99,7 +99,7 @@ func (g *gen) orgUnits(c *city) {
 		for _, s := range d.streets {
 			add(s.code, s.name, "street", d.code, nil, nil, 0, cityEstablished)
 			for _, cm := range s.communities {
-				add(cm.code, cm.name, "community", s.code, cm.founded, cm.officeArea, cm.posts, cm.established())
+				add(cm.code, cm.name, "community", s.code, cm.founded, int64(cm.officeArea), cm.posts, cm.established())
 				for _, gr := range cm.grids {
 					add(gr.code, gr.name, "grid", cm.code, nil, nil, 0, cm.established())
 				}

@@ -47,15 +47,7 @@ var maskedID = regexp.MustCompile(`^\d{6}\*{8}\d{3}[\dX]$`)
 // home-phone.png, import.png, import-phone.png, login-totp.png, password.png,
 // account.png, totp.png, erase.png and erased.png in DIR.
 func TestBrowser_WalkTheDemoCity(t *testing.T) {
-	chromium := findChromium(t)
-	ctx := t.Context()
-	if deadline, ok := t.Deadline(); ok {
-		var cancel context.CancelFunc
-		ctx, cancel = context.WithDeadline(ctx, deadline.Add(-15*time.Second))
-		defer cancel()
-	}
-	app := startDemo(t, ctx)
-	browser := newBrowser(t, ctx, chromium)
+	app, browser := openDemo(t)
 
 	community := app.login(t, "demo-community")
 	grid := app.login(t, "demo-grid")
@@ -445,6 +437,20 @@ func (a *app) login(t *testing.T, name string) login {
 		t.Fatalf("the program printed no login %s", name)
 	}
 	return l
+}
+
+// openDemo starts the demo city and a headless Chromium for a test, both ending
+// 15 seconds before the test's deadline so that a hang fails with the program's log.
+func openDemo(t *testing.T) (*app, context.Context) {
+	t.Helper()
+	chromium := findChromium(t)
+	ctx := t.Context()
+	if deadline, ok := t.Deadline(); ok {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithDeadline(ctx, deadline.Add(-15*time.Second))
+		t.Cleanup(cancel)
+	}
+	return startDemo(t, ctx), newBrowser(t, ctx, chromium)
 }
 
 // startDemo runs `shequ serve --demo` on a fresh database and port and reads the

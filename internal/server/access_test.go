@@ -319,10 +319,10 @@ func (m *matrix) newName(what string) string {
 	return m.fresh
 }
 
-// exists reports whether the last write asked wrote a record of table (households
-// or residents) with the name it gave.
+// exists reports whether the last write asked wrote a record of table (households,
+// residents or org_units) with the name it gave.
 func exists(table string) func(*testing.T, *matrix, cell) bool {
-	column := map[string]string{"households": "household_no", "residents": "name"}[table]
+	column := map[string]string{"households": "household_no", "residents": "name", "org_units": "name"}[table]
 	return func(t *testing.T, m *matrix, _ cell) bool {
 		return m.count(t, `SELECT COUNT(*) FROM `+table+` WHERE `+column+` = $1`, m.fresh) > 0
 	}
@@ -668,6 +668,24 @@ func accessRules() map[string]rule {
 		"GET /org/{code}": {kind: "page", targeted: true, may: read,
 			ask:   func(_ *matrix, c cell) request { return get("/org/" + c.unit) },
 			shows: func(c cell) string { return c.unitName }},
+		"GET /org/{code}/edit": {kind: "page", targeted: true, may: can(auth.WriteOrg),
+			ask:   func(_ *matrix, c cell) request { return get("/org/" + c.unit + "/edit") },
+			shows: func(c cell) string { return c.unitName }},
+		"POST /org/{code}/edit": {kind: "write", targeted: true, may: can(auth.WriteOrg),
+			ask: func(_ *matrix, c cell) request {
+				return form(http.MethodPost, "/org/"+c.unit+"/edit", url.Values{"name": {c.unitName}})
+			},
+			wrote: func(t *testing.T, m *matrix, c cell) bool {
+				return m.count(t, `SELECT COUNT(*) FROM audit_log WHERE action = 'org.update' AND outcome = 'ok' AND object = $1 AND user_name = $2`,
+					"org:"+c.unit, c.user) > 0
+			}},
+		"GET /org/{code}/grids/new": {kind: "page", targeted: true, may: can(auth.WriteOrg),
+			ask: func(_ *matrix, c cell) request { return get("/org/" + c.grid[:12] + "/grids/new") }},
+		"POST /org/{code}/grids/new": {kind: "write", targeted: true, may: can(auth.WriteOrg), wrote: exists("org_units"),
+			ask: func(m *matrix, c cell) request {
+				name := m.newName("新网格")
+				return form(http.MethodPost, "/org/"+c.grid[:12]+"/grids/new", url.Values{"code": {fmt.Sprintf("%03d", 100+m.seq%899)}, "name": {name}})
+			}},
 		"GET /households/{id}": {kind: "page", targeted: true, may: read,
 			ask:   func(_ *matrix, c cell) request { return get("/households/" + c.household) },
 			shows: residentName},

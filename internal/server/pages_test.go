@@ -87,7 +87,7 @@ func TestPages(t *testing.T) {
 		{"home in English", "community", "/?lang=en", 200, []string{`<html lang="en">`, "Households", "Grids", "Figures as of 2026-11-27"}, nil},
 
 		{"community page", "community", "/org/" + orgtest.Community, 200,
-			[]string{"东兴社区", "社区概况", "2001", "120 ㎡", "低于规定标准", "核定 8 个，在岗 2 人", `href="/org/` + orgtest.Grid + `"`,
+			[]string{"东兴社区", "社区概况", "2001", "120.00 ㎡", "低于规定标准", "核定 8 个，在岗 2 人", `href="/org/` + orgtest.Grid + `"`,
 				`<nav aria-label="当前位置">`, "城东街道"},
 			[]string{`href="/org/` + orgtest.Street + `"`}},
 		{"grid page", "community", "/org/" + orgtest.Grid, 200,

@@ -19,6 +19,7 @@ func (s *Server) routes(mux *web.Mux) {
 	staff.RegisterAPI(mux, s.staff, s.render)
 	transfer.RegisterAPI(mux, s.transfer, s.render)
 	mux.HandleFunc("GET /org/{code}", s.unit)
+	org.RegisterPages(mux, s.org, s.render)
 	mux.HandleFunc("GET /account", s.accountPage)
 	mux.HandleFunc("GET /account/password", s.passwordPage)
 	mux.HandleFunc("POST /account/password", s.changePassword)

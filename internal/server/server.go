@@ -76,7 +76,7 @@ func LoadBundle() (*i18n.Bundle, error) { return i18n.Load(Locales()...) }
 
 // Locales returns the message files of every domain with pages.
 func Locales() []fs.FS {
-	return []fs.FS{localeFS, registry.Locales, staff.Locales, transfer.Locales, audit.Locales}
+	return []fs.FS{localeFS, org.Locales, registry.Locales, staff.Locales, transfer.Locales, audit.Locales}
 }
 
 //go:embed locales/*.json
@@ -105,7 +105,7 @@ func New(cfg Config) (*Server, error) {
 	if err != nil {
 		return nil, err
 	}
-	r, err := web.NewRenderer(b, pages, registry.Templates, staff.Templates, transfer.Templates, audit.Templates)
+	r, err := web.NewRenderer(b, pages, org.Templates, registry.Templates, staff.Templates, transfer.Templates, audit.Templates)
 	if err != nil {
 		return nil, err
 	}
