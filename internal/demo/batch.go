@@ -29,7 +29,7 @@ func newTables() *tables {
 		contacts: db.NewTable("grid_contacts", "id", "org_code", "resident_id", "role"),
 		workers: db.NewTable("workers", "id", "name", "id_number_sealed", "id_number_bidx", "sex", "birth_date", "org_code", "position", "education",
 			"hired_on", "certificates", "phone_sealed", "phone_bidx", "created_at", "updated_at"),
-		workerGrids: db.NewTable("worker_grids", "worker_id", "grid_code"),
+		workerGrids: db.NewTable("worker_grids", "worker_id", "grid_code", "assigned_on"),
 	}
 }
 
