@@ -23,13 +23,13 @@ func newTables() *tables {
 			"street", "door_no", "unit_no", "floor_no", "room_no", "established_on"),
 		residents: db.NewTable("residents", "id", "name", "id_number_sealed", "id_number_bidx", "id_tail_bidx", "sex", "birth_date", "household_id", "org_code",
 			"relation", "population_type", "phone_sealed", "phone_bidx", "created_at", "updated_at",
-			"ethnicity", "political_status", "registered_on", "registered_reason"),
+			"ethnicity", "political_status", "registered_on", "registered_reason", "residence_status"),
 		periods:  db.NewTable("resident_periods", "resident_id", "starts_on", "household_id", "org_code", "population_type"),
 		tags:     db.NewTable("resident_tags", "resident_id", "tag", "org_code"),
 		contacts: db.NewTable("grid_contacts", "id", "org_code", "resident_id", "role"),
 		workers: db.NewTable("workers", "id", "name", "id_number_sealed", "id_number_bidx", "sex", "birth_date", "org_code", "position", "education",
 			"hired_on", "certificates", "phone_sealed", "phone_bidx", "created_at", "updated_at"),
-		workerGrids: db.NewTable("worker_grids", "worker_id", "grid_code"),
+		workerGrids: db.NewTable("worker_grids", "worker_id", "grid_code", "assigned_on"),
 	}
 }
 

@@ -73,7 +73,7 @@ func (a *API) listHouseholds(w http.ResponseWriter, r *http.Request) {
 }
 
 // contacts lists a grid's contacts, their phones in full to the workers of the
-// grid's community (WorkContactShown) and masked to anyone else.
+// grid's community (auth.Principal.SeesWorkContactsOf) and masked to anyone else.
 func (a *API) contacts(w http.ResponseWriter, r *http.Request) {
 	p, grid := auth.From(r), r.PathValue("code")
 	cs, err := a.svc.Contacts(r.Context(), p, grid)
@@ -81,7 +81,7 @@ func (a *API) contacts(w http.ResponseWriter, r *http.Request) {
 		a.render.Error(w, r, err)
 		return
 	}
-	if !WorkContactShown(p, grid) {
+	if !p.SeesWorkContactsOf(grid) {
 		for i := range cs {
 			cs[i] = cs[i].Masked()
 		}

@@ -81,7 +81,7 @@ type householdsPage struct {
 }
 
 // contactCard is a grid contact as a list shows them: the phone in full to a
-// colleague (WorkContactShown), masked to anyone else.
+// colleague (auth.Principal.SeesWorkContactsOf), masked to anyone else.
 type contactCard struct {
 	Contact
 	Full bool
@@ -179,7 +179,7 @@ func (p *Pages) contactCards(ctx context.Context, pr auth.Principal, grid string
 	if err != nil {
 		return nil, err
 	}
-	full := WorkContactShown(pr, grid)
+	full := pr.SeesWorkContactsOf(grid)
 	out := make([]contactCard, len(cs))
 	for i, c := range cs {
 		if !full {

@@ -145,7 +145,7 @@ func (p *Pages) residentWith(w http.ResponseWriter, r *http.Request, status int,
 	pl.Crumbs = append(pl.Crumbs, web.Crumb{Label: res.HouseholdNo, URL: "/households/" + res.HouseholdID}, web.Crumb{Label: res.Name})
 	page.place, page.Resident, page.History = pl, p.row(res, lang), history(rec.Events, rec.Moves, lang)
 	page.CanReveal, page.CanErase, page.CanWrite = pr.Can(auth.RevealRegister), pr.Can(auth.EraseRegister), pr.Can(auth.WriteRegister)
-	if len(page.Contact) > 0 && res.Current() && WorkContactShown(pr, res.GridCode) {
+	if len(page.Contact) > 0 && res.Current() && pr.SeesWorkContactsOf(res.GridCode) {
 		page.Resident.Phone, page.WorkPhone = res.Phone, res.Phone != ""
 	}
 	switch page.Revealed {

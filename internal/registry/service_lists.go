@@ -192,20 +192,6 @@ func (s *Service) Dictionary(ctx context.Context, dictionary string) ([]Dictiona
 	return Dictionary(ctx, s.db.Read(), dictionary)
 }
 
-// WorkContactShown reports whether p sees the phone of a contact of grid (楼栋长,
-// 居民小组长, 居民代表) in full: a community or grid user whose scope is the grid's
-// community or a grid in it, to whom the contact is a colleague's work contact
-// (issue 10 item 11). Everyone else sees it masked, as every other phone. The rule
-// for the community's own workers is the same; when the platform holds it as one
-// function, this calls it.
-func WorkContactShown(p auth.Principal, grid string) bool {
-	n := scope.Community.CodeLength()
-	if p.Role != auth.RoleCommunity && p.Role != auth.RoleGrid || len(grid) < n || len(p.OrgCode) < n {
-		return false
-	}
-	return p.OrgCode[:n] == grid[:n]
-}
-
 // HouseholdByNo returns a household in scope by its number, with its members, for
 // a form that names another household (合户). A number not found in scope is a
 // problem with the field that gave it.

@@ -378,6 +378,48 @@ func gone(t *testing.T, m *matrix, _ cell) bool {
 	return m.count(t, `SELECT COUNT(*) FROM residents WHERE name = $1`, m.fresh) == 0
 }
 
+// assignable adds a worker without a grid to c's community for a rule that assigns
+// one, so that every cell has its own to assign, and takes off c's grid the
+// workers earlier cells put there, leaving its own: the team has room for one.
+// The worker's name is fresh, for assigned.
+func (m *matrix) assignable(c cell) string {
+	m.t.Helper()
+	ctx := context.Background()
+	w, err := staff.NewService(m.db, now).Create(ctx, auth.System(), staff.WorkerInput{Name: m.newName("待派社工"), IDNumber: m.newIDNumber(),
+		CommunityCode: c.grid[:12], Position: "member", Education: "bachelor", HiredOn: "2012-01-01"})
+	if err != nil {
+		m.t.Fatalf("a worker to assign in %s: %v", c.grid, err)
+	}
+	if _, err := m.db.Write().ExecContext(ctx, `DELETE FROM worker_grids WHERE grid_code = $1 AND worker_id <> $2`, c.grid, c.worker); err != nil {
+		m.t.Fatal(err)
+	}
+	return w.ID
+}
+
+// serving adds, as assignable does, a worker who serves c's grid since 2020, for a
+// rule that ends the assignment.
+func (m *matrix) serving(c cell) string {
+	m.t.Helper()
+	id := m.assignable(c)
+	if _, err := staff.NewService(m.db, now).Assign(context.Background(), auth.System(), id,
+		staff.AssignInput{GridCode: c.grid, AssignedOn: "2020-01-01"}); err != nil {
+		m.t.Fatalf("assign in %s: %v", c.grid, err)
+	}
+	return id
+}
+
+// assigned reports whether the worker the last assignment asked about serves a
+// grid, or has ended serving one when ended.
+func assigned(ended bool) func(*testing.T, *matrix, cell) bool {
+	return func(t *testing.T, m *matrix, _ cell) bool {
+		cond := "g.ended_on IS NULL"
+		if ended {
+			cond = "g.ended_on IS NOT NULL"
+		}
+		return m.count(t, `SELECT COUNT(*) FROM worker_grids g JOIN workers w ON w.id = g.worker_id WHERE w.name = $1 AND `+cond, m.fresh) > 0
+	}
+}
+
 // place returns the target of relation for a user bound to unit.
 func (m *matrix) place(unit string, rel relation) place {
 	f := family[unit]
@@ -595,6 +637,17 @@ func accessRules() map[string]rule {
 		"GET /api/v1/staff/{id}": {kind: "detail", targeted: true, may: read,
 			ask:   func(_ *matrix, c cell) request { return get("/api/v1/staff/" + c.worker) },
 			shows: func(c cell) string { return c.workerName }},
+		"GET /api/v1/staff/{id}/assignments": {kind: "detail", targeted: true, may: read,
+			ask:   func(_ *matrix, c cell) request { return get("/api/v1/staff/" + c.worker + "/assignments") },
+			shows: func(c cell) string { return c.worker }},
+		"POST /api/v1/staff/{id}/assignments": {kind: "write", targeted: true, may: can(auth.WriteStaff), wrote: assigned(false),
+			ask: func(m *matrix, c cell) request {
+				return jsonBody(http.MethodPost, "/api/v1/staff/"+m.assignable(c)+"/assignments", `{"grid_code":"`+c.grid+`","assigned_on":"2020-01-01"}`)
+			}},
+		"POST /api/v1/staff/{id}/assignments/{grid}/end": {kind: "write", targeted: true, may: can(auth.WriteStaff), wrote: assigned(true),
+			ask: func(m *matrix, c cell) request {
+				return jsonBody(http.MethodPost, "/api/v1/staff/"+m.serving(c)+"/assignments/"+c.grid+"/end", `{"ended_on":"2021-01-01"}`)
+			}},
 		"GET /api/v1/stats": {kind: "list", targeted: true, may: read,
 			ask:   func(_ *matrix, c cell) request { return get("/api/v1/stats?scope=" + c.unit) },
 			shows: func(c cell) string { return `"code":"` + c.unit + `"` }},
@@ -688,9 +741,24 @@ func accessRules() map[string]rule {
 		"GET /search": {kind: "search", targeted: true, may: read, filters: true,
 			ask:   func(_ *matrix, c cell) request { return get("/search?q=" + url.QueryEscape(c.residentName)) },
 			shows: resident},
+		// The roster is paged, and the rules that assign add workers: it is asked for
+		// the cell's worker by name.
 		"GET /staff": {kind: "page", targeted: true, may: read,
-			ask:   func(_ *matrix, c cell) request { return get("/staff?scope=" + c.unit) },
+			ask: func(_ *matrix, c cell) request {
+				return get("/staff?scope=" + c.unit + "&q=" + url.QueryEscape(c.workerName))
+			},
 			shows: func(c cell) string { return c.workerName }},
+		"GET /staff/{id}": {kind: "page", targeted: true, may: read,
+			ask:   func(_ *matrix, c cell) request { return get("/staff/" + c.worker) },
+			shows: func(c cell) string { return c.workerName }},
+		"POST /staff/{id}/assignments": {kind: "write", targeted: true, may: can(auth.WriteStaff), wrote: assigned(false),
+			ask: func(m *matrix, c cell) request {
+				return form(http.MethodPost, "/staff/"+m.assignable(c)+"/assignments", url.Values{"grid_code": {c.grid}, "assigned_on": {"2020-01-01"}})
+			}},
+		"POST /staff/{id}/assignments/{grid}/end": {kind: "write", targeted: true, may: can(auth.WriteStaff), wrote: assigned(true),
+			ask: func(m *matrix, c cell) request {
+				return form(http.MethodPost, "/staff/"+m.serving(c)+"/assignments/"+c.grid+"/end", url.Values{"ended_on": {"2021-01-01"}})
+			}},
 		"GET /exports/{file}": {kind: "export", targeted: true, may: can(auth.ExportRegister),
 			ask:   func(_ *matrix, c cell) request { return get("/exports/residents.csv?scope=" + c.unit) },
 			shows: residentName},

@@ -32,7 +32,7 @@ func (s *Server) routes(mux *web.Mux) {
 	mux.HandleFunc("GET /users/{id}/{action}", s.userActionPage)
 	mux.HandleFunc("POST /users/{id}/{action}", s.userAction)
 	registry.RegisterPages(mux, s.registry, s.org, s.render)
-	staff.RegisterPages(mux, s.staff, s.org, s.render, s.now)
+	staff.RegisterPages(mux, s.staff, s.org, s.render)
 	s.imports = transfer.RegisterPages(mux, s.transfer, s.render)
 	audit.RegisterPages(mux, s.audit, s.render)
 }

@@ -122,7 +122,7 @@ func New(cfg Config) (*Server, error) {
 		auth:     auth.NewService(cfg.DB, now),
 		org:      org.NewService(cfg.DB, now),
 		registry: registry.NewService(cfg.DB, now, cfg.Zone),
-		staff:    staff.NewService(cfg.DB, now),
+		staff:    staff.NewService(cfg.DB, now).WithZone(cfg.Zone),
 		stats:    stats.NewCache(cfg.DB, stats.DefaultCacheSize),
 		metrics:  newMetrics(cfg.DB),
 		audit:    audit.NewService(cfg.DB, b, now),

@@ -94,12 +94,12 @@ func (s *Server) gridDetail(r *http.Request, page *unitPage) error {
 	}
 	page.Households, page.HouseholdTotal = hp.Items, page.Stats.Households
 	page.Pager = web.Pager{Page: n, HasNext: hp.Next != "", After: hp.Next, Before: hp.Prev, BaseURL: r.URL.Path + "?page=" + strconv.Itoa(n)}
-	team, err := s.staff.GridWorkers(ctx, p, page.Unit.Code)
+	team, err := s.staff.GridWorkers(ctx, p, page.Unit.Code, "")
 	if err != nil {
 		return err
 	}
 	for _, wk := range team {
-		m := wk.Masked()
+		m := wk.ShownTo(p)
 		page.Workers = append(page.Workers, workerCard{Name: m.Name, Position: m.Position, Phone: m.Phone})
 	}
 	contacts, err := s.registry.Contacts(ctx, p, page.Unit.Code)

@@ -248,7 +248,7 @@ func (e *exporter) residents(ctx context.Context) error {
 }
 
 func (e *exporter) staff(ctx context.Context) error {
-	workers, err := staff.List(ctx, e.s.db.Read(), e.s.db.Keys(), e.p.Scope(), e.code)
+	workers, err := staff.List(ctx, e.s.db.Read(), e.s.db.Keys(), e.p.Scope(), e.code, staff.Filter{})
 	if err != nil {
 		return err
 	}
