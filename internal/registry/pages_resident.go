@@ -236,7 +236,7 @@ func residentFields(f form, lang string, inflow []DictionaryEntry, isNew bool) m
 		"marital_status":        f.text("marital_status", "field.marital_status").codes(codes.Marital(), lang, "form.not_stated"),
 		"education":             f.text("education", "field.education").codes(codes.Education(), lang, "form.not_stated"),
 		"political_status":      f.text("political_status", "field.political_status").codes(codes.Political(), lang, "form.not_stated"),
-		"residence_status":      f.text("residence_status", "field.residence_status").codes(codes.ResidenceStatus(), lang, ""),
+		"residence_status":      f.text("residence_status", "field.residence_status").codes(codes.ResidenceStatus(), lang, "resident.residence_derived"),
 		"hukou_region":          f.text("hukou_region", "field.hukou_region").max(6).mode("numeric").hint("resident.hukou_region_hint"),
 		"hukou_address":         f.text("hukou_address", "field.hukou_address").max(200),
 		"lives_in_household_no": f.text("lives_in_household_no", "field.lives_in_household_no").max(32).hint("resident.lives_in_hint"),
@@ -271,7 +271,7 @@ func (p *Pages) newResident(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	v := url.Values{"population_type": {"registered"}, "residence_status": {"1"}, "registered_reason": {ReasonOther}}
+	v := url.Values{"population_type": {"registered"}, "registered_reason": {ReasonOther}}
 	newborn := r.URL.Query().Get("newborn") == "1"
 	if newborn {
 		v.Set("registered_reason", ReasonBirth)
