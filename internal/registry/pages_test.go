@@ -140,7 +140,7 @@ func TestResidentPage_ShowsTheRecordMaskedAndItsHistory(t *testing.T) {
 			t.Fatal(err)
 		}
 		_, body = w.get(street, "/residents/"+w.head.ID+"?lang=en")
-		mustContain(t, body, "History", "Moved from H001 to H002", "Registered", "2026-11-27", "61 years", "Male", "户主",
+		mustContain(t, body, "Moves and registrations", "Moved from H001 to H002", "Registered", "2026-11-27", "61 years", "Male", "户主",
 			"Member of the Communist Party of China", "Living where registered")
 		mustNotContain(t, body, w.head.IDNumber)
 	})
