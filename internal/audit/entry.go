@@ -83,7 +83,8 @@ var Actions = []string{ActLogin, ActLogout, ActLoginFailed, ActOrgCreate, ActOrg
 	ActRead, ActIDLookup, ActIDLookupLimit, ActPermission, ActView, ActExportTrail, ActRetention, ActPurge,
 	// The account and policy changes auth reports (see RecordAuth).
 	auth.EventPasswordChanged, auth.EventTOTPEnrolled, auth.EventUserAdded, auth.EventPasswordReset, auth.EventChangeWaived,
-	auth.EventUserDisabled, auth.EventUserEnabled, auth.EventTOTPReset, auth.EventTokenIssued, auth.EventPolicyChanged}
+	auth.EventUserDisabled, auth.EventUserEnabled, auth.EventTOTPReset, auth.EventUserUnlocked, auth.EventUserReassigned, auth.EventTokenIssued,
+	auth.EventTokensRevoked, auth.EventPolicyChanged}
 
 // personal reports whether an action processes residents' or workers' personal
 // information: its records are kept at least three years (个人信息保护法 art. 56),

@@ -23,7 +23,7 @@ func newTables() *tables {
 			"street", "door_no", "unit_no", "floor_no", "room_no", "established_on"),
 		residents: db.NewTable("residents", "id", "name", "id_number_sealed", "id_number_bidx", "id_tail_bidx", "sex", "birth_date", "household_id", "org_code",
 			"relation", "population_type", "phone_sealed", "phone_bidx", "created_at", "updated_at",
-			"ethnicity", "political_status", "registered_on", "registered_reason"),
+			"ethnicity", "political_status", "registered_on", "registered_reason", "residence_status"),
 		periods:  db.NewTable("resident_periods", "resident_id", "starts_on", "household_id", "org_code", "population_type"),
 		tags:     db.NewTable("resident_tags", "resident_id", "tag", "org_code"),
 		contacts: db.NewTable("grid_contacts", "id", "org_code", "resident_id", "role"),

@@ -342,6 +342,35 @@ func (m *matrix) erasable(c cell) (id, idNumber string) {
 	return r.ID, idNumber
 }
 
+// userAt returns the id of an account bound to unit that is no administrator's,
+// the first by name.
+func (m *matrix) userAt(unit string) string {
+	m.t.Helper()
+	var id string
+	err := m.db.Read().QueryRowContext(context.Background(), `SELECT id FROM users WHERE org_code = $1
+		AND role NOT IN ('sysadmin', 'secadmin', 'auditadmin') ORDER BY name LIMIT 1`, unit).Scan(&id)
+	if err != nil {
+		m.t.Fatalf("an account at %s: %v", unit, err)
+	}
+	return id
+}
+
+// disposableUser adds a read-only account at unit, with a fresh name, for a rule
+// that changes one, and returns its id.
+func (m *matrix) disposableUser(unit string) string {
+	m.t.Helper()
+	ctx, name := context.Background(), m.newName("待停用户")
+	as := auth.NewService(m.db, now)
+	if _, err := as.AddUser(ctx, name, auth.RoleReadOnly, unit); err != nil {
+		m.t.Fatalf("an account to change at %s: %v", unit, err)
+	}
+	p, err := as.Principal(ctx, name)
+	if err != nil {
+		m.t.Fatal(err)
+	}
+	return p.UserID
+}
+
 // gone reports whether the resident the last erasure asked about is no more.
 func gone(t *testing.T, m *matrix, _ cell) bool {
 	return m.count(t, `SELECT COUNT(*) FROM residents WHERE name = $1`, m.fresh) == 0
@@ -548,6 +577,7 @@ func accessRules() map[string]rule {
 	residentName := func(c cell) string { return c.residentName }
 	return map[string]rule{
 		"GET /static/":             {kind: "public", public: true, ask: func(*matrix, cell) request { return get("/static/app.css") }},
+		"GET /favicon.ico":         {kind: "public", public: true, ask: func(*matrix, cell) request { return get("/favicon.ico") }},
 		"GET /healthz":             {kind: "public", public: true, ask: func(*matrix, cell) request { return get("/healthz") }},
 		"GET /metrics":             {kind: "operators", public: true, operators: true, ask: func(*matrix, cell) request { return get("/metrics") }},
 		"GET /api/v1/openapi.json": {kind: "public", public: true, ask: func(*matrix, cell) request { return get("/api/v1/openapi.json") }},
@@ -619,7 +649,7 @@ func accessRules() map[string]rule {
 		"GET /api/v1/stats": {kind: "list", targeted: true, may: read,
 			ask:   func(_ *matrix, c cell) request { return get("/api/v1/stats?scope=" + c.unit) },
 			shows: func(c cell) string { return `"code":"` + c.unit + `"` }},
-		"GET /api/v1/exports/{kind}": {kind: "export", targeted: true, may: read,
+		"GET /api/v1/exports/{kind}": {kind: "export", targeted: true, may: can(auth.ExportRegister),
 			ask:   func(_ *matrix, c cell) request { return get("/api/v1/exports/residents?scope=" + c.unit) },
 			shows: residentName},
 		"GET /api/v1/templates/{kind}": {kind: "page", ask: func(*matrix, cell) request { return get("/api/v1/templates/residents") }},
@@ -727,12 +757,34 @@ func accessRules() map[string]rule {
 			ask: func(m *matrix, c cell) request {
 				return form(http.MethodPost, "/staff/"+m.serving(c)+"/assignments/"+c.grid+"/end", url.Values{"ended_on": {"2021-01-01"}})
 			}},
-		"GET /exports/{file}": {kind: "export", targeted: true, may: read,
+		"GET /exports/{file}": {kind: "export", targeted: true, may: can(auth.ExportRegister),
 			ask:   func(_ *matrix, c cell) request { return get("/exports/residents.csv?scope=" + c.unit) },
 			shows: residentName},
 		"GET /audit":        {kind: "page", may: can(auth.ReadAudit), ask: func(*matrix, cell) request { return get("/audit") }},
 		"GET /audit/export": {kind: "export", may: can(auth.ReadAudit), ask: func(*matrix, cell) request { return get("/audit/export?format=csv") }},
 		"GET /imports":      {kind: "page", may: imports, ask: func(*matrix, cell) request { return get("/imports") }},
+
+		"GET /users":     {kind: "page", may: auth.Principal.MayListUsers, ask: func(*matrix, cell) request { return get("/users") }},
+		"GET /users/new": {kind: "page", may: can(auth.ManageUsers), ask: func(*matrix, cell) request { return get("/users/new") }},
+		"POST /users": {kind: "account", targeted: true, may: can(auth.ManageUsers), inBody: true,
+			wrote: func(t *testing.T, m *matrix, _ cell) bool {
+				return m.count(t, `SELECT COUNT(*) FROM users WHERE name = $1`, m.fresh) > 0
+			},
+			ask: func(m *matrix, c cell) request {
+				return form(http.MethodPost, "/users", url.Values{"name": {m.newName("新用户")}, "role": {"readonly"}, "unit": {c.unit}})
+			}},
+		"GET /users/{id}": {kind: "account", targeted: true, may: auth.Principal.MayListUsers,
+			ask:   func(m *matrix, c cell) request { return get("/users/" + m.userAt(c.unit)) },
+			shows: func(c cell) string { return `<h1>` }},
+		"GET /users/{id}/{action}": {kind: "account", targeted: true, may: can(auth.ManageUsers),
+			ask: func(m *matrix, c cell) request { return get("/users/" + m.userAt(c.unit) + "/disable") }},
+		"POST /users/{id}/{action}": {kind: "account", targeted: true, may: can(auth.ManageUsers),
+			wrote: func(t *testing.T, m *matrix, _ cell) bool {
+				return m.count(t, `SELECT COUNT(*) FROM users WHERE name = $1 AND disabled = 1`, m.fresh) > 0
+			},
+			ask: func(m *matrix, c cell) request {
+				return form(http.MethodPost, "/users/"+m.disposableUser(c.unit)+"/disable", nil)
+			}},
 		"POST /imports": {kind: "import", targeted: true, may: write, inBody: true, wrote: exists("residents"),
 			ask: func(m *matrix, c cell) request {
 				name := m.newName("上传居民")

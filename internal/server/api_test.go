@@ -76,7 +76,7 @@ func newWorld(t *testing.T, d *db.DB) *world {
 		org  string
 	}{
 		{"city", auth.RoleCity, orgtest.City}, {"district", auth.RoleDistrict, orgtest.District}, {"street", auth.RoleStreet, orgtest.Street},
-		{"community", auth.RoleCommunity, orgtest.Community}, {"grid", auth.RoleGrid, orgtest.Grid}, {"auditor", auth.RoleAuditor, orgtest.Community},
+		{"community", auth.RoleCommunity, orgtest.Community}, {"grid", auth.RoleGrid, orgtest.Grid}, {"auditor", auth.RoleReadOnly, orgtest.Community},
 	} {
 		if _, err := as.AddUser(ctx, u.name, u.role, u.org); err != nil {
 			t.Fatal(err)

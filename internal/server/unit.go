@@ -62,7 +62,7 @@ func (s *Server) unit(w http.ResponseWriter, r *http.Request) {
 		s.render.Error(w, r, err)
 		return
 	}
-	if page.Stats, err = s.stats.Get(ctx, p.Scope(), u.Code, s.cfg.Now().UTC()); err != nil {
+	if page.Stats, err = s.stats.Get(ctx, p.Scope(), u.Code, web.Today(ctx, s.cfg.Now())); err != nil {
 		s.render.Error(w, r, err)
 		return
 	}

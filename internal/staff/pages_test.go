@@ -192,7 +192,7 @@ func TestStaffPage_WorkContactsInFullOnlyToTheCommunitysOwnUsers(t *testing.T) {
 		grid := auth.Principal{UserID: "g", Role: auth.RoleGrid, OrgCode: orgtest.Grid}
 		other := auth.Principal{UserID: "c2", Role: auth.RoleCommunity, OrgCode: orgtest.Community2}
 		street := auth.Principal{UserID: "s", Role: auth.RoleStreet, OrgCode: orgtest.Street}
-		auditor := auth.Principal{UserID: "a", Role: auth.RoleAuditor, OrgCode: orgtest.Community}
+		auditor := auth.Principal{UserID: "a", Role: auth.RoleReadOnly, OrgCode: orgtest.Community}
 		for _, tc := range []struct {
 			who          string
 			p            auth.Principal
@@ -346,7 +346,7 @@ func TestStaffPage_SortsSearchesAndFilters(t *testing.T) {
 		}
 		code, body := s.get(district, "/staff?sort=age&q=陈")
 		if code != http.StatusBadRequest || !strings.Contains(body, "排序：不能按此列排序") || !strings.Contains(body, "共 3 人") ||
-			!strings.Contains(body, `aria-sort="none"><a href="/staff?scope=`+orgtest.District+`&amp;sort=name">`) || !strings.Contains(body, `value="陈"`) {
+			strings.Contains(langLinks.ReplaceAllString(body, ""), "sort=age") || !strings.Contains(body, `value="陈"`) {
 			t.Errorf("an unknown sort: %d\n%s", code, body)
 		}
 		code, body = s.get(district, "/staff?as_of=2099-01-01")
@@ -428,3 +428,7 @@ func TestWorkerPage_AssignsAndEndsGridsWithDates(t *testing.T) {
 		}
 	})
 }
+
+// langLinks are the language switch's links, which keep the page's query as it was
+// asked, an unknown sort included.
+var langLinks = regexp.MustCompile(`<a [^>]*hreflang[^>]*>`)

@@ -35,7 +35,7 @@ func (s *Service) Export(ctx context.Context, p auth.Principal, kind Kind, code,
 
 func (s *Service) exportRows(ctx context.Context, p auth.Principal, kind Kind, code, lang string, w sheet.Writer) (int, error) {
 	entry := audit.Of(p, s.now(), audit.ActExport, "export:"+string(kind))
-	if err := p.Require(auth.ReadRegister); err != nil {
+	if err := p.Require(auth.ExportRegister); err != nil {
 		return 0, audit.Refused(ctx, s.db, entry, err)
 	}
 	code, err := s.exportRoot(ctx, p, code)
