@@ -29,8 +29,11 @@ type unitPage struct {
 	// CanEdit offers the forms that change the unit and add a community's grids
 	// (org.write); Saved and Added say what a form just did.
 	CanEdit bool
-	Saved   bool
-	Added   string // the name of the grid just added
+	// CanExport offers the registers' exports to those who hold registry.export:
+	// not the read-only role (decision 15).
+	CanExport bool
+	Saved     bool
+	Added     string // the name of the grid just added
 	// PerHundred is a community's office space per hundred households (每百户),
 	// PerHundredLow whether it falls short of org.OfficePerHundredMinimum.
 	PerHundred    area.Area
@@ -57,7 +60,7 @@ func (s *Server) unit(w http.ResponseWriter, r *http.Request) {
 		s.render.Error(w, r, err)
 		return
 	}
-	page := unitPage{Unit: u, ChildLevel: string(u.Level.Child()), CanEdit: p.Can(auth.WriteOrg), Saved: r.URL.Query().Get("saved") == "1"}
+	page := unitPage{Unit: u, ChildLevel: string(u.Level.Child()), CanEdit: p.Can(auth.WriteOrg), CanExport: p.Can(auth.ExportRegister), Saved: r.URL.Query().Get("saved") == "1"}
 	if page.Crumbs, err = s.org.Crumbs(ctx, p, u.Code, false); err != nil {
 		s.render.Error(w, r, err)
 		return

@@ -18,7 +18,8 @@ func TestUnitPage_OffersTheTreesFormsToOrgWriteAndShowsSpacePerHundredHouseholds
 		for _, tc := range []page{
 			{"street", "street", "/org/" + orgtest.Community, 200,
 				[]string{edit, addGrid, "120.00 ㎡", "低于规定标准", "每百户办公服务用房", "6000.00 ㎡", "达到每百户 30 ㎡"}, []string{"已保存"}},
-			{"community", "community", "/org/" + orgtest.Community, 200, []string{"120.00 ㎡"}, []string{edit, addGrid}},
+			{"community", "community", "/org/" + orgtest.Community, 200, []string{"120.00 ㎡", "/exports/residents.xlsx"}, []string{edit, addGrid}},
+			{"read-only: no exports offered", "auditor", "/org/" + orgtest.Community, 200, []string{"120.00 ㎡"}, []string{"/exports/"}},
 			{"a grid, for a street", "street", "/org/" + orgtest.Grid, 200, []string{`href="/org/` + orgtest.Grid + `/edit"`}, []string{"grids/new", "每百户"}},
 			{"saved", "street", "/org/" + orgtest.Community + "?saved=1", 200, []string{"已保存"}, nil},
 			{"grid added", "street", "/org/" + orgtest.Community + "?added=" + orgtest.GridB, 200, []string{"已添加网格“东兴第二网格”"}, nil},

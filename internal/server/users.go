@@ -76,13 +76,10 @@ func (s *Server) usersPage(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	v.Total, v.Pager = page.Total, web.TotalPager(r, page.Total, usersPerPage)
-	if v.Pager.PastTheEnd() {
-		last, err := v.Pager.LastURL()
+	if sent, err := v.Pager.SentToLast(w, r); sent || err != nil {
 		if err != nil {
 			s.render.Error(w, r, err)
-			return
 		}
-		http.Redirect(w, r, last, http.StatusSeeOther)
 		return
 	}
 	for _, u := range page.Users {

@@ -2,7 +2,6 @@ package staff
 
 import (
 	"net/http"
-	"net/url"
 
 	"shequ/internal/platform/auth"
 	"shequ/internal/platform/web"
@@ -25,11 +24,13 @@ func RegisterAPI(mux web.Router, svc *Service, render *web.Renderer) {
 	mux.HandleFunc("GET /api/v1/org/{code}/workers", a.gridTeam)
 }
 
-// filterOf reads a roster's filter from a query: as_of, q (a piece of the name),
-// position, education, sex, sort and order=desc.
-func filterOf(q url.Values) Filter {
+// filterOf reads a roster's filter from a request's query: as_of, q (a piece of
+// the name), position, education, sex, and the order, sort and dir, of
+// RosterSorting.
+func filterOf(r *http.Request) Filter {
+	q := r.URL.Query()
 	return Filter{AsOf: q.Get("as_of"), Name: q.Get("q"), Position: q.Get("position"), Education: q.Get("education"),
-		Sex: q.Get("sex"), Sort: q.Get("sort"), Desc: q.Get("order") == "desc"}
+		Sex: q.Get("sex"), Sort: RosterSorting.Read(r)}
 }
 
 // shown returns the workers as p may see them (Worker.ShownTo).
@@ -48,7 +49,7 @@ func (a *API) list(w http.ResponseWriter, r *http.Request) {
 	if code == "" {
 		code = p.OrgCode
 	}
-	ws, err := a.svc.Workers(r.Context(), p, code, filterOf(q))
+	ws, err := a.svc.Workers(r.Context(), p, code, filterOf(r))
 	if err != nil {
 		a.render.Error(w, r, err)
 		return

@@ -151,6 +151,11 @@ func TestStaffPage_ListsTheWorkersUnderTheUnitMasked(t *testing.T) {
 		if !inOrder(body, "黄强", "刘洋") {
 			t.Error("roster is not in community order")
 		}
+		// Within a community, no row says which.
+		own := auth.Principal{UserID: "c", Role: auth.RoleCommunity, OrgCode: orgtest.Community}
+		if _, body := s.get(own, "/staff"); !strings.Contains(body, `data-label="职务"`) || strings.Contains(body, `data-label="所在社区"`) {
+			t.Error("a community's roster names the community on every row")
+		}
 	})
 }
 
@@ -192,7 +197,7 @@ func TestStaffPage_WorkContactsInFullOnlyToTheCommunitysOwnUsers(t *testing.T) {
 		grid := auth.Principal{UserID: "g", Role: auth.RoleGrid, OrgCode: orgtest.Grid}
 		other := auth.Principal{UserID: "c2", Role: auth.RoleCommunity, OrgCode: orgtest.Community2}
 		street := auth.Principal{UserID: "s", Role: auth.RoleStreet, OrgCode: orgtest.Street}
-		auditor := auth.Principal{UserID: "a", Role: auth.RoleReadOnly, OrgCode: orgtest.Community}
+		readOnly := auth.Principal{UserID: "a", Role: auth.RoleReadOnly, OrgCode: orgtest.Community}
 		for _, tc := range []struct {
 			who          string
 			p            auth.Principal
@@ -213,8 +218,8 @@ func TestStaffPage_WorkContactsInFullOnlyToTheCommunitysOwnUsers(t *testing.T) {
 			{"万秀区", district, "/staff", nil, []string{phoneChen, phoneHuang, phoneLiu}},
 			{"万秀区", district, "/staff/" + liu.ID, nil, []string{phoneLiu}},
 			{"万秀区", district, "/api/v1/org/" + orgtest.Grid2 + "/workers", nil, []string{phoneLiu}},
-			{"审计（只读） of 东兴社区", auditor, "/staff", nil, []string{phoneChen, phoneHuang}},
-			{"审计（只读） of 东兴社区", auditor, "/staff/" + huang.ID, nil, []string{phoneHuang}},
+			{"只读查询 of 东兴社区", readOnly, "/staff", nil, []string{phoneChen, phoneHuang}},
+			{"只读查询 of 东兴社区", readOnly, "/staff/" + huang.ID, nil, []string{phoneHuang}},
 		} {
 			code, body := s.get(tc.p, tc.target)
 			if code != http.StatusOK {
@@ -249,7 +254,7 @@ func TestStaffPage_WorkContactsInFullOnlyToTheCommunitysOwnUsers(t *testing.T) {
 
 // TestStaffPage_PagesWithTotalsAndAJump: the roster shows how many workers and
 // pages it holds, links to the page before and after, and jumps to a page with
-// every filter kept; a page past the end is the last page.
+// every filter kept; a page past the end sends the user to the last.
 func TestStaffPage_PagesWithTotalsAndAJump(t *testing.T) {
 	dbtest.Each(t, func(t *testing.T, d *db.DB) {
 		s := newSite(t, d)
@@ -260,15 +265,15 @@ func TestStaffPage_PagesWithTotalsAndAJump(t *testing.T) {
 				t.Fatal(err)
 			}
 		}
-		rows := regexp.MustCompile(`<td data-label="姓名"><a href="/staff/`)
+		rows := regexp.MustCompile(`<td><a href="/staff/`)
 		query := "/staff?education=bachelor&scope=" + orgtest.Community
 		_, body := s.get(district, query)
-		if n := len(rows.FindAllString(body, -1)); n != 20 || !strings.Contains(body, "共 23 人") || !strings.Contains(body, "跳到第几页（共 2 页）") {
+		if n := len(rows.FindAllString(body, -1)); n != 20 || !strings.Contains(body, "共 23 人") || !strings.Contains(body, "第 1 页，共 2 页") {
 			t.Errorf("page 1: %d rows\n%s", n, body)
 		}
 		for _, want := range []string{`rel="next" href="/staff?education=bachelor&amp;page=2&amp;scope=` + orgtest.Community + `"`,
 			`<input type="hidden" name="scope" value="` + orgtest.Community + `">`, `<input type="hidden" name="education" value="bachelor">`,
-			`name="page" value="1" min="1" max="2"`} {
+			`name="page" min="1" max="2" value="1"`} {
 			if !strings.Contains(body, want) {
 				t.Errorf("page 1 lacks %s", want)
 			}
@@ -276,20 +281,23 @@ func TestStaffPage_PagesWithTotalsAndAJump(t *testing.T) {
 		if strings.Contains(body, `rel="prev"`) {
 			t.Error("page 1 links to a page before it")
 		}
-		for _, target := range []string{query + "&page=2", query + "&page=9"} {
-			_, body = s.get(district, target)
-			if n := len(rows.FindAllString(body, -1)); n != 3 || !strings.Contains(body, "跳到第几页（共 2 页）") || !strings.Contains(body, `rel="prev"`) ||
-				!strings.Contains(body, `name="page" value="2"`) || strings.Contains(body, `rel="next"`) {
-				t.Errorf("%s: %d rows", target, n)
-			}
+		_, body = s.get(district, query+"&page=2")
+		if n := len(rows.FindAllString(body, -1)); n != 3 || !strings.Contains(body, "第 2 页，共 2 页") || !strings.Contains(body, `rel="prev"`) ||
+			!strings.Contains(body, `max="2" value="2"`) || strings.Contains(body, `rel="next"`) {
+			t.Errorf("page 2: %d rows", n)
+		}
+		rec := s.send(district, query+"&page=9", nil)
+		if loc := rec.Header().Get("Location"); rec.Code != http.StatusSeeOther || loc != "/staff?education=bachelor&page=2&scope="+orgtest.Community {
+			t.Errorf("past the end: %d to %q, want the last page", rec.Code, loc)
 		}
 	})
 }
 
 // TestStaffPage_SortsSearchesAndFilters: each sortable column sorts from the first
-// and, asked again, from the last; the roster narrows by a piece of the name, the
-// unit, position, education, sex and the day it is read as of; a filter the
-// roster cannot use is said on the form, over the whole roster.
+// and, asked again, from the last, and an order not offered is the default; the
+// roster narrows by a piece of the name, the unit, position, education, sex and the
+// day it is read as of; a filter the roster cannot use is said on the form, over
+// the whole roster.
 func TestStaffPage_SortsSearchesAndFilters(t *testing.T) {
 	dbtest.Each(t, func(t *testing.T, d *db.DB) {
 		s := newSite(t, d)
@@ -298,11 +306,12 @@ func TestStaffPage_SortsSearchesAndFilters(t *testing.T) {
 			order []string
 		}{
 			{"sort=hired_on", []string{"黄强", "陈丽", "刘洋"}},
-			{"sort=hired_on&order=desc", []string{"刘洋", "陈丽", "黄强"}},
+			{"sort=hired_on&dir=desc", []string{"刘洋", "陈丽", "黄强"}},
 			{"sort=position", []string{"黄强", "陈丽", "刘洋"}},
 			{"sort=education", []string{"黄强", "刘洋", "陈丽"}},
-			{"sort=education&order=desc", []string{"陈丽", "刘洋", "黄强"}},
+			{"sort=education&dir=desc", []string{"陈丽", "刘洋", "黄强"}},
 			{"sort=name", []string{"刘洋", "陈丽", "黄强"}}, // by code point: 刘 U+5218, 陈 U+9648, 黄 U+9EC4
+			{"sort=age", []string{"陈丽", "黄强", "刘洋"}},  // not an order: the default, community then name
 		} {
 			code, body := s.get(district, "/staff?"+tc.query)
 			if code != http.StatusOK || !inOrder(body, tc.order...) {
@@ -310,8 +319,8 @@ func TestStaffPage_SortsSearchesAndFilters(t *testing.T) {
 			}
 		}
 		_, body := s.get(district, "/staff?sort=hired_on")
-		if !strings.Contains(body, `aria-sort="ascending"><a href="/staff?order=desc&amp;scope=`+orgtest.District+`&amp;sort=hired_on">`) ||
-			!strings.Contains(body, `aria-sort="none"><a href="/staff?scope=`+orgtest.District+`&amp;sort=name">`) {
+		if !strings.Contains(body, `aria-sort="ascending"><a class="sort" href="/staff?dir=desc&amp;sort=hired_on">`) ||
+			!strings.Contains(body, `aria-sort="none"><a class="sort" href="/staff?dir=asc&amp;sort=name">`) {
 			t.Errorf("sorted by hiring date, the headers:\n%s", body)
 		}
 		for _, tc := range []struct {
@@ -344,10 +353,10 @@ func TestStaffPage_SortsSearchesAndFilters(t *testing.T) {
 				t.Errorf("%s: no word that nothing matches", tc.query)
 			}
 		}
-		code, body := s.get(district, "/staff?sort=age&q=陈")
-		if code != http.StatusBadRequest || !strings.Contains(body, "排序：不能按此列排序") || !strings.Contains(body, "共 3 人") ||
-			strings.Contains(langLinks.ReplaceAllString(body, ""), "sort=age") || !strings.Contains(body, `value="陈"`) {
-			t.Errorf("an unknown sort: %d\n%s", code, body)
+		code, body := s.get(district, "/staff?sex=X&q=陈")
+		if code != http.StatusBadRequest || !strings.Contains(body, "性别：应为男或女") || !strings.Contains(body, "共 3 人") ||
+			!strings.Contains(body, `value="陈"`) {
+			t.Errorf("an unknown sex: %d\n%s", code, body)
 		}
 		code, body = s.get(district, "/staff?as_of=2099-01-01")
 		if code != http.StatusBadRequest || !strings.Contains(body, "不能晚于今天（2026-11-27）") || !strings.Contains(body, `aria-invalid="true"`) {
@@ -357,14 +366,15 @@ func TestStaffPage_SortsSearchesAndFilters(t *testing.T) {
 }
 
 // TestStaffPage_EveryCellIsLabelledForThePhonesCards: on a phone the table's rows
-// become cards, each cell under the header it has as data-label.
+// become cards, each titled by its first cell and every other cell under the
+// header it has as data-label.
 func TestStaffPage_EveryCellIsLabelledForThePhonesCards(t *testing.T) {
 	s := newSite(t, dbtest.SQLite(t))
-	for _, target := range []string{"/staff", "/staff/" + s.made[0].ID} {
+	for target, rows := range map[string]int{"/staff": 3, "/staff/" + s.made[0].ID: 1} {
 		_, body := s.get(district, target)
-		cells := strings.Count(body, "<td")
-		if labelled := strings.Count(body, `<td data-label="`); cells == 0 || labelled != cells {
-			t.Errorf("%s: %d of %d cells labelled", target, labelled, cells)
+		cells, titles := strings.Count(body, "<td"), strings.Count(body, "<td>")
+		if labelled := strings.Count(body, `<td data-label="`); titles != rows || labelled+titles != cells || !strings.Contains(body, `<table class="list">`) {
+			t.Errorf("%s: %d cells, %d labelled, %d titles for %d rows", target, cells, labelled, titles, rows)
 		}
 	}
 }
@@ -428,7 +438,3 @@ func TestWorkerPage_AssignsAndEndsGridsWithDates(t *testing.T) {
 		}
 	})
 }
-
-// langLinks are the language switch's links, which keep the page's query as it was
-// asked, an unknown sort included.
-var langLinks = regexp.MustCompile(`<a [^>]*hreflang[^>]*>`)

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"net/http"
-	"net/url"
 	"strings"
 
 	"shequ/internal/org"
@@ -35,19 +34,6 @@ type option struct {
 	Selected     bool
 }
 
-// column is a column of the roster's table: its label's key and, for a column the
-// roster sorts by, the link that sorts by it (or reverses the order) and the
-// aria-sort of the column now.
-type column struct {
-	Label, URL, Sort string
-	Num              bool
-}
-
-// param is a query parameter a form carries along.
-type param struct {
-	Name, Value string
-}
-
 type rosterPage struct {
 	Unit     org.Unit
 	Crumbs   []web.Crumb
@@ -55,29 +41,29 @@ type rosterPage struct {
 	Summary  summary
 	// Filter is what the query asked for (AsOf "" for today); Error, translated,
 	// says why it could not be used, and Field which parameter.
-	Filter     Filter
-	Error      string
-	Field      string
-	Narrowed   bool // a filter besides the name and the unit is set
-	Units      []option
-	Positions  []string
-	Educations []string
-	Columns    []column
-	Workers    []workerRow
-	Total      int
-	Page       int
-	Pages      int
-	Pager      web.Pager
-	Keep       []param // the query, for the page jump
+	Filter   Filter
+	Error    string
+	Field    string
+	Narrowed bool // a filter besides the name and the unit is set
+	// Communities is set when the roster spans communities, and each row says its
+	// own; within a community or a grid every row would say the same.
+	Communities bool
+	Units       []option
+	Positions   []string
+	Educations  []string
+	Workers     []workerRow
+	Total       int
+	Pager       web.Pager
 }
 
 // roster is the roster of the workers under ?scope= (default the user's unit),
-// narrowed by name, position, education and sex, read as of ?as_of=, sorted by
-// ?sort= and ?order=, a page of rosterPerPage at a time; its summary counts the
-// whole roster the way the report does.
+// narrowed by name, position, education and sex, read as of ?as_of=, in the order
+// of ?sort= and ?dir= (RosterSorting), a page of rosterPerPage at a time; its
+// summary counts the whole roster the way the report does. A page past the end
+// sends the user to the last.
 func (p *Pages) roster(w http.ResponseWriter, r *http.Request) {
-	ctx, pr, q := r.Context(), auth.From(r), r.URL.Query()
-	code := q.Get("scope")
+	ctx, pr := r.Context(), auth.From(r)
+	code := r.URL.Query().Get("scope")
 	if code == "" {
 		code = pr.OrgCode
 	}
@@ -86,12 +72,11 @@ func (p *Pages) roster(w http.ResponseWriter, r *http.Request) {
 		p.render.Error(w, r, err)
 		return
 	}
-	asked := filterOf(q)
+	asked := filterOf(r)
 	page := rosterPage{Unit: unit, Filter: asked, Positions: Positions, Educations: Educations,
-		Narrowed: asked.Position != "" || asked.Education != "" || asked.Sex != "" || asked.AsOf != ""}
-	// kept is the filter the page's links carry: the one asked for, or none when it
-	// cannot be used, though the form shows what was typed.
-	status, f, kept := http.StatusOK, asked, asked
+		Narrowed:    asked.Position != "" || asked.Education != "" || asked.Sex != "" || asked.AsOf != "",
+		Communities: unit.Level != scope.Community && unit.Level != scope.Grid}
+	status, f := http.StatusOK, asked
 	if err := p.svc.CheckFilter(&f); err != nil {
 		var invalid *apperr.Error
 		if !errors.As(err, &invalid) {
@@ -99,31 +84,24 @@ func (p *Pages) roster(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 		page.Error, page.Field, status = p.render.Message(r, invalid), invalid.Field, http.StatusBadRequest
-		f, kept = Filter{AsOf: Current}, Filter{}
+		f = Filter{AsOf: Current, Sort: asked.Sort}
 	}
 	n := web.PageNumber(r)
 	rp, err := p.svc.Roster(ctx, pr, unit.Code, f, n, rosterPerPage)
-	if err == nil && n > 1 && len(rp.Workers) == 0 {
-		// Past the end, the last page.
-		n = max(1, (rp.Total+rosterPerPage-1)/rosterPerPage)
-		rp, err = p.svc.Roster(ctx, pr, unit.Code, f, n, rosterPerPage)
-	}
 	if err != nil {
 		p.render.Error(w, r, err)
+		return
+	}
+	page.Total, page.Pager = rp.Total, web.TotalPager(r, rp.Total, rosterPerPage)
+	if sent, err := page.Pager.SentToLast(w, r); sent || err != nil {
+		if err != nil {
+			p.render.Error(w, r, err)
+		}
 		return
 	}
 	if err := p.fill(ctx, pr, &page, rp, f); err != nil {
 		p.render.Error(w, r, err)
 		return
-	}
-	query := rosterQuery(unit.Code, kept)
-	page.Page, page.Pages, page.Total = n, max(1, (rp.Total+rosterPerPage-1)/rosterPerPage), rp.Total
-	page.Pager = web.Pager{Page: n, HasNext: n < page.Pages, BaseURL: "/staff?" + query.Encode()}
-	page.Columns = columns(query, kept)
-	for _, k := range []string{"scope", "q", "position", "education", "sex", "as_of", "sort", "order"} {
-		if v := query.Get(k); v != "" {
-			page.Keep = append(page.Keep, param{k, v})
-		}
 	}
 	p.render.Page(w, r, status, "staff_list", page)
 }
@@ -206,53 +184,6 @@ func (p *Pages) unitOptions(ctx context.Context, pr auth.Principal, in org.Unit)
 		return nil
 	}
 	return out, walk(own, 0)
-}
-
-// rosterQuery is the query of a roster page of unit narrowed by f, without its
-// page: what every link of the page starts from.
-func rosterQuery(unit string, f Filter) url.Values {
-	q := url.Values{}
-	for _, kv := range [][2]string{{"scope", unit}, {"q", f.Name}, {"position", f.Position}, {"education", f.Education},
-		{"sex", f.Sex}, {"as_of", f.AsOf}, {"sort", f.Sort}} {
-		if kv[1] != "" {
-			q.Set(kv[0], kv[1])
-		}
-	}
-	if f.Desc {
-		q.Set("order", "desc")
-	}
-	return q
-}
-
-// columns are the roster's columns; a sortable one links to the roster sorted by
-// it, from the first, or from the last when it is sorted from the first already.
-func columns(query url.Values, f Filter) []column {
-	out := []column{{Label: "field.name"}, {Label: "staff.community"}, {Label: "field.position"}, {Label: "field.education"},
-		{Label: "staff.sex"}, {Label: "staff.age", Num: true}, {Label: "field.hired_on"}, {Label: "field.grid_codes"}, {Label: "field.phone"}}
-	sorts := map[string]string{"field.name": "name", "field.position": "position", "field.education": "education", "field.hired_on": "hired_on"}
-	for i, c := range out {
-		key, ok := sorts[c.Label]
-		if !ok {
-			continue
-		}
-		q := url.Values{}
-		for k, v := range query {
-			q[k] = v
-		}
-		q.Set("sort", key)
-		q.Del("order")
-		out[i].Sort = "none"
-		if f.Sort == key {
-			out[i].Sort = "ascending"
-			if f.Desc {
-				out[i].Sort = "descending"
-			} else {
-				q.Set("order", "desc")
-			}
-		}
-		out[i].URL = "/staff?" + q.Encode()
-	}
-	return out
 }
 
 // summarize counts profiles the way the report does, ages on day.

@@ -45,8 +45,9 @@ func (s *Service) local() time.Time {
 func (s *Service) Today() string { return dateOf(s.local()) }
 
 // CheckFilter checks a roster's filter and fills in its day: "" is Current. A day
-// must be a date not after today; the other fields must be one of their values or
-// empty. Errors name the query parameter.
+// must be a date not after today; position, education and sex must be one of
+// their values or empty (the order is RosterSorting's already). Errors name the
+// query parameter.
 func (s *Service) CheckFilter(f *Filter) error {
 	f.Name = strings.TrimSpace(f.Name)
 	if f.AsOf = strings.TrimSpace(f.AsOf); f.AsOf == "" {
@@ -61,7 +62,6 @@ func (s *Service) CheckFilter(f *Filter) error {
 		{"position", "worker.position", f.Position, Positions},
 		{"education", "worker.education", f.Education, Educations},
 		{"sex", "worker.sex", f.Sex, []string{"M", "F"}},
-		{"sort", "worker.sort", f.Sort, Sorts},
 	} {
 		if c.value != "" && !slices.Contains(c.values, c.value) {
 			return apperr.Invalidf(c.field, c.key)

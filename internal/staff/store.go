@@ -15,6 +15,7 @@ import (
 	"shequ/internal/platform/crypt"
 	"shequ/internal/platform/db"
 	"shequ/internal/platform/scope"
+	"shequ/internal/platform/web"
 )
 
 // Workers' ID numbers and phones are sealed in the database, with blind indexes to
@@ -67,34 +68,35 @@ func visible(sc scope.Scope, code string, n int, day string) (string, []any) {
 }
 
 // Filter narrows and orders a roster. The zero Filter is the whole roster as it
-// stands, by community then name.
+// stands, in RosterSorting's default order.
 type Filter struct {
-	AsOf      string // the day the roster is read as of, YYYY-MM-DD; "" is Current
-	Name      string // a piece of the name
-	Position  string // one of Positions, or "" for all
-	Education string // one of Educations, or "" for all
-	Sex       string // "M", "F", or "" for both
-	Sort      string // one of Sorts, or "" for community then name
-	Desc      bool   // sort from the last
+	AsOf      string   // the day the roster is read as of, YYYY-MM-DD; "" is Current
+	Name      string   // a piece of the name
+	Position  string   // one of Positions, or "" for all
+	Education string   // one of Educations, or "" for all
+	Sex       string   // "M", "F", or "" for both
+	Sort      web.Sort // from RosterSorting; the zero Sort is its default
 }
 
-// Sorts are the columns a roster sorts by. Positions sort by rank, from the head
-// of the community down, and education from the lowest.
-var Sorts = []string{"name", "position", "hired_on", "education"}
+// RosterSorting is the roster's whitelist of orders: by community then name (the
+// default), by name, by position from the head of the community down, by hiring
+// date, by education from the lowest. Ties fall to the community and the name, and
+// the id keeps a page the same each time it is read.
+var RosterSorting = web.Sorting{Columns: web.SortColumns{
+	"community": {"w.org_code", "w.name"},
+	"name":      {"w.name"},
+	"position":  {rank("w.position", Positions), "w.org_code", "w.name"},
+	"hired_on":  {"w.hired_on", "w.org_code", "w.name"},
+	"education": {rank("w.education", Educations), "w.org_code", "w.name"},
+}, Default: "community"}
 
-// orderBy is the ORDER BY of a roster sorted by sort; the community, the name and
-// the id settle ties, so that a page holds the same workers each time it is read.
-func orderBy(sort string, desc bool) string {
-	key := map[string]string{"name": "w.name", "position": rank("w.position", Positions), "hired_on": "w.hired_on",
-		"education": rank("w.education", Educations)}[sort]
-	tail := "w.org_code, w.name, w.id"
-	if key == "" {
-		return tail
+// orderBy is the ORDER BY of a roster sorted by sort; the zero Sort, of a caller
+// that asks for none (an export), is the default order.
+func orderBy(sort web.Sort) string {
+	if sort.Key == "" {
+		return "w.org_code, w.name, w.id"
 	}
-	if desc {
-		key += " DESC"
-	}
-	return key + ", " + tail
+	return sort.OrderBy("w.id")
 }
 
 // rank is a SQL expression for the place of column's value in values.
@@ -137,7 +139,7 @@ func Roster(ctx context.Context, q db.Querier, keys crypt.Keyring, sc scope.Scop
 	if err := q.QueryRowContext(ctx, `SELECT COUNT(*) FROM workers w WHERE `+cond, args...).Scan(&total); err != nil {
 		return nil, 0, err
 	}
-	order := orderBy(f.Sort, f.Desc)
+	order := orderBy(f.Sort)
 	rows, err := q.QueryContext(ctx, `SELECT `+workerColumns+`, g.grid_code
 		FROM (SELECT `+workerColumns+` FROM workers w WHERE `+cond+` ORDER BY `+order+` LIMIT $10 OFFSET $11) w
 		LEFT JOIN worker_grids g ON g.worker_id = w.id AND `+held("g", 5)+`

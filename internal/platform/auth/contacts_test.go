@@ -39,7 +39,7 @@ func TestSeesWorkContactsOf_OnlyTheCommunitysOwnUsers(t *testing.T) {
 		{auth.RoleStreet, "450403001", community, false, "the street above"},
 		{auth.RoleDistrict, "450403", grid, false, "the district above"},
 		{auth.RoleCity, "450400", community, false, "the city"},
-		{auth.RoleAuditor, community, community, false, "the read-only role, even bound to the community"},
+		{auth.RoleReadOnly, community, community, false, "the read-only role, even bound to the community"},
 		{auth.RoleSysAdmin, "450400", community, false, "an administrator"},
 		{"", "", community, false, "nobody"},
 	} {

@@ -30,6 +30,14 @@ func TestPager_WithATotalShowsThePagesAndAJumpBoxKeepingTheFilters(t *testing.T)
 	if got, _ := past.PrevURL(); got != "/users?page=5" {
 		t.Errorf("PrevURL past the end = %q, want the last page", got)
 	}
+	rec := httptest.NewRecorder()
+	if sent, err := past.SentToLast(rec, httptest.NewRequest(http.MethodGet, "/users?page=9", nil)); !sent || err != nil ||
+		rec.Code != http.StatusSeeOther || rec.Header().Get("Location") != "/users?page=5" {
+		t.Errorf("past the end: sent %v %v, %d to %q", sent, err, rec.Code, rec.Header().Get("Location"))
+	}
+	if sent, _ := last.SentToLast(httptest.NewRecorder(), nil); sent {
+		t.Error("the last page sent elsewhere")
+	}
 	if empty := TotalPager(httptest.NewRequest(http.MethodGet, "/users", nil), 0, 50); empty.Pages() != 1 || empty.HasNext || empty.PastTheEnd() {
 		t.Errorf("an empty list: %+v", empty)
 	}

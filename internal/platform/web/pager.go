@@ -74,6 +74,21 @@ func (p Pager) NextURL() (string, error) { return p.url(p.Page+1, "after", p.Aft
 // LastURL is the last page's URL, for a list of known length.
 func (p Pager) LastURL() (string, error) { return p.url(p.Pages(), "", "") }
 
+// SentToLast answers a request for a page past the end of a list of known length
+// with a redirect to the last page (303), and reports whether it did; the handler
+// then stops.
+func (p Pager) SentToLast(w http.ResponseWriter, r *http.Request) (bool, error) {
+	if !p.PastTheEnd() {
+		return false, nil
+	}
+	last, err := p.LastURL()
+	if err != nil {
+		return false, err
+	}
+	http.Redirect(w, r, last, http.StatusSeeOther)
+	return true, nil
+}
+
 // JumpPath is where the jump box sends its form: BaseURL's path.
 func (p Pager) JumpPath() (string, error) {
 	u, err := url.Parse(p.BaseURL)
