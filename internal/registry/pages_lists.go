@@ -119,8 +119,7 @@ func (p *Pages) households(w http.ResponseWriter, r *http.Request) {
 			return
 		default:
 			page.Pager, page.Items, page.Total = web.TotalPager(r, list.Total, PerPage), list.Items, list.Total
-			if page.Pager.PastTheEnd() {
-				p.toLastPage(w, r, page.Pager)
+			if p.sentToLast(w, r, page.Pager) {
 				return
 			}
 		}
@@ -233,22 +232,22 @@ func (p *Pages) gridResidents(w http.ResponseWriter, r *http.Request) {
 		return
 	default:
 		page.Pager, page.Total, page.Items = web.TotalPager(r, list.Total, PerPage), list.Total, p.rows(list.Items, web.Lang(r))
-		if page.Pager.PastTheEnd() {
-			p.toLastPage(w, r, page.Pager)
+		if p.sentToLast(w, r, page.Pager) {
 			return
 		}
 	}
 	p.render.Page(w, r, status, "registry_roll", page)
 }
 
-// toLastPage sends a request for a page past the end of a list to its last page.
-func (p *Pages) toLastPage(w http.ResponseWriter, r *http.Request, pg web.Pager) {
-	last, err := pg.LastURL()
+// sentToLast sends a request for a page past the end of a list to its last page,
+// and reports whether the request has been answered.
+func (p *Pages) sentToLast(w http.ResponseWriter, r *http.Request, pg web.Pager) bool {
+	sent, err := pg.SentToLast(w, r)
 	if err != nil {
 		p.render.Error(w, r, err)
-		return
+		return true
 	}
-	http.Redirect(w, r, last, http.StatusSeeOther)
+	return sent
 }
 
 // permitsPage lists the floating residents whose residence permits expire within
@@ -283,8 +282,7 @@ func (p *Pages) permits(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	page.Pager, page.Total = web.TotalPager(r, list.Total, PerPage), list.Total
-	if page.Pager.PastTheEnd() {
-		p.toLastPage(w, r, page.Pager)
+	if p.sentToLast(w, r, page.Pager) {
 		return
 	}
 	names := map[string]string{}
