@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"maps"
 	"mime/multipart"
 	"net/http"
 	"net/http/httptest"
@@ -71,6 +72,7 @@ func TestAccessMatrix(t *testing.T) {
 func askAll(t *testing.T, d *db.DB) string {
 	m := newMatrix(t, d)
 	rules := accessRules()
+	maps.Copy(rules, registryRules())
 	var rows []matrixRow
 	for _, pattern := range m.srv.Routes() {
 		r, ok := rules[pattern]

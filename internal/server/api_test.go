@@ -126,6 +126,7 @@ func readRoutes(w *world) map[string][2]string {
 		"GET /api/v1/org/{code}/workers":     {"/api/v1/org/" + orgtest.Grid + "/workers", "/api/v1/org/" + orgtest.GridB + "/workers"},
 		"GET /api/v1/households/{id}":        {"/api/v1/households/" + w.ids["householdA"], "/api/v1/households/" + w.ids["householdB"]},
 		"GET /api/v1/residents/{id}":         {"/api/v1/residents/" + w.ids["residentA"], "/api/v1/residents/" + w.ids["residentB"]},
+		"GET /api/v1/residents/{id}/events":  {"/api/v1/residents/" + w.ids["residentA"] + "/events", "/api/v1/residents/" + w.ids["residentB"] + "/events"},
 		"GET /api/v1/residents":              {"/api/v1/residents?q=" + w.ids["idnumberA"], "/api/v1/residents?q=" + w.ids["idnumberB"]},
 		"GET /api/v1/staff":                  {"/api/v1/staff?scope=" + orgtest.Grid, "/api/v1/staff?scope=" + orgtest.GridB},
 		"GET /api/v1/staff/{id}":             {"/api/v1/staff/" + w.ids["workerA"], "/api/v1/staff/" + w.ids["workerB"]},

@@ -94,6 +94,10 @@ func TestPages(t *testing.T) {
 			[]string{"东兴第一网格", `<span class="level-tag">网格</span>`, "网格员", "社工A", "13900000001", "住户", "共 1 户",
 				`<a href="/households/`, ">HA</a>", "梧州市万秀区测试路A号", "还没有登记居民小组长", `href="/org/` + orgtest.Community + `"`},
 			[]string{"HB", "社工B"}},
+		// A page past the end says there is nothing there, not how many there are
+		// above it (issue 10 item 9).
+		{"grid page past the end", "community", "/org/" + orgtest.Grid + "?page=9&after=ZZZ", 200,
+			[]string{"这个网格还没有登记住户"}, []string{"共 1 户"}},
 		{"grid page of another grid", "grid", "/org/" + orgtest.GridB, 404, []string{"出错了", "找不到该单位"}, []string{"社工B"}},
 		{"unit above the user", "grid", "/org/" + orgtest.Community, 404, nil, []string{"东兴第二网格"}},
 		{"unknown unit", "city", "/org/999999", 404, nil, nil},
@@ -101,7 +105,7 @@ func TestPages(t *testing.T) {
 		{"household", "grid", "/households/" + w.ids["householdA"], 200, []string{"户号 HA", "居民A", "户主"}, nil},
 		{"household of another grid", "grid", "/households/" + w.ids["householdB"], 404, []string{"找不到该户"}, []string{"居民B"}},
 		{"resident", "community", "/residents/" + w.ids["residentA"], 200,
-			[]string{"居民A", w.ids["idnumberA"][:6] + "********" + w.ids["idnumberA"][14:], "1980-01-01", "没有迁移记录"}, nil},
+			[]string{"居民A", w.ids["idnumberA"][:6] + "********" + w.ids["idnumberA"][14:], "1980-01-01", "登记与迁移记录"}, nil},
 		{"resident of another grid", "grid", "/residents/" + w.ids["residentB"], 404, nil, []string{"居民B"}},
 		{"search", "city", "/search?q=" + url.QueryEscape("居民"), 200, []string{"共 3 人", "居民A", "居民B", "居民C"}, nil},
 		{"search in scope", "grid", "/search?q=" + url.QueryEscape("居民"), 200, []string{"共 1 人", "居民A"}, []string{"居民B"}},

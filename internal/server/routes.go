@@ -31,7 +31,7 @@ func (s *Server) routes(mux *web.Mux) {
 	mux.HandleFunc("GET /users/{id}", s.userPage)
 	mux.HandleFunc("GET /users/{id}/{action}", s.userActionPage)
 	mux.HandleFunc("POST /users/{id}/{action}", s.userAction)
-	registry.RegisterPages(mux, s.registry, s.org, s.render, s.now)
+	registry.RegisterPages(mux, s.registry, s.org, s.render)
 	staff.RegisterPages(mux, s.staff, s.org, s.render)
 	s.imports = transfer.RegisterPages(mux, s.transfer, s.render)
 	audit.RegisterPages(mux, s.audit, s.render)
