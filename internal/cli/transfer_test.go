@@ -35,15 +35,20 @@ var (
 		"H002,"+orgtest.GridB+",梧州市万秀区东兴路20号1栋101室,1栋",
 	)
 	residentsCSV = lines(
-		"姓名,公民身份号码,户编号,与户主关系,人口类型,联系电话,标签",
-		"李建国,"+idLi+",H001,户主,户籍,13812345678,低保、党员",
-		"王芳,"+idWang+",H001,配偶,户籍,07743821234,",
+		residentsHeader,
+		"李建国,"+idLi+",H001,户主,02,户籍,13812345678,低保,汉族,01,已婚,20,,,中国共产党党员,01,450403,,,人户一致,,,,,2013-05-01,迁入",
+		"王芳,"+idWang+",H001,配偶,10,户籍,07743821234,,壮族,08,,,,,,,,,,人户一致,,,,,2014-02-03,其他",
 	)
 	staffCSV = lines(
 		"姓名,公民身份号码,社区代码,职务,学历,入职日期,证书,网格代码",
 		"陈静,"+idChen+","+orgtest.Community+",网格员,本科,2013-05-20,社会工作者,"+orgtest.Grid+"、"+orgtest.GridB,
 	)
 )
+
+// residentsHeader is the header row of a residents template.
+const residentsHeader = "姓名,公民身份号码,户编号,与户主关系,与户主关系代码,人口类型,联系电话,标签,民族,民族代码,婚姻状况,婚姻状况代码," +
+	"文化程度,文化程度代码,政治面貌,政治面貌代码,户籍地代码,户籍地详址,现住址户编号,人户状态,流入原因,居住证号,居住证登记日期," +
+	"居住证到期日,登记日期,登记原因"
 
 func lines(rows ...string) string { return strings.Join(rows, "\n") + "\n" }
 
@@ -160,19 +165,25 @@ func TestImport_AFileWithProblemsIsRefusedWholeWithEveryProblemByRow(t *testing.
 		"李建国,"+idLi+",H001,户主,户籍,13812345678,",
 		"王芳,"+idWang+",H001,老板,户籍,,",
 		"赵敏,,H002,户主,户籍,,",
+		"李建,"+idLi+",H002,户主,户籍,1381234,",
 	))
 
 	code, out, _ := run(t, "import", "residents", bad, "--db", dbPath)
 	if code != 1 {
 		t.Errorf("exit %d, want 1", code)
 	}
-	for _, want := range []string{"第 3 行“与户主关系”列（老板）：", "第 4 行“公民身份号码”列（）：", "发现 2 个问题，未导入任何数据。"} {
+	for _, want := range []string{"第 3 行“与户主关系”列（老板）：", "第 4 行“公民身份号码”列（）：", "第 5 行“公民身份号码”列（" + pii.MaskIDNumber(idLi) + "）：",
+		"第 5 行“联系电话”列（1381234）：", "发现 4 个问题，未导入任何数据。"} {
 		if !strings.Contains(out, want) {
 			t.Errorf("output lacks %q:\n%s", want, out)
 		}
 	}
-	if strings.Contains(out, "第 2 行") {
+	if strings.HasPrefix(out, "第 2 行") || strings.Contains(out, "\n第 2 行") {
 		t.Errorf("the good row 2 is reported:\n%s", out)
+	}
+	// A valid ID number is someone's: the console, a log, shows it masked.
+	if strings.Contains(out, idLi) {
+		t.Errorf("the output shows an ID number in full:\n%s", out)
 	}
 	if n := count(t, dbPath, "residents"); n != 0 {
 		t.Errorf("%d residents written from a refused file", n)
@@ -259,10 +270,15 @@ func TestExport_CSVHasABOMChineseHeadersAndEveryRow(t *testing.T) {
 func TestExport_InEnglishHasFieldNamesAndCodes(t *testing.T) {
 	dbPath := cityWithResidents(t)
 	_, out, _ := run(t, "export", "residents", "--lang", "en", "--db", dbPath)
+	// Codes where a table has no English names (与户主关系, 民族), its English labels
+	// where it has.
 	want := "\uFEFF" + lines(
-		"name,id_number,household_no,relation,population_type,phone,tags",
-		"李建国,"+idLi+",H001,head,registered,13812345678,dibao;party_member",
-		"王芳,"+idWang+",H001,spouse,registered,07743821234,",
+		"name,id_number,household_no,relation,relation_code,population_type,phone,tags,ethnicity,ethnicity_code,marital_status,"+
+			"marital_status_code,education,education_code,political_status,political_status_code,hukou_region,hukou_address,"+
+			"lives_in_household_no,residence_status,inflow_reason,permit_no,permit_registered_on,permit_expires_on,registered_on,registered_reason",
+		"李建国,"+idLi+",H001,户主,02,registered,13812345678,dibao,汉族,01,Married,20,,,Member of the Communist Party of China,01,450403,,,"+
+			"Living where registered,,,,,2013-05-01,Moved in",
+		"王芳,"+idWang+",H001,配偶,10,registered,07743821234,,壮族,08,,,,,,,,,,Living where registered,,,,,2014-02-03,Other",
 	)
 	if out != strings.ReplaceAll(want, "\n", "\r\n") {
 		t.Errorf("export in English:\n%s", out)
@@ -285,7 +301,7 @@ func TestExport_XLSXIsABookExcelOpens(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(rows) != 3 || strings.Join(rows[0], ",") != "姓名,公民身份号码,户编号,与户主关系,人口类型,联系电话,标签" || rows[1][1] != idLi {
+	if len(rows) != 3 || strings.Join(rows[0], ",") != residentsHeader || rows[1][1] != idLi || rows[1][4] != "02" {
 		t.Errorf("rows %q", rows)
 	}
 }
@@ -333,7 +349,7 @@ func TestExport_ImportsIntoAFreshDatabaseUnchanged(t *testing.T) {
 func TestTemplate_CSVIsTheHeaderRow(t *testing.T) {
 	out := filepath.Join(t.TempDir(), "t.csv")
 	mustRun(t, "template", "residents", "--format", "csv", "--out", out)
-	if got := read(t, out); got != "\uFEFF姓名,公民身份号码,户编号,与户主关系,人口类型,联系电话,标签\r\n" {
+	if got := read(t, out); got != "\uFEFF"+residentsHeader+"\r\n" {
 		t.Errorf("template %q", got)
 	}
 }

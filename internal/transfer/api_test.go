@@ -258,7 +258,8 @@ func TestExportAPI_MasksUnlessTheRoleMayExportInFull(t *testing.T) {
 			t.Error("an export may be cached")
 		}
 		body := rec.Body.String()
-		if !strings.HasPrefix(body, "\uFEFF"+residentHeader+"\r\n") || !strings.Contains(body, "李建国,"+pii.MaskIDNumber(idLi)+",H001,户主,户籍,138****5678") {
+		if !strings.HasPrefix(body, "\uFEFF"+strings.Join(transfer.Residents.Headers("zh-CN"), ",")+"\r\n") ||
+			!strings.Contains(body, "李建国,"+pii.MaskIDNumber(idLi)+",H001,户主,02,户籍,138****5678") {
 			t.Errorf("grid export:\n%s", body)
 		}
 		if strings.Contains(body, idLi) || strings.Contains(body, "赵敏") {
@@ -266,7 +267,7 @@ func TestExportAPI_MasksUnlessTheRoleMayExportInFull(t *testing.T) {
 		}
 
 		body = s.get(communityUser, "/api/v1/exports/residents").Body.String()
-		if !strings.Contains(body, "李建国,"+idLi+",H001,户主,户籍,13812345678") {
+		if !strings.Contains(body, "李建国,"+idLi+",H001,户主,02,户籍,13812345678") {
 			t.Errorf("community export lacks the full ID number and phone:\n%s", body)
 		}
 

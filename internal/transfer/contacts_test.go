@@ -22,7 +22,7 @@ func TestImport_AHouseholdImportedIntoAnotherGridTakesItsResidentsOffTheOldGrids
 		reg := registry.NewService(d, fixedNow, time.UTC)
 		var li string
 		if err := d.Read().QueryRowContext(ctx, `SELECT r.id FROM residents r JOIN households h ON h.id = r.household_id
-			WHERE h.household_no = 'H001' AND r.relation = 'head'`).Scan(&li); err != nil {
+			WHERE h.household_no = 'H001' AND r.relation = '02'`).Scan(&li); err != nil {
 			t.Fatal(err)
 		}
 		if _, err := d.Write().ExecContext(ctx, `INSERT INTO grid_contacts (id, org_code, resident_id, role) VALUES ($1, $2, $3, 'building_head')`,

@@ -51,7 +51,10 @@ func (s *Service) exportRows(ctx context.Context, p auth.Principal, kind Kind, c
 	if err := w.Write(kind.Headers(lang)); err != nil {
 		return 0, err
 	}
-	e := &exporter{s: s, p: p, code: code, lang: lang, w: w, cols: kind.columns(), full: p.Can(auth.ExportFull)}
+	e := &exporter{s: s, p: p, code: code, lang: lang, w: w, cols: kind.columns(), pos: map[string]int{}, full: p.Can(auth.ExportFull)}
+	for i, c := range e.cols {
+		e.pos[c.Field] = i
+	}
 	switch kind {
 	case Org:
 		err = e.org(ctx)
@@ -97,6 +100,7 @@ type exporter struct {
 	lang string
 	w    sheet.Writer
 	cols []Column
+	pos  map[string]int // the index in cols of each field
 	full bool
 	rows int
 }
@@ -107,12 +111,7 @@ func (e *exporter) write(cells ...string) error {
 }
 
 func (e *exporter) enum(field, code string) string {
-	for _, c := range e.cols {
-		if c.Field == field {
-			return c.cell(e.s.bundle, e.lang, code)
-		}
-	}
-	return code
+	return e.cols[e.pos[field]].cell(e.s.bundle, e.lang, code)
 }
 
 func (e *exporter) idNumber(v string) string {
@@ -181,70 +180,155 @@ func (e *exporter) org(ctx context.Context) error {
 	return rows.Err()
 }
 
+// cells returns an empty row of the kind's columns, to be filled by set and coded.
+func (e *exporter) cells() []string { return make([]string, len(e.cols)) }
+
+// set puts a value in the column of field.
+func (e *exporter) set(cells []string, field, v string) {
+	cells[e.pos[field]] = v
+}
+
+// coded puts a stored code in the column of field, by name, and in the code column
+// beside it when there is one.
+func (e *exporter) coded(cells []string, field, code string) {
+	for _, f := range []string{field, field + "_code"} {
+		if i, ok := e.pos[f]; ok {
+			cells[i] = e.cols[i].codedCell(e.lang, code)
+		}
+	}
+}
+
+// households writes the households on the register now: one merged into another
+// (dissolved) is history.
 func (e *exporter) households(ctx context.Context) error {
 	w, args := scope.Of(e.code).Where("h.org_code", 1)
-	rows, err := e.s.db.Read().QueryContext(ctx, `SELECT h.household_no, h.org_code, h.address, COALESCE(b.name, '')
-		FROM households h LEFT JOIN buildings b ON b.id = h.building_id WHERE `+w+` ORDER BY h.household_no`, args...)
+	rows, err := e.s.db.Read().QueryContext(ctx, `SELECT h.household_no, h.org_code, h.address, h.street, h.door_no,
+		COALESCE(b.name, ''), h.unit_no, h.floor_no, h.room_no, h.established_on
+		FROM households h LEFT JOIN buildings b ON b.id = h.building_id WHERE `+w+` AND h.dissolved_on IS NULL
+		ORDER BY h.household_no`, args...)
 	if err != nil {
 		return err
 	}
 	defer rows.Close()
 	for rows.Next() {
-		var no, grid, address, building string
-		if err := rows.Scan(&no, &grid, &address, &building); err != nil {
+		v := make([]string, 10)
+		if err := rows.Scan(&v[0], &v[1], &v[2], &v[3], &v[4], &v[5], &v[6], &v[7], &v[8], &v[9]); err != nil {
 			return err
 		}
-		if err := e.write(no, grid, address, building); err != nil {
+		cells := e.cells()
+		for i, field := range []string{"household_no", "grid_code", "address", "street", "door_no", "building", "unit_no", "floor_no",
+			"room_no", "established_on"} {
+			e.set(cells, field, v[i])
+		}
+		if err := e.write(cells...); err != nil {
 			return err
 		}
 	}
 	return rows.Err()
 }
 
-// residents writes each resident once, its tags collected from the rows the join
-// with resident_tags gives it (one per tag, or one without).
+// residentFields are the columns of an exported resident as the query below
+// selects them, after its id, sealed ID number and phone, and before its tag.
+var residentFields = []string{"name", "household_no", "relation", "population_type", "ethnicity", "marital_status", "education",
+	"political_status", "hukou_region", "hukou_address", "lives_in_household_no", "residence_status", "inflow_reason", "permit_no",
+	"permit_registered_on", "permit_expires_on", "registered_on", "registered_reason"}
+
+// residents writes the residents on the register now, each once, its tags
+// collected from the rows the join with resident_tags gives it (one per tag, or
+// one without); a deregistered resident (注销) is history.
 func (e *exporter) residents(ctx context.Context) error {
+	inflow, err := e.inflowNames(ctx)
+	if err != nil {
+		return err
+	}
 	w, args := scope.Of(e.code).Where("r.org_code", 1)
-	rows, err := e.s.db.Read().QueryContext(ctx, `SELECT r.id, r.name, r.id_number_sealed, h.household_no, r.relation, r.population_type,
-		r.phone_sealed, COALESCE(t.tag, '') FROM residents r JOIN households h ON h.id = r.household_id
+	rows, err := e.s.db.Read().QueryContext(ctx, `SELECT r.id, r.id_number_sealed, r.phone_sealed, r.name, h.household_no, r.relation,
+		r.population_type, r.ethnicity, r.marital_status, r.education, r.political_status, r.hukou_region, r.hukou_address,
+		COALESCE(lh.household_no, ''), r.residence_status, r.inflow_reason, r.permit_no, COALESCE(r.permit_registered_on, ''),
+		COALESCE(r.permit_expires_on, ''), r.registered_on, r.registered_reason, COALESCE(t.tag, '')
+		FROM residents r JOIN households h ON h.id = r.household_id LEFT JOIN households lh ON lh.id = r.lives_in_household_id
 		LEFT JOIN resident_tags t ON t.resident_id = r.id
-		WHERE `+w+` ORDER BY h.household_no, CASE r.relation WHEN 'head' THEN 0 ELSE 1 END, r.id, t.tag`, args...)
+		WHERE `+w+` AND r.deregistered_on IS NULL
+		ORDER BY h.household_no, CASE WHEN r.relation IN ('01', '02', '03') THEN 0 ELSE 1 END, r.id, t.tag`, args...)
 	if err != nil {
 		return err
 	}
 	defer rows.Close()
-	var cur []string // the resident being collected: id, name, id number, household, relation, population, phone
-	var tags []string
+	var id string
+	var cells, tags []string
 	flush := func() error {
-		if cur == nil {
+		if cells == nil {
 			return nil
 		}
-		return e.write(cur[1], e.idNumber(cur[2]), cur[3], e.enum("relation", cur[4]), e.enum("population_type", cur[5]),
-			e.phone(cur[6]), e.enumList("tags", orderTags(tags)))
+		e.set(cells, "tags", e.enumList("tags", orderTags(tags)))
+		return e.write(cells...)
 	}
+	v := make([]string, len(residentFields))
+	dest := make([]any, 0, len(v)+4)
+	var rowID, tag string
+	var sealedID, sealedPhone []byte
+	dest = append(dest, &rowID, &sealedID, &sealedPhone)
+	for i := range v {
+		dest = append(dest, &v[i])
+	}
+	dest = append(dest, &tag)
 	for rows.Next() {
-		v := make([]string, 8)
-		var sealedID, sealedPhone []byte
-		if err := rows.Scan(&v[0], &v[1], &sealedID, &v[3], &v[4], &v[5], &sealedPhone, &v[7]); err != nil {
+		if err := rows.Scan(dest...); err != nil {
 			return err
 		}
-		if cur == nil || v[0] != cur[0] {
+		if cells == nil || rowID != id {
 			if err := flush(); err != nil {
 				return err
 			}
-			if v[2], v[6], err = e.open(sealedID, sealedPhone); err != nil {
+			idNumber, phone, err := e.open(sealedID, sealedPhone)
+			if err != nil {
 				return err
 			}
-			cur, tags = v[:7], tags[:0]
+			id, cells, tags = rowID, e.cells(), tags[:0]
+			e.set(cells, "id_number", e.idNumber(idNumber))
+			e.set(cells, "phone", e.phone(phone))
+			for i, field := range residentFields {
+				switch field {
+				case "population_type":
+					e.set(cells, field, e.enum(field, v[i]))
+				case "inflow_reason":
+					e.set(cells, field, inflow(v[i]))
+				default:
+					if e.cols[e.pos[field]].Table != nil {
+						e.coded(cells, field, v[i])
+					} else {
+						e.set(cells, field, v[i])
+					}
+				}
+			}
 		}
-		if v[7] != "" {
-			tags = append(tags, v[7])
+		if tag != "" {
+			tags = append(tags, tag)
 		}
 	}
 	if err := rows.Err(); err != nil {
 		return err
 	}
 	return flush()
+}
+
+// inflowNames returns how a 流入原因 code is exported: its name in the dictionary
+// an administrator keeps, or in English the code.
+func (e *exporter) inflowNames(ctx context.Context) (func(string) string, error) {
+	dict, err := registry.Dictionary(ctx, e.s.db.Read(), registry.DictInflowReason)
+	if err != nil {
+		return nil, err
+	}
+	names := map[string]string{}
+	for _, d := range dict {
+		names[d.Code] = d.Name
+	}
+	return func(code string) string {
+		if name, ok := names[code]; ok && e.lang != "en" {
+			return name
+		}
+		return code
+	}, nil
 }
 
 func (e *exporter) staff(ctx context.Context) error {

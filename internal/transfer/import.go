@@ -1,6 +1,7 @@
 package transfer
 
 import (
+	"cmp"
 	"context"
 	"database/sql"
 	"errors"
@@ -19,8 +20,10 @@ import (
 	"shequ/internal/platform/crypt"
 	"shequ/internal/platform/db"
 	"shequ/internal/platform/i18n"
+	"shequ/internal/platform/pii"
 	"shequ/internal/platform/sheet"
 	"shequ/internal/registry"
+	"shequ/internal/stats"
 )
 
 // unknownListed is how many unknown columns the warning on them names.
@@ -31,15 +34,38 @@ type Service struct {
 	db     *db.DB
 	bundle *i18n.Bundle
 	now    func() time.Time
+	zone   *time.Location
 	limits sheet.Limits
 	timer  Timer
 }
 
 // NewService returns the import and export service. The bundle gives the labels an
-// enumerated cell may hold (户主 for head) and the help text of templates.
-// It reads files within sheet.DefaultLimits.
+// enumerated cell may hold (户籍 for registered) and the help text of templates.
+// It reads files within sheet.DefaultLimits, and dates what it imports by the days
+// of China's time (see WithZone).
 func NewService(d *db.DB, b *i18n.Bundle, now func() time.Time) *Service {
-	return &Service{db: d, bundle: b, now: now, limits: sheet.DefaultLimits()}
+	return &Service{db: d, bundle: b, now: now, zone: chinaTime, limits: sheet.DefaultLimits()}
+}
+
+// chinaTime is Beijing time, the city's zone unless the server is told otherwise:
+// China has kept UTC+8 all year since 1992, so a fixed zone gives the same days as
+// Asia/Shanghai for every import, with no zone database needed.
+var chinaTime = time.FixedZone("CST", 8*60*60)
+
+// WithZone returns the service dating what it imports by the days of zone: the day
+// an import runs is the registration day of the residents and the establishment
+// day of the households that do not give one, and no date may lie after it.
+func (s *Service) WithZone(zone *time.Location) *Service {
+	c := *s
+	c.zone = zone
+	return &c
+}
+
+// today is the city's date at t, as midnight UTC, the form registry.ResidentInput
+// and pii check dates against.
+func (s *Service) today(t time.Time) time.Time {
+	y, m, d := t.In(s.zone).Date()
+	return time.Date(y, m, d, 0, 0, 0, 0, time.UTC)
 }
 
 // WithLimits returns the service reading uploaded files within lim, its zero fields
@@ -162,8 +188,12 @@ func (s *Service) importRows(ctx context.Context, p auth.Principal, kind Kind, r
 	}
 	start, began := s.now(), time.Now()
 	res := &Result{Kind: kind, DryRun: opt.DryRun, Encoding: string(r.Encoding()), Warnings: []Problem{}, Problems: []Problem{}}
-	run := &run{res: res, cols: kind.columns(), bundle: s.bundle, principal: p, now: start,
+	run := &run{res: res, cols: kind.columns(), bundle: s.bundle, principal: p, now: start, today: s.today(start),
 		maxProblems: s.limits.Problems, kindCount: map[string]int{}}
+	run.pos = make(map[string]int, len(run.cols))
+	for i, c := range run.cols {
+		run.pos[c.Field] = i
+	}
 	run.matchHeaders(r.Header(), opt.Map)
 	if !res.OK() {
 		if err := s.refusedImport(ctx, p, kind, opt, res); err != nil {
@@ -206,7 +236,11 @@ func (s *Service) importRows(ctx context.Context, p auth.Principal, kind Kind, r
 			}
 			res.Rows++
 			rec := run.record(row)
-			if !rec.complete() {
+			// A row of the org tree or of workers with an empty required cell is not
+			// checked further: its other problems would mostly follow from the gap. A
+			// register row still has its household and ID number looked up, so that
+			// one report lists every problem of the file.
+			if !rec.complete() && kind != Households && kind != Residents {
 				continue
 			}
 			if err := h.row(ctx, rec); err != nil {
@@ -290,6 +324,8 @@ type run struct {
 	bundle    *i18n.Bundle
 	principal auth.Principal
 	now       time.Time
+	today     time.Time      // the city's date when the import began, at midnight UTC
+	pos       map[string]int // the index in cols of each field
 	tx        *sql.Tx
 	bulk      *db.Bulk
 	dialect   db.Dialect
@@ -332,12 +368,7 @@ func (r *run) matchHeaders(headers []string, userMap map[string]string) {
 		if to, ok := mapped[key]; ok {
 			key = to
 		}
-		ci := -1
-		for i, c := range r.cols {
-			if key == c.Field || key == normalHeader(c.Header) {
-				ci = i
-			}
-		}
+		ci := slices.IndexFunc(r.cols, func(c Column) bool { return c.matches(key) })
 		if ci < 0 {
 			unknown = append(unknown, h)
 			continue
@@ -360,11 +391,17 @@ func (r *run) matchHeaders(headers []string, userMap map[string]string) {
 			Args: map[string]any{"columns": listed, "n": len(unknown)}})
 	}
 	for i, c := range r.cols {
-		if c.Required && r.index[i] < 0 {
+		if c.Required && r.index[i] < 0 && !r.has(c.Unless) {
 			r.problem(1, c.Header, "", apperr.New(apperr.Invalid, "transfer.missing_column", "").
 				With("column", c.Header).With("field", c.Field))
 		}
 	}
+}
+
+// has reports whether the file has the column of field.
+func (r *run) has(field string) bool {
+	i, ok := r.pos[field]
+	return ok && r.index[i] >= 0
 }
 
 // problem records one problem; past maxProblems of its kind it only counts.
@@ -413,10 +450,8 @@ func (r *run) record(row sheet.Row) *record {
 }
 
 func (rec *record) col(field string) int {
-	for i, c := range rec.run.cols {
-		if c.Field == field {
-			return i
-		}
+	if i, ok := rec.run.pos[field]; ok {
+		return i
 	}
 	return -1
 }
@@ -430,12 +465,12 @@ func (rec *record) get(field string) string {
 }
 
 // complete records a "required" problem for each empty required cell, and reports
-// whether there was none: such a row is not checked further, as most of its other
-// problems would only follow from the gap.
+// whether there was none. A cell the file may leave empty because it has the column
+// named by Unless is required only when that one is empty too.
 func (rec *record) complete() bool {
 	ok := true
 	for i, c := range rec.run.cols {
-		if c.Required && rec.vals[i] == "" {
+		if c.Required && rec.vals[i] == "" && (c.Unless == "" || rec.get(c.Unless) == "") {
 			rec.bad(apperr.Invalidf(c.Field, "required"))
 			ok = false
 		}
@@ -448,16 +483,31 @@ func (rec *record) complete() bool {
 func (rec *record) bad(err *apperr.Error) {
 	column, value := "", ""
 	if i := rec.col(err.Field); i >= 0 {
-		column, value = rec.run.cols[i].Header, rec.vals[i]
-		if fi := rec.run.index[i]; fi >= 0 {
-			column = rec.run.headers[fi]
-		}
+		column, value = rec.header(err.Field), maskValid(err.Field, rec.vals[i], rec.run.today)
 	}
 	if rec.reported == nil {
 		rec.reported = map[string]bool{}
 	}
 	rec.reported[err.Field] = true
 	rec.run.problem(rec.line, column, value, err)
+}
+
+// maskValid hides an ID number or a phone as every page does, when it is one: a
+// problem's value goes to the console, the page and the API, and a valid number
+// is someone's. What a file holds in those columns that is not a valid number is
+// shown as it is — it is nobody's number, and the user must see what to correct.
+func maskValid(field, value string, today time.Time) string {
+	switch field {
+	case "id_number":
+		if id, err := pii.ParseIDNumber(strings.TrimSpace(value), today); err == nil {
+			return pii.MaskIDNumber(id.Value)
+		}
+	case "phone":
+		if p, err := pii.NormalizePhone(value); err == nil && p != "" {
+			return pii.MaskPhone(p)
+		}
+	}
+	return value
 }
 
 // report records the problems of a row's own checks, leaving out fields whose
@@ -505,6 +555,63 @@ func (rec *record) enum(field, key string) (string, bool) {
 		rec.bad(apperr.Invalidf(field, key))
 	}
 	return v, ok
+}
+
+// date reads a cell of days as YYYY-MM-DD, in any way sheet.ParseDate reads one;
+// "" for an empty cell.
+func (rec *record) date(field string) (string, bool) {
+	cell := rec.get(field)
+	if cell == "" {
+		return "", true
+	}
+	d, err := sheet.ParseDate(cell)
+	if err != nil {
+		rec.bad(apperr.Invalidf(field, "sheet.date").With("value", cell))
+		return "", false
+	}
+	return d.Format(time.DateOnly), true
+}
+
+// coded reads the code of a coded field from its column, through read, and from the
+// code column beside it, either of which may be empty or missing: "" when neither
+// is given. Given both, they must agree. A problem with either is recorded against
+// field as well, so that the row's own checks do not report the field again.
+func (rec *record) coded(field string, read func(Column, string) (string, bool)) (string, bool) {
+	c := rec.run.cols[rec.col(field)]
+	codeField := field + "_code"
+	name, code := rec.get(field), rec.get(codeField)
+	unknown := func(f string) (string, bool) {
+		rec.bad(apperr.Invalidf(f, "code.unknown").With("table", c.Table().Standard))
+		rec.reported[field] = true
+		return "", false
+	}
+	var byName, byCode string
+	var ok bool
+	if name != "" {
+		if byName, ok = read(c, name); !ok {
+			return unknown(field)
+		}
+	}
+	if code != "" {
+		if byCode, ok = c.codeOf(code); !ok {
+			return unknown(codeField)
+		}
+	}
+	if byName != "" && byCode != "" && byName != byCode {
+		rec.bad(apperr.Invalidf(codeField, "transfer.code_mismatch").With("column", rec.header(field)).With("value", name))
+		rec.reported[field] = true
+		return "", false
+	}
+	return cmp.Or(byCode, byName), true
+}
+
+// header is the header of a field's column as the file spells it.
+func (rec *record) header(field string) string {
+	i := rec.col(field)
+	if fi := rec.run.index[i]; fi >= 0 {
+		return rec.run.headers[fi]
+	}
+	return rec.run.cols[i].Header
 }
 
 // handler imports the rows of one kind.
@@ -601,21 +708,40 @@ func (r *run) queryIn(ctx context.Context, query string, keys []string, scan fun
 
 // bulkRows is the number of new rows past which an import on SQLite stops keeping
 // the read-only indexes of the tables it fills and builds them again at the end
-// (db.DeferIndexes). Below it, keeping them is cheaper than rebuilding them over a
-// whole city's table.
+// (db.DeferIndexes), and sets their triggers aside (db.DeferTriggers). Below it,
+// keeping them is cheaper than rebuilding them over a whole city's table.
 const bulkRows = 20000
 
-// deferIndexes switches the import to bulk mode once it has bulkRows new rows.
+// deferIndexes switches the import to bulk mode once it has bulkRows new rows. The
+// generation triggers of the statistics' cache, which SQLite runs once a row — two
+// a resident, with their period — are restored at the end, and every district's
+// generation moved once, as the demo's load does.
 func (r *run) deferIndexes(ctx context.Context, tables ...string) error {
 	if r.rebuild != nil || r.res.Inserted < bulkRows {
 		return nil
 	}
-	var err error
-	r.rebuild, err = db.DeferIndexes(ctx, r.tx, r.dialect, tables...)
-	return err
+	rebuild, err := db.DeferIndexes(ctx, r.tx, r.dialect, tables...)
+	if err != nil {
+		return err
+	}
+	restore, err := db.DeferTriggers(ctx, r.tx, r.dialect, tables...)
+	if err != nil {
+		return err
+	}
+	r.rebuild = func(ctx context.Context) error {
+		if err := rebuild(ctx); err != nil {
+			return err
+		}
+		if err := restore(ctx); err != nil {
+			return err
+		}
+		return stats.TouchAll(ctx, r.tx)
+	}
+	return nil
 }
 
-// rebuildIndexes builds again the indexes deferIndexes dropped.
+// rebuildIndexes builds again the indexes deferIndexes dropped, and restores the
+// triggers.
 func (r *run) rebuildIndexes(ctx context.Context) error {
 	if r.rebuild == nil {
 		return nil

@@ -51,11 +51,12 @@ func TestImport_ListsTheFirstProblemsOfEachKindAndCountsTheRest(t *testing.T) {
 		}
 		res := importAs(t, svc, auth.System(), transfer.Residents, csvFile(t, rows...), transfer.Options{})
 		refused(t, res)
-		if res.ProblemCount != 8 || len(res.Problems) != 4 {
-			t.Errorf("%d problems, %d listed; want 8 and 4: %+v", res.ProblemCount, len(res.Problems), res.Problems)
+		// 5 phones, 3 names and the ID number repeated 7 times.
+		if res.ProblemCount != 15 || len(res.Problems) != 6 {
+			t.Errorf("%d problems, %d listed; want 15 and 6: %+v", res.ProblemCount, len(res.Problems), res.Problems)
 		}
-		if res.Omitted["phone.format"] != 3 || res.Omitted["required"] != 1 || len(res.Omitted) != 2 {
-			t.Errorf("omitted = %v, want 3 phone.format and 1 required", res.Omitted)
+		if res.Omitted["phone.format"] != 3 || res.Omitted["required"] != 1 || res.Omitted["transfer.duplicate"] != 5 || len(res.Omitted) != 3 {
+			t.Errorf("omitted = %v, want 3 phone.format, 1 required and 5 transfer.duplicate", res.Omitted)
 		}
 	})
 }

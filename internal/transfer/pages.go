@@ -10,10 +10,10 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"time"
 
 	"shequ/internal/platform/apperr"
 	"shequ/internal/platform/auth"
-	"shequ/internal/platform/pii"
 	"shequ/internal/platform/sheet"
 	"shequ/internal/platform/web"
 )
@@ -173,15 +173,16 @@ type progressView struct {
 }
 
 // preview is the first rows of a checked file under its header, each column with
-// the field it was read as ("" when ignored). ID numbers and phones are masked, as
-// on every page.
+// the header of the kind's column it was read as, in the reader's language ("" when
+// ignored). ID numbers and phones are masked, as on every page.
 type preview struct {
 	Headers []string
-	Fields  []string
+	ReadAs  []string
 	Rows    []sheet.Row
 }
 
-// problemRow is a problem as the page lists it, its value masked like the preview.
+// problemRow is a problem as the page lists it: its value comes masked when it is
+// a valid ID number or phone (maskValid).
 type problemRow struct {
 	Row                    int
 	Column, Value, Message string
@@ -215,10 +216,8 @@ func (pg *Pages) show(w http.ResponseWriter, r *http.Request) {
 	if res := v.Result; res != nil {
 		pg.svc.Describe(res, web.Lang(r))
 		page.Seconds = strconv.FormatFloat(res.Elapsed.Seconds(), 'f', 1, 64)
-		fields := fieldsByHeader(res)
 		for _, pr := range res.Problems[:min(len(res.Problems), problemsShown)] {
-			page.Problems = append(page.Problems, problemRow{Row: pr.Row, Column: pr.Column, Message: pr.Message,
-				Value: mask(fields[pr.Column], pr.Value)})
+			page.Problems = append(page.Problems, problemRow{Row: pr.Row, Column: pr.Column, Message: pr.Message, Value: pr.Value})
 		}
 		page.Hidden = res.ProblemCount - len(page.Problems)
 		if v.State == jobChecked {
@@ -234,7 +233,7 @@ func (pg *Pages) show(w http.ResponseWriter, r *http.Request) {
 			}
 			if res.OK() {
 				// Without a preview the page still works: the summary is what counts.
-				page.Preview, _ = readPreview(v)
+				page.Preview, _ = readPreview(v, web.Lang(r), pg.svc.today(pg.svc.now()))
 			}
 		}
 	}
@@ -251,39 +250,20 @@ func progressOf(p Progress) progressView {
 	return v
 }
 
-// fieldsByHeader maps each header of the file to the field it was read as.
-func fieldsByHeader(res *Result) map[string]string {
-	m := map[string]string{}
-	for _, c := range res.Columns {
-		if c.Field != "" {
-			m[c.Header] = c.Field
-		}
-	}
-	return m
-}
-
-// mask hides an ID number or a phone as every page does.
-func mask(field, value string) string {
-	switch field {
-	case "id_number":
-		return pii.MaskIDNumber(value)
-	case "phone":
-		return pii.MaskPhone(value)
-	}
-	return value
-}
-
-// readPreview reads the first rows of a checked job's file.
-func readPreview(v jobView) (*preview, error) {
+// readPreview reads the first rows of a checked job's file, its ID numbers and
+// phones masked as on every page.
+func readPreview(v jobView, lang string, today time.Time) (*preview, error) {
 	r, err := sheet.Open(v.path, v.format, v.open)
 	if err != nil {
 		return nil, err
 	}
 	defer r.Close()
-	pv := &preview{Headers: r.Header(), Fields: make([]string, len(r.Header()))}
+	pv := &preview{Headers: r.Header(), ReadAs: make([]string, len(r.Header()))}
+	fields := make([]string, len(r.Header()))
+	cols := v.Kind.columns()
 	for i, c := range v.Result.Columns {
-		if i < len(pv.Fields) {
-			pv.Fields[i] = c.Field
+		if k := slices.IndexFunc(cols, func(k Column) bool { return k.Field == c.Field }); i < len(fields) && k >= 0 {
+			fields[i], pv.ReadAs[i] = c.Field, cols[k].header(lang)
 		}
 	}
 	for len(pv.Rows) < previewRows {
@@ -297,7 +277,7 @@ func readPreview(v jobView) (*preview, error) {
 		cells := make([]string, len(pv.Headers))
 		for i := range cells {
 			if i < len(row.Cells) {
-				cells[i] = mask(pv.Fields[i], row.Cells[i])
+				cells[i] = maskValid(fields[i], row.Cells[i], today)
 			}
 		}
 		pv.Rows = append(pv.Rows, sheet.Row{Line: row.Line, Cells: cells})

@@ -43,15 +43,21 @@ func (s *Service) Template(kind Kind, format sheet.Format, w io.Writer) error {
 		if c.Required {
 			required = t("transfer.help.must")
 		}
-		values := ""
-		if c.Enum != "" {
-			labels := make([]string, len(c.Values))
-			for i, v := range c.Values {
-				labels[i] = s.bundle.T(lang, c.Enum+v)
+		var values []string
+		switch {
+		case c.Enum != "":
+			for _, v := range c.Values {
+				values = append(values, s.bundle.T(lang, c.Enum+v))
 			}
-			values = strings.Join(labels, "、")
+		case c.Table != nil:
+			// A form for a new record offers no legacy code; an import still takes one.
+			for _, e := range c.Table().Entries() {
+				if !e.Legacy {
+					values = append(values, e.Code+" "+e.Name)
+				}
+			}
 		}
-		if err := help.Write([]string{c.Header, c.Field, required, t("transfer.help." + string(kind) + "." + c.Field), values}); err != nil {
+		if err := help.Write([]string{c.Header, c.Field, required, t("transfer.help." + string(kind) + "." + c.Field), strings.Join(values, "、")}); err != nil {
 			return err
 		}
 	}

@@ -80,9 +80,10 @@ func seed(t *testing.T, d *db.DB) *transfer.Service {
 	ctx := context.Background()
 	reg := registry.NewService(d, fixedNow, time.UTC)
 	for _, in := range []registry.HouseholdInput{
-		{No: "H001", GridCode: orgtest.Grid, Address: "梧州市万秀区东兴路12号3栋201室", Building: "3栋"},
+		{No: "H001", GridCode: orgtest.Grid, Address: "梧州市万秀区东兴路12号3栋201室", Building: "3栋", Established: "2012-01-01"},
 		{No: "H002", GridCode: orgtest.GridB, Address: "梧州市万秀区东兴路20号1栋101室", Building: "1栋"},
-		{No: "H003", GridCode: orgtest.Grid2, Address: "梧州市万秀区南环路8号"},
+		{No: "H003", GridCode: orgtest.Grid2, Street: "南环路", DoorNo: "8", Building: "2栋", UnitNo: "1", FloorNo: "3", RoomNo: "302",
+			Established: "2010-06-01"},
 	} {
 		if _, err := reg.CreateHousehold(ctx, auth.System(), in); err != nil {
 			t.Fatal(err)
@@ -90,10 +91,13 @@ func seed(t *testing.T, d *db.DB) *transfer.Service {
 	}
 	for _, in := range []registry.ResidentInput{
 		{Name: "李建国", IDNumber: idLi, HouseholdNo: "H001", Relation: "head", PopulationType: "registered",
-			Phone: "138 1234 5678", Tags: []string{"party_member", "dibao"}},
-		{Name: "王芳", IDNumber: idWang, HouseholdNo: "H001", Relation: "spouse", PopulationType: "registered", Phone: "0774-3821234"},
+			Phone: "138 1234 5678", Tags: []string{"party_member", "dibao"}, Ethnicity: "汉族", MaritalStatus: "已婚", Education: "21",
+			HukouRegion: "450403", HukouAddress: "梧州市万秀区东兴路12号", RegisteredOn: "2013-05-01", RegisteredReason: "迁入"},
+		{Name: "王芳", IDNumber: idWang, HouseholdNo: "H001", Relation: "spouse", PopulationType: "registered", Phone: "0774-3821234",
+			Ethnicity: "08", PoliticalStatus: "13", RegisteredOn: "2014-02-03"},
 		{Name: "赵敏", IDNumber: idZhao, HouseholdNo: "H003", Relation: "head", PopulationType: "floating",
-			Tags: []string{"elderly_alone"}},
+			Tags: []string{"elderly_alone"}, HukouRegion: "450102", LivesInNo: "H001", ResidenceStatus: "3", InflowReason: "01",
+			PermitNo: "450400202000123", PermitRegisteredOn: "2020-03-01", PermitExpiresOn: "2027-03-01", RegisteredOn: "2020-02-15"},
 	} {
 		if _, err := reg.CreateResident(ctx, auth.System(), in); err != nil {
 			t.Fatal(err)
@@ -280,11 +284,11 @@ func TestImport_RefusesABadRowAndWritesNoneOfTheFile(t *testing.T) {
 		{name: "impossible birth date", kind: transfer.Residents, bad: "孙强," + idFeb31 + ",H002,配偶,户籍,,",
 			column: "公民身份号码", key: "id_number.birth_date", value: idFeb31, args: map[string]any{"date": "19900231"}},
 		{name: "ID number twice in the file", kind: transfer.Residents, bad: "孙丽丽," + idSun + ",H002,配偶,户籍,,",
-			column: "公民身份号码", key: "transfer.duplicate", value: idSun, args: map[string]any{"row": 2}},
+			column: "公民身份号码", key: "transfer.duplicate", value: pii.MaskIDNumber(idSun), args: map[string]any{"row": 2}},
 		{name: "ID number of a resident of another household", kind: transfer.Residents, bad: "李建国," + idLi + ",H002,其他,户籍,,",
-			column: "公民身份号码", key: "transfer.resident_elsewhere", value: idLi, args: map[string]any{"household": "H001"}},
+			column: "公民身份号码", key: "transfer.resident_elsewhere", value: pii.MaskIDNumber(idLi), args: map[string]any{"household": "H001"}},
 		{name: "worker's ID number twice in the file", kind: transfer.Staff, bad: "刘洋," + idLiu + "," + orgtest.Community + ",委员,本科,2016-01-01,,",
-			column: "公民身份号码", key: "transfer.duplicate", value: idLiu, args: map[string]any{"row": 2}},
+			column: "公民身份号码", key: "transfer.duplicate", value: pii.MaskIDNumber(idLiu), args: map[string]any{"row": 2}},
 		{name: "unknown parent unit", kind: transfer.Org, bad: "450403001009001,无名网格,网格,450403001009,,,",
 			column: "上级代码", key: "org.not_found", value: "450403001009"},
 		{name: "unknown grid", kind: transfer.Households, bad: "H011,450403001001099,梧州市万秀区东兴路31号,",
@@ -312,7 +316,7 @@ func TestImport_RefusesABadRowAndWritesNoneOfTheFile(t *testing.T) {
 		{name: "tag not in the list", kind: transfer.Residents, bad: "孙强," + idSun2 + ",H002,配偶,户籍,,党员、VIP",
 			column: "标签", key: "resident.tag", value: "党员、VIP", args: map[string]any{"tag": "VIP"}},
 		{name: "relation not in the list", kind: transfer.Residents, bad: "孙强," + idSun2 + ",H002,朋友,户籍,,",
-			column: "与户主关系", key: "resident.relation", value: "朋友"},
+			column: "与户主关系", key: "code.unknown", value: "朋友", args: map[string]any{"table": "GB/T 4761-2008"}},
 		{name: "position not in the list", kind: transfer.Staff, bad: "刘敏," + idLiu2 + "," + orgtest.Community + ",保安,大专,2015-09-01,,",
 			column: "职务", key: "worker.position", value: "保安"},
 		{name: "education not in the list", kind: transfer.Staff, bad: "刘敏," + idLiu2 + "," + orgtest.Community + ",委员,小学,2015-09-01,,",
@@ -696,7 +700,7 @@ func TestImport_EditedFileUpdatesOnlyTheChangedRows(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if r.Phone != "13900003333" || r.Name != "孙强" || r.Relation != "spouse" {
+		if r.Phone != "13900003333" || r.Name != "孙强" || r.Relation != "10" {
 			t.Errorf("resident after the update = %+v", r)
 		}
 	})
@@ -724,10 +728,11 @@ func TestImport_TagsCompareRegardlessOfOrderAndSeparator(t *testing.T) {
 		row := func(tags string) string {
 			return csvFile(t, residentHeader, "孙丽,"+idSun+",H002,户主,户籍,,\""+tags+"\"")
 		}
-		if res := importAs(t, svc, auth.System(), transfer.Residents, row("党员、低保、残疾"), transfer.Options{}); res.Inserted != 1 {
+		if res := importAs(t, svc, auth.System(), transfer.Residents, row("党员、低保、残疾、失业"), transfer.Options{}); res.Inserted != 1 {
 			t.Fatalf("first import: %+v", res)
 		}
-		for _, tags := range []string{"残疾,低保,党员", "低保;党员;残疾", "残疾，党员，低保", "party_member、disabled、dibao", "低保; 党员 ,残疾"} {
+		for _, tags := range []string{"失业,残疾,低保,党员", "低保;党员;残疾;失业", "残疾，失业，党员，低保", "party_member、disabled、dibao、unemployed",
+			"低保; 党员 ,残疾、失业"} {
 			res := importAs(t, svc, auth.System(), transfer.Residents, row(tags), transfer.Options{})
 			if !res.OK() || res.Unchanged != 1 || res.Updated != 0 {
 				t.Errorf("tags %q: unchanged %d, updated %d, problems %+v", tags, res.Unchanged, res.Updated, res.Problems)
@@ -736,6 +741,10 @@ func TestImport_TagsCompareRegardlessOfOrderAndSeparator(t *testing.T) {
 		res := importAs(t, svc, auth.System(), transfer.Residents, row("残疾、低保"), transfer.Options{})
 		if res.Updated != 1 {
 			t.Errorf("a tag dropped: updated %d", res.Updated)
+		}
+		// 党员 is a political status now: a file without the column keeps it.
+		if got := query(t, d, `SELECT political_status FROM residents WHERE id_number_bidx = $1`, bidx(d, idSun)); got != "01" {
+			t.Errorf("political status = %q, want 01 from the tag 党员", got)
 		}
 		id := query(t, d, `SELECT id FROM residents WHERE id_number_bidx = $1`, bidx(d, idSun))
 		r, err := registry.GetResident(context.Background(), d.Read(), d.Keys(), scope.Everything(), id)
@@ -777,7 +786,7 @@ func TestImport_HeadersInEitherLanguageInAnyOrder(t *testing.T) {
 				if err != nil {
 					t.Fatal(err)
 				}
-				if got := r.Name + "|" + r.HouseholdNo + "|" + r.Relation + "|" + r.PopulationType + "|" + r.Phone; got != "孙丽|H002|head|registered|13900001111" {
+				if got := r.Name + "|" + r.HouseholdNo + "|" + r.Relation + "|" + r.PopulationType + "|" + r.Phone; got != "孙丽|H002|02|registered|13900001111" {
 					t.Errorf("stored %s", got)
 				}
 				if tag := query(t, d, `SELECT tag FROM resident_tags WHERE resident_id = $1`, id); tag != "dibao" {
@@ -813,8 +822,8 @@ func TestImport_AcceptsCodesAndLabels(t *testing.T) {
 		key    string
 		want   string
 	}{
-		{transfer.Residents, "孙丽," + idSun + ",H002,%s,户籍,,", []string{"户主", "head", "HEAD", "Head of household"},
-			`SELECT relation FROM residents WHERE id_number_bidx = $1`, idSun, "head"},
+		{transfer.Residents, "孙丽," + idSun + ",H002,%s,户籍,,", []string{"户主", "02", "０２", "head", "HEAD"},
+			`SELECT relation FROM residents WHERE id_number_bidx = $1`, idSun, "02"},
 		{transfer.Residents, "孙丽," + idSun + ",H002,户主,%s,,", []string{"户籍", "registered", "Registered"},
 			`SELECT population_type FROM residents WHERE id_number_bidx = $1`, idSun, "registered"},
 		{transfer.Org, "450403001002,东城社区,%s," + orgtest.Street + ",2015,200,5", []string{"社区", "community", "Community"},
@@ -1051,7 +1060,10 @@ func TestTemplate_CSVIsTheHeaderLineWithABOM(t *testing.T) {
 	if err := svc.Template(transfer.Residents, sheet.CSV, &buf); err != nil {
 		t.Fatal(err)
 	}
-	if want := "\uFEFF" + residentHeader + "\r\n"; buf.String() != want {
+	want := "\uFEFF姓名,公民身份号码,户编号,与户主关系,与户主关系代码,人口类型,联系电话,标签,民族,民族代码,婚姻状况,婚姻状况代码," +
+		"文化程度,文化程度代码,政治面貌,政治面貌代码,户籍地代码,户籍地详址,现住址户编号,人户状态,流入原因,居住证号,居住证登记日期," +
+		"居住证到期日,登记日期,登记原因\r\n"
+	if buf.String() != want {
 		t.Errorf("template = %q, want %q", buf.String(), want)
 	}
 }
