@@ -382,7 +382,7 @@ func TestAPI_ImportAndExportThroughTheServer(t *testing.T) {
 		}
 		for user, want := range map[string]string{"community": id, "grid": pii.MaskIDNumber(id)} {
 			code, body := w.do(t, user, "GET", "/api/v1/exports/residents", "")
-			if code != http.StatusOK || !strings.Contains(body, "新居民,"+want+",HA,子女,户籍") {
+			if code != http.StatusOK || !strings.Contains(body, "新居民,"+want+",HA,子,20,户籍") {
 				t.Errorf("%s export: %d\n%s", user, code, body)
 			}
 		}
