@@ -15,9 +15,12 @@ import (
 
 	"shequ/internal/org/orgtest"
 	"shequ/internal/platform/auth"
+	"shequ/internal/platform/db"
 	"shequ/internal/platform/db/dbtest"
+	"shequ/internal/platform/scope"
 	"shequ/internal/platform/web"
 	"shequ/internal/registry"
+	"shequ/internal/stats"
 )
 
 // phone is headless Chromium on a 390 px phone, signed in as a community's user,
@@ -159,9 +162,26 @@ func TestPages_OnAPhone(t *testing.T) {
 // does, on a 390 px phone: adds a household from the list, registers a birth in
 // it, moves a resident into it, records the resident's death, and finds each in
 // the household, the history and the list.
+//
+// The statistics for today follow: one household more, a birth in and a death
+// out; as of the day before, nothing changed. It runs on both databases.
 func TestPages_OnAPhone_KeepTheRegister(t *testing.T) {
-	w := newPagesWorld(t, dbtest.SQLite(t))
+	dbtest.Each(t, keepTheRegisterOnAPhone)
+}
+
+func keepTheRegisterOnAPhone(t *testing.T, d *db.DB) {
+	w := newPagesWorld(t, d)
 	ph := newPhone(t, w)
+	figures := func(day string) stats.Stats {
+		t.Helper()
+		on, _ := time.Parse(time.DateOnly, day)
+		s, err := stats.Compute(context.Background(), d.Read(), scope.Everything(), orgtest.Community, on)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return s
+	}
+	today, yesterday := figures("2026-11-27"), figures("2026-11-26")
 	type css = chromedp.CSS
 	submit := chromedp.Click(css(`form.panel button[type="submit"]`), chromedp.NodeVisible)
 	done := chromedp.WaitVisible(css("#done"))
@@ -202,6 +222,18 @@ func TestPages_OnAPhone_KeepTheRegister(t *testing.T) {
 	ph.mustSee("共 1 户", "H100", "未登记户主")
 	ph.do(chromedp.Click(css(`td a[href^="/households/"]`), chromedp.NodeVisible), chromedp.WaitVisible(css("#household-former")))
 	ph.mustSee("张小宝", "已注销的成员", "李建国", "1 人")
+
+	after := figures("2026-11-27")
+	if after.Households != today.Households+1 || after.Residents.Registered != today.Residents.Registered {
+		t.Errorf("today: %d households, %d registered; before the worker's day %d, %d (one household more, a birth in, a death out)",
+			after.Households, after.Residents.Registered, today.Households, today.Residents.Registered)
+	}
+	// The newborn is registered from their birth (出生), so the day before counts them
+	// too; the household was established today and the death was today.
+	if again := figures("2026-11-26"); again.Households != yesterday.Households || again.Residents.Registered != yesterday.Residents.Registered+1 {
+		t.Errorf("the day before: %d households, %d registered; was %d, %d (the newborn counts from birth)",
+			again.Households, again.Residents.Registered, yesterday.Households, yesterday.Residents.Registered)
+	}
 }
 
 // phoneFixture adds to the register's fixture what the pages show at their
