@@ -25,7 +25,7 @@ func now() time.Time { return time.Date(2026, 11, 27, 8, 0, 0, 0, time.UTC) }
 var (
 	city       = auth.Principal{UserID: "u-city", Name: "王市", Role: auth.RoleCity, OrgCode: orgtest.City}
 	community  = auth.Principal{UserID: "u-comm", Name: "李社区", Role: auth.RoleCommunity, OrgCode: orgtest.Community}
-	auditor    = auth.Principal{UserID: "u-aud", Name: "赵审计", Role: auth.RoleAuditor, OrgCode: orgtest.City}
+	auditor    = auth.Principal{UserID: "u-aud", Name: "赵审计", Role: auth.RoleReadOnly, OrgCode: orgtest.City}
 	auditAdmin = auth.Principal{UserID: "u-aa", Name: "钱审计管理", Role: auth.RoleAuditAdmin, OrgCode: orgtest.City}
 )
 

@@ -61,6 +61,8 @@ const (
 	ActResidentErase  = "resident.erase"      // a person's record deleted on request (个人信息保护法 art. 47)
 	ActWorkerNew      = "worker.create"
 	ActWorkerEdit     = "worker.update"
+	ActWorkerAssign   = "worker.assign"  // a worker assigned to a grid from a day
+	ActWorkerRelieve  = "worker.relieve" // a worker's assignment to a grid ended on a day
 	ActImport         = "transfer.import"
 	ActExport         = "transfer.export"
 	ActReveal         = "registry.reveal"
@@ -76,11 +78,13 @@ const (
 
 // Actions lists the actions above, in the order the audit page offers them.
 var Actions = []string{ActLogin, ActLogout, ActLoginFailed, ActOrgCreate, ActOrgUpdate, ActHouseholdNew, ActHouseholdEdit,
-	ActResidentNew, ActResidentEdit, ActResidentMove, ActResidentErase, ActWorkerNew, ActWorkerEdit, ActImport, ActExport, ActReveal,
+	ActResidentNew, ActResidentEdit, ActResidentMove, ActResidentErase, ActWorkerNew, ActWorkerEdit, ActWorkerAssign, ActWorkerRelieve,
+	ActImport, ActExport, ActReveal,
 	ActRead, ActIDLookup, ActIDLookupLimit, ActPermission, ActView, ActExportTrail, ActRetention, ActPurge,
 	// The account and policy changes auth reports (see RecordAuth).
 	auth.EventPasswordChanged, auth.EventTOTPEnrolled, auth.EventUserAdded, auth.EventPasswordReset, auth.EventChangeWaived,
-	auth.EventUserDisabled, auth.EventUserEnabled, auth.EventTOTPReset, auth.EventTokenIssued, auth.EventPolicyChanged}
+	auth.EventUserDisabled, auth.EventUserEnabled, auth.EventTOTPReset, auth.EventUserUnlocked, auth.EventUserReassigned, auth.EventTokenIssued,
+	auth.EventTokensRevoked, auth.EventPolicyChanged}
 
 // personal reports whether an action processes residents' or workers' personal
 // information: its records are kept at least three years (个人信息保护法 art. 56),

@@ -168,7 +168,7 @@ func TestHooks_EveryWriteIsRecordedWithWhoWhatAndHow(t *testing.T) {
 			}
 			switch row.Action {
 			case audit.ActResidentMove:
-				if row.Reason != "household:H001 → household:H002" {
+				if !strings.HasPrefix(row.Reason, "household:H001 → household:H002 on:") {
 					t.Errorf("move's reason = %q", row.Reason)
 				}
 			case audit.ActImport:

@@ -117,7 +117,7 @@ func (p *Pages) list(w http.ResponseWriter, r *http.Request) {
 	if more || n > 1 {
 		q.Set("through", strconv.FormatInt(f.Through, 10))
 	}
-	zone := chinaTime()
+	zone := web.Zone(r.Context())
 	for _, row := range rows {
 		page.Rows = append(page.Rows, rowView{Row: row, Time: row.At.In(zone).Format(time.DateTime), Known: slices.Contains(Actions, row.Action)})
 	}
@@ -156,7 +156,7 @@ func (p *Pages) export(w http.ResponseWriter, r *http.Request) {
 		p.render.Error(w, r, apperr.Invalidf("format", "transfer.format").With("value", v))
 		return
 	}
-	name := "audit-" + p.svc.now().In(chinaTime()).Format("20060102") + "." + string(format)
+	name := "audit-" + p.svc.now().In(web.Zone(r.Context())).Format("20060102") + "." + string(format)
 	d := web.NewDownload(w, name)
 	if err := p.svc.Export(r.Context(), pr, f, format, web.Lang(r), d); err != nil {
 		d.Fail(r, p.render, err)

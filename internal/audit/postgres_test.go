@@ -13,6 +13,7 @@ import (
 	"shequ/internal/audit"
 	"shequ/internal/org"
 	"shequ/internal/org/orgtest"
+	"shequ/internal/platform/area"
 	"shequ/internal/platform/db"
 	"shequ/internal/platform/db/dbtest"
 	"shequ/internal/platform/scope"
@@ -78,7 +79,7 @@ func TestPostgres_TheApplicationRoleMayAppendButNeverRewrite(t *testing.T) {
 	// The application does its work, and the audit trail follows it.
 	svc := org.NewService(app, now)
 	if _, err := svc.Update(ctx, city, org.Unit{Code: orgtest.Community, Name: "东兴新社区", Level: scope.Community,
-		FoundedYear: 2001, OfficeAreaM2: 120, AuthorizedPosts: 8}); err != nil {
+		FoundedYear: 2001, OfficeArea: area.M2(120), AuthorizedPosts: 8}); err != nil {
 		t.Fatalf("a write as the application: %v", err)
 	}
 	for _, stmt := range []string{

@@ -28,11 +28,11 @@ const usage = `shequ — 社区治理平台 / software a city runs its urban com
 
 Usage:
   shequ serve   [--db DB] [--addr 127.0.0.1:8080] [--demo] [--tls-cert FILE --tls-key FILE]   serve the web UI and the API
-                [--trusted-proxy IP|CIDR,…] [--witness-every 15m --witness-key FILE (--witness-file F | --witness-syslog)]
+                [--tz Asia/Shanghai] [--trusted-proxy IP|CIDR,…] [--witness-every 15m --witness-key FILE (--witness-file F | --witness-syslog)]
   shequ demo    [--db DB]                                   load the demo city into an empty database
   shequ migrate [--db DB]                                   bring the database schema up to date
   shequ keys    rotate --new-key-file FILE [--db DB]        re-seal ID numbers, phones and TOTP secrets under a new key
-  shequ stats   [--db DB] [--scope CODE] [--as-of YYYY-MM-DD] [--json]
+  shequ stats   [--db DB] [--scope CODE] [--as-of YYYY-MM-DD] [--tz ZONE] [--json]
   shequ org     add --code CODE --name NAME [--parent CODE] [--founded YEAR] [--area M2] [--posts N]
   shequ import   KIND FILE [--dry-run] [--encoding auto|utf-8|gb18030] [--sheet NAME] [--map 'header=field,…'] [--as USER] [--json]
   shequ export   KIND [--scope CODE] [--format csv|xlsx] [--out FILE] [--as USER] [--lang zh-CN|en]
@@ -49,6 +49,8 @@ DB is a SQLite file (default shequ.db, or $SHEQU_DB) or a postgres:// URL.
 ID numbers and phones are sealed with a key: --key-file FILE on any command that opens
 DB, else $SHEQU_KEY_FILE, else $SHEQU_KEY (base64); on SQLite, by default DB.key beside
 the database, created on first use. PostgreSQL needs one of them.
+ZONE is the city's time zone, in which times are shown and "today" begins: --tz, else
+$SHEQU_TZ, else Asia/Shanghai.
 serve and import bound what reading an import file may cost with --max-columns, --max-cell-bytes,
 --max-rows, --max-unzip-mb, --max-xml-mb, --max-shared-strings and --max-problems (defaults: shequ import -h).
 `

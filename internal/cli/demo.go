@@ -63,7 +63,10 @@ func (e *env) demoLogins(ctx context.Context, d *db.DB) error {
 		{"demo-street", auth.RoleStreet, street},
 		{"demo-community", auth.RoleCommunity, community},
 		{"demo-grid", auth.RoleGrid, grid},
-		{"demo-auditor", auth.RoleAuditor, demo.CityCode},
+		{"demo-readonly", auth.RoleReadOnly, demo.CityCode},
+		{"demo-sysadmin", auth.RoleSysAdmin, demo.CityCode},
+		{"demo-secadmin", auth.RoleSecAdmin, demo.CityCode},
+		{"demo-auditadmin", auth.RoleAuditAdmin, demo.CityCode},
 	}
 	fmt.Fprintln(e.stdout, "\ndemo logins (演示账号) — passwords are new at every start:")
 	for _, l := range logins {
@@ -79,6 +82,6 @@ func (e *env) demoLogins(ctx context.Context, d *db.DB) error {
 		}
 		fmt.Fprintf(e.stdout, "  %-15s %-10s %-16s %s\n", l.name, l.role, l.org, pw)
 	}
-	fmt.Fprintln(e.stdout, "  (demo-city and demo-district also need an authenticator app at the first sign-in: their roles require a second factor)")
+	fmt.Fprintln(e.stdout, "  (demo-city, demo-district and the three administrators also need an authenticator app at the first sign-in: their roles require a second factor)")
 	return nil
 }

@@ -5,6 +5,7 @@ import (
 	"fmt"
 
 	"shequ/internal/org"
+	"shequ/internal/platform/area"
 	"shequ/internal/platform/auth"
 	"shequ/internal/platform/scope"
 )
@@ -21,9 +22,13 @@ func (e *env) orgCmd(ctx context.Context, args []string) error {
 	name := fs.String("name", "", "the unit's name")
 	parent := fs.String("parent", "", "the code of the unit above (none for a city)")
 	founded := fs.Int("founded", 0, "community: year the committee was set up")
-	area := fs.Int("area", 0, "community: office and service floor area in m²")
+	office := fs.String("area", "", "community: office and service floor area in m², at most two decimals (149.50)")
 	posts := fs.Int("posts", 0, "community: authorised posts (编制)")
 	if err := fs.Parse(args[1:]); err != nil {
+		return err
+	}
+	officeArea, err := area.Parse("office_area_m2", *office)
+	if err != nil {
 		return err
 	}
 	d, err := e.open(ctx, *dsn)
@@ -32,7 +37,7 @@ func (e *env) orgCmd(ctx context.Context, args []string) error {
 	}
 	defer d.Close()
 	u, err := org.NewService(d, e.now).Create(ctx, auth.System(), org.Unit{Code: *code, Name: *name, Level: scope.LevelOf(*code),
-		ParentCode: *parent, FoundedYear: *founded, OfficeAreaM2: *area, AuthorizedPosts: *posts})
+		ParentCode: *parent, FoundedYear: *founded, OfficeArea: officeArea, AuthorizedPosts: *posts})
 	if err != nil {
 		return err
 	}

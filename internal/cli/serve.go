@@ -5,10 +5,12 @@ import (
 	"crypto/tls"
 	"embed"
 	"errors"
+	"flag"
 	"fmt"
 	"log/slog"
 	"net"
 	"net/http"
+	"os"
 	"time"
 
 	"shequ/internal/platform/db"
@@ -33,7 +35,12 @@ func (e *env) serve(ctx context.Context, args []string) error {
 	pprofAddr := fs.String("pprof-addr", "", "serve the Go profiler (net/http/pprof) on this loopback address, such as 127.0.0.1:6060 (default: off)")
 	importLimits := limitFlags(fs)
 	witness := addWitnessFlags(fs)
+	tz := zoneFlag(fs)
 	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	zone, err := loadZone(*tz)
+	if err != nil {
 		return err
 	}
 	// Before the database: a server that cannot serve what it was asked to must not
@@ -90,7 +97,7 @@ func (e *env) serve(ctx context.Context, args []string) error {
 		}
 	}
 	h, err := server.New(server.Config{DB: d, Now: e.now, Logger: logger, Demo: isDemo, SecureCookies: tlsConfig != nil,
-		TrustedProxies: proxies, ImportLimits: importLimits(), AccessLogLevel: accessLevel, MetricsFrom: metricsNets})
+		TrustedProxies: proxies, ImportLimits: importLimits(), AccessLogLevel: accessLevel, MetricsFrom: metricsNets, Zone: zone})
 	if err != nil {
 		return err
 	}
@@ -144,6 +151,25 @@ func (e *env) serve(ctx context.Context, args []string) error {
 		return err
 	}
 	return nil
+}
+
+// zoneFlag adds --tz, the city's time zone, in which a command shows times and
+// counts "today": $SHEQU_TZ, else Asia/Shanghai.
+func zoneFlag(fs *flag.FlagSet) *string {
+	def := os.Getenv("SHEQU_TZ")
+	if def == "" {
+		def = web.DefaultZone
+	}
+	return fs.String("tz", def, "the city's time zone, an IANA name (default $SHEQU_TZ, else "+web.DefaultZone+")")
+}
+
+// loadZone reads --tz as zoneFlag added it.
+func loadZone(name string) (*time.Location, error) {
+	zone, err := web.LoadZone(name)
+	if err != nil {
+		return nil, usageError{"--tz: " + err.Error()}
+	}
+	return zone, nil
 }
 
 // loadTLS reads the certificate and key to serve HTTPS with, or returns nil when

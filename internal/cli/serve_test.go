@@ -131,14 +131,14 @@ func serve(t *testing.T, dbPath string, args ...string) string {
 	return ""
 }
 
-// userWithPassword adds a city with one auditor to the database at dbPath and
-// returns the auditor's sign-in form.
+// userWithPassword adds a city with one read-only user to the database at dbPath
+// and returns their sign-in form.
 func userWithPassword(t *testing.T, dbPath string) url.Values {
 	t.Helper()
 	if code, _, errOut := run(t, "org", "add", "--db", dbPath, "--code", "450400", "--name", "梧州市"); code != 0 {
 		t.Fatalf("org add: %s", errOut)
 	}
-	code, out, errOut := run(t, "user", "add", "--db", dbPath, "--name", "shenji", "--role", "auditor", "--org", "450400")
+	code, out, errOut := run(t, "user", "add", "--db", dbPath, "--name", "shenji", "--role", "readonly", "--org", "450400")
 	m := regexp.MustCompile(`initial password: (\S+)`).FindStringSubmatch(out)
 	if code != 0 || m == nil {
 		t.Fatalf("user add: exit %d %s %s", code, out, errOut)

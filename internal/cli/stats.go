@@ -10,6 +10,7 @@ import (
 	"shequ/internal/platform/apperr"
 	"shequ/internal/platform/db"
 	"shequ/internal/platform/scope"
+	"shequ/internal/platform/web"
 	"shequ/internal/stats"
 )
 
@@ -20,12 +21,16 @@ func (e *env) stats(ctx context.Context, args []string) error {
 	code := fs.String("scope", "", "code of the unit (default: the city)")
 	asOf := fs.String("as-of", "", "date the ages and staffing are counted at, YYYY-MM-DD (default today)")
 	asJSON := fs.Bool("json", false, "print JSON (the shape of GET /api/v1/stats)")
+	tz := zoneFlag(fs)
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
-	day := e.now().UTC()
+	zone, err := loadZone(*tz)
+	if err != nil {
+		return err
+	}
+	day := web.DayIn(e.now(), zone)
 	if *asOf != "" {
-		var err error
 		if day, err = time.Parse(time.DateOnly, *asOf); err != nil {
 			return usageError{"--as-of wants a date as YYYY-MM-DD, got " + strconv.Quote(*asOf)}
 		}

@@ -28,7 +28,18 @@ func (e *env) user(ctx context.Context, args []string) error {
 	role := fs.String("role", "", "role: "+strings.Join(roles, ", "))
 	orgCode := fs.String("org", "", "code of the unit the user belongs to (the city's for the administrators)")
 	maxAge := fs.Int("password-max-age", -1, "policy: days a password lasts before it must be changed; 0: forever")
+	tz := zoneFlag(fs)
 	if err := fs.Parse(args[1:]); err != nil {
+		return err
+	}
+	if *role == "auditor" {
+		// Not taken as readonly: who typed it may have meant the audit administrator,
+		// and a wrong guess would give someone the register to read (decision 15).
+		return usageError{"the role auditor is no more: say readonly (只读查询) for a user who reads the register, " +
+			"or auditadmin (审计管理员) for the administrator who reads the audit trail"}
+	}
+	zone, err := loadZone(*tz)
+	if err != nil {
 		return err
 	}
 	if args[0] != "add" && args[0] != "list" && args[0] != "policy" && *name == "" {
@@ -103,12 +114,14 @@ func (e *env) user(ctx context.Context, args []string) error {
 		for _, u := range users {
 			last := "-"
 			if !u.LastLoginAt.IsZero() {
-				last = u.LastLoginAt.Format("2006-01-02 15:04 UTC")
+				last = u.LastLoginAt.In(zone).Format("2006-01-02 15:04 MST")
 			}
 			status := "active"
 			switch {
 			case u.Disabled:
 				status = "disabled"
+			case !u.LockedUntil.IsZero():
+				status = "locked"
 			case u.MustChangePassword:
 				status = "must-change"
 			}

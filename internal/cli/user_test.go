@@ -48,3 +48,19 @@ func TestCLI_UserLifecycle_AdministratorsDisableAndThePolicy(t *testing.T) {
 		t.Errorf("reset-totp: %q", out)
 	}
 }
+
+func TestCLI_TheOldAuditorRoleIsRefusedNamingBothItCouldMean(t *testing.T) {
+	dbPath := filepath.Join(t.TempDir(), "t.db")
+	mustRun(t, "org", "add", "--db", dbPath, "--code", "450400", "--name", "梧州市")
+	code, _, errOut := run(t, "user", "add", "--db", dbPath, "--name", "zhao", "--role", "auditor", "--org", "450400")
+	if code != 2 || !strings.Contains(errOut, "readonly") || !strings.Contains(errOut, "auditadmin") {
+		t.Errorf("--role auditor: exit %d %q", code, errOut)
+	}
+	out := mustRun(t, "user", "add", "--db", dbPath, "--name", "zhao", "--role", "readonly", "--org", "450400")
+	if !strings.Contains(out, "role readonly") {
+		t.Errorf("--role readonly: %q", out)
+	}
+	if code, _, errOut := run(t, "user", "list", "--db", dbPath, "--tz", "Mars/Olympus"); code != 2 || !strings.Contains(errOut, "Asia/Shanghai") {
+		t.Errorf("an unknown zone: exit %d %q", code, errOut)
+	}
+}

@@ -16,20 +16,20 @@ type tables struct {
 
 func newTables() *tables {
 	return &tables{
-		orgUnits: db.NewTable("org_units", "code", "name", "level", "parent_code", "founded_year", "office_area_m2", "authorized_posts", "created_at",
+		orgUnits: db.NewTable("org_units", "code", "name", "level", "parent_code", "founded_year", "office_area_dm2", "authorized_posts", "created_at",
 			"established_on"),
 		buildings: db.NewTable("buildings", "id", "org_code", "name", "floors", "units", "floor_area_dm2"),
 		households: db.NewTable("households", "id", "household_no", "org_code", "building_id", "address", "created_at", "updated_at",
 			"street", "door_no", "unit_no", "floor_no", "room_no", "established_on"),
 		residents: db.NewTable("residents", "id", "name", "id_number_sealed", "id_number_bidx", "id_tail_bidx", "sex", "birth_date", "household_id", "org_code",
 			"relation", "population_type", "phone_sealed", "phone_bidx", "created_at", "updated_at",
-			"ethnicity", "political_status", "registered_on", "registered_reason"),
+			"ethnicity", "political_status", "registered_on", "registered_reason", "residence_status"),
 		periods:  db.NewTable("resident_periods", "resident_id", "starts_on", "household_id", "org_code", "population_type"),
 		tags:     db.NewTable("resident_tags", "resident_id", "tag", "org_code"),
 		contacts: db.NewTable("grid_contacts", "id", "org_code", "resident_id", "role"),
 		workers: db.NewTable("workers", "id", "name", "id_number_sealed", "id_number_bidx", "sex", "birth_date", "org_code", "position", "education",
 			"hired_on", "certificates", "phone_sealed", "phone_bidx", "created_at", "updated_at"),
-		workerGrids: db.NewTable("worker_grids", "worker_id", "grid_code"),
+		workerGrids: db.NewTable("worker_grids", "worker_id", "grid_code", "assigned_on"),
 	}
 }
 

@@ -144,6 +144,17 @@ func TestDemoCity(t *testing.T) {
 			}
 		})
 
+		t.Run("EveryAssignmentHoldsSinceTheWorkerWasHired", func(t *testing.T) {
+			var n, other int
+			if err := q.QueryRowContext(ctx, `SELECT COUNT(*), SUM(CASE WHEN wg.assigned_on = w.hired_on AND wg.ended_on IS NULL THEN 0 ELSE 1 END)
+				FROM worker_grids wg JOIN workers w ON w.id = wg.worker_id`).Scan(&n, &other); err != nil {
+				t.Fatal(err)
+			}
+			if n != sum.WorkerGrids || other != 0 {
+				t.Errorf("%d assignments (%d written), %d not held since the hiring date", n, sum.WorkerGrids, other)
+			}
+		})
+
 		t.Run("EveryCommunityHasOneHeadAndPostsForItsWorkers", func(t *testing.T) {
 			rows := query(t, q, `SELECT o.code, o.authorized_posts, COUNT(w.id),
 				SUM(CASE WHEN w.position = 'secretary_director' THEN 2 WHEN w.position IN ('secretary', 'director') THEN 1 ELSE 0 END),
@@ -170,7 +181,7 @@ func TestDemoCity(t *testing.T) {
 
 		t.Run("SeveralCommunitiesHaveOnly20To30SquareMetres", func(t *testing.T) {
 			var n int
-			row(t, q, `SELECT COUNT(*) FROM org_units WHERE level = 'community' AND office_area_m2 BETWEEN 20 AND 30`).Scan(&n)
+			row(t, q, `SELECT COUNT(*) FROM org_units WHERE level = 'community' AND office_area_dm2 BETWEEN 2000 AND 3000`).Scan(&n)
 			if n < 3 {
 				t.Errorf("%d communities at 20–30 m²", n)
 			}

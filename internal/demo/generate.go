@@ -99,7 +99,7 @@ func (g *gen) orgUnits(c *city) {
 		for _, s := range d.streets {
 			add(s.code, s.name, "street", d.code, nil, nil, 0, cityEstablished)
 			for _, cm := range s.communities {
-				add(cm.code, cm.name, "community", s.code, cm.founded, cm.officeArea, cm.posts, cm.established())
+				add(cm.code, cm.name, "community", s.code, cm.founded, int64(cm.officeArea), cm.posts, cm.established())
 				for _, gr := range cm.grids {
 					add(gr.code, gr.name, "grid", cm.code, nil, nil, 0, cm.established())
 				}
@@ -257,7 +257,7 @@ func (g *gen) resident(d *district, gr grid, householdID string, m member) (stri
 	on, reason := g.registration(m, born)
 	g.ts.residents.Add(id, personName(g.rng, m.family, m.male), num, nil, nil, sexOf(num), born,
 		householdID, gr.code, relation, population, phone, nil, createdAt, createdAt,
-		ethnicity(g.sum.Registered+g.sum.Floating), g.political(m), on, reason)
+		ethnicity(g.sum.Registered+g.sum.Floating), g.political(m), on, reason, residenceStatus(m))
 	g.ts.periods.Add(id, on, householdID, gr.code, population)
 	return id, nil
 }
@@ -292,6 +292,15 @@ func (g *gen) political(m member) string {
 		return "13"
 	}
 	return ""
+}
+
+// residenceStatus is a resident's 人户状态: a floating resident lives here with a
+// 户籍 elsewhere (2 人在户不在); a registered one lives where registered (1 人户一致).
+func residenceStatus(m member) string {
+	if m.floating {
+		return "2"
+	}
+	return "1"
 }
 
 // ethnicity gives the n-th resident an ethnicity (民族, GB/T 3304) in the

@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"slices"
+
+	"shequ/internal/platform/area"
 )
 
 // The report's figures (section 一 and 三(一)) that the demo city reproduces.
@@ -35,7 +37,7 @@ func districtSpecs() []districtSpec {
 	}
 }
 
-// officeBands are the communities' office and service space (办公服务用房) in m², as
+// officeBands are the communities' office and service space (办公服务用房) in whole m², as
 // the report counts it: 19 reach the demonstration standard of 300, 36 miss the
 // required 150, 23 of those miss the minimum of 90, and several make do with 20–30.
 func officeBands() []struct{ count, lo, hi int } {
@@ -65,7 +67,7 @@ type community struct {
 	place      string // the name without 社区, which the community's roads share
 	district   *district
 	founded    int
-	officeArea int
+	officeArea area.Area
 	households int
 	workers    int
 	posts      int
@@ -132,7 +134,11 @@ func planCity(rng *rand.Rand) (*city, error) {
 	i := 0
 	for _, b := range officeBands() {
 		for range b.count {
-			c.communities[i].officeArea = b.lo + rng.IntN(b.hi-b.lo+1)
+			m2 := b.lo + rng.IntN(b.hi-b.lo+1)
+			c.communities[i].officeArea = area.M2(int64(m2))
+			if m2 < b.hi && i%2 == 1 { // measured to the half metre, and still in its band
+				c.communities[i].officeArea += area.SquareMetre / 2
+			}
 			i++
 		}
 	}

@@ -86,8 +86,9 @@ func positions(rng *rand.Rand, n int) []string {
 
 func leads(position string) bool { return position != "member" && position != "grid_worker" }
 
-// workforce adds every community's workers and the grids they serve. Leading posts
-// go to experienced workers; the 2011 recruits are among the members and grid workers.
+// workforce adds every community's workers and the grids they serve, each since the
+// day the worker was hired. Leading posts go to experienced workers; the 2011
+// recruits are among the members and grid workers.
 func (g *gen) workforce(c *city) error {
 	veterans, recruits := profiles(g.rng)
 	posts := make([][]string, len(c.communities))
@@ -121,24 +122,26 @@ func (g *gen) workforce(c *city) error {
 
 	k := 0
 	for i, cm := range c.communities {
-		var gridTeam []string // members and grid workers serve the grids
+		var gridTeam [][2]string // members and grid workers serve the grids: id, hired on
 		for j, p := range posts[i] {
-			id, err := g.worker(cm, p, people[i][j], males[k])
+			id, hired, err := g.worker(cm, p, people[i][j], males[k])
 			if err != nil {
 				return err
 			}
 			k++
 			if !leads(p) {
-				gridTeam = append(gridTeam, id)
+				gridTeam = append(gridTeam, [2]string{id, hired})
 			}
 		}
 		// Every grid gets one worker, about half of them a second: a team of 1–2.
 		for gi, gr := range cm.grids {
 			n := len(gridTeam)
-			g.ts.workerGrids.Add(gridTeam[gi%n], gr.code)
+			w := gridTeam[gi%n]
+			g.ts.workerGrids.Add(w[0], gr.code, w[1])
 			g.sum.WorkerGrids++
 			if n > 1 && g.rng.IntN(2) == 0 {
-				g.ts.workerGrids.Add(gridTeam[(gi+1)%n], gr.code)
+				w = gridTeam[(gi+1)%n]
+				g.ts.workerGrids.Add(w[0], gr.code, w[1])
 				g.sum.WorkerGrids++
 			}
 		}
@@ -146,12 +149,12 @@ func (g *gen) workforce(c *city) error {
 	return nil
 }
 
-// worker adds one community worker of cm.
-func (g *gen) worker(cm *community, position string, p profile, male bool) (string, error) {
+// worker adds one community worker of cm and returns their id and hiring date.
+func (g *gen) worker(cm *community, position string, p profile, male bool) (id, hired string, err error) {
 	birth := bornAt(g.rng, g.day, p.age)
 	num, err := g.nums.next(cm.district.code, birth, male)
 	if err != nil {
-		return "", err
+		return "", "", err
 	}
 	certificate := ""
 	if college := p.education == "junior_college" || p.education == "bachelor" || p.education == "postgraduate"; college {
@@ -162,11 +165,13 @@ func (g *gen) worker(cm *community, position string, p profile, male bool) (stri
 			certificate = "社会工作者职业水平证书(助理社会工作师)"
 		}
 	}
-	id := g.ids.next()
-	g.ts.workers.Add(id, personName(g.rng, surname(g.rng), male), num, nil, sexOf(num), birthDate(num), cm.code,
-		position, p.education, hiredOn(g.rng, birth, p.in2011), certificate, mobile(g.rng), nil, createdAt, createdAt)
+	id = g.ids.next()
+	name := personName(g.rng, surname(g.rng), male)
+	hired = hiredOn(g.rng, birth, p.in2011)
+	g.ts.workers.Add(id, name, num, nil, sexOf(num), birthDate(num), cm.code,
+		position, p.education, hired, certificate, mobile(g.rng), nil, createdAt, createdAt)
 	g.sum.Workers++
-	return id, nil
+	return id, hired, nil
 }
 
 // hiredOn returns a hiring date before the report. The 2011 recruitment is the only

@@ -47,15 +47,7 @@ var maskedID = regexp.MustCompile(`^\d{6}\*{8}\d{3}[\dX]$`)
 // home-phone.png, import.png, import-phone.png, login-totp.png, password.png,
 // account.png, totp.png, erase.png and erased.png in DIR.
 func TestBrowser_WalkTheDemoCity(t *testing.T) {
-	chromium := findChromium(t)
-	ctx := t.Context()
-	if deadline, ok := t.Deadline(); ok {
-		var cancel context.CancelFunc
-		ctx, cancel = context.WithDeadline(ctx, deadline.Add(-15*time.Second))
-		defer cancel()
-	}
-	app := startDemo(t, ctx)
-	browser := newBrowser(t, ctx, chromium)
+	app, browser := openDemo(t)
 
 	community := app.login(t, "demo-community")
 	grid := app.login(t, "demo-grid")
@@ -149,9 +141,22 @@ func (a *app) addUser(t *testing.T, name string, role auth.Role, org string, kee
 	return login{app: a, name: name, role: string(role), org: org, pwd: pwd}
 }
 
-// signInWithCode enrols an authenticator for the user, then signs in with the
-// password and a code computed from the secret, as the app on a phone would.
+// signInWithCode signs a city official in with a password and a code, lands on
+// the city's home and finds the second factor on the account page.
 func (tb *tab) signInWithCode(l login) {
+	t := tb.t
+	tb.passwordAndCode(l, "/")
+	if h1 := tb.text("h1"); !strings.Contains(h1, "梧州市") {
+		t.Errorf("the city official's home h1 = %q, want 梧州市", h1)
+	}
+	tb.open("/account", 200)
+	tb.mustSee("已启用", "剩余恢复码 10 个", "说明理由后查看单条记录的完整身份证号或电话")
+}
+
+// passwordAndCode enrols an authenticator for the user, then signs in with the
+// password and a code computed from the secret, as the app on a phone would, and
+// checks that it leads to landing.
+func (tb *tab) passwordAndCode(l login, landing string) {
 	t := tb.t
 	ctx := context.Background()
 	p, err := l.app.auth.Principal(ctx, l.name)
@@ -182,14 +187,9 @@ func (tb *tab) signInWithCode(l login) {
 	next, _ := auth.TOTPCode(e.Secret, time.Now().Add(30*time.Second))
 	tb.do(chromedp.SendKeys(chromedp.CSS("#totp-code"), next))
 	tb.click(`.login-card button[type="submit"]`)
-	if tb.path() != "/" {
-		t.Fatalf("the code led to %s, want /", tb.path())
+	if tb.path() != landing {
+		t.Fatalf("the code led to %s, want %s", tb.path(), landing)
 	}
-	if h1 := tb.text("h1"); !strings.Contains(h1, "梧州市") {
-		t.Errorf("the city official's home h1 = %q, want 梧州市", h1)
-	}
-	tb.open("/account", 200)
-	tb.mustSee("已启用", "剩余恢复码 10 个", "说明理由后查看单条记录的完整身份证号或电话")
 }
 
 // changeInitialPassword signs in with the password an administrator gave, is held
@@ -427,7 +427,7 @@ var rawKeys = regexp.MustCompile(`\b(?:app|home|unit|login|household|resident|se
 // app is the program under test.
 type app struct {
 	base   string
-	dbPath string
+	dbPath string // the database: a SQLite file or a postgres:// URL
 	logins map[string]login
 	db     *db.DB
 	auth   *auth.Service
@@ -447,17 +447,48 @@ func (a *app) login(t *testing.T, name string) login {
 	return l
 }
 
+// openDemo starts the demo city and a headless Chromium for a test, both ending
+// 15 seconds before the test's deadline so that a hang fails with the program's log.
+func openDemo(t *testing.T) (*app, context.Context) {
+	t.Helper()
+	chromium := findChromium(t)
+	ctx := t.Context()
+	if deadline, ok := t.Deadline(); ok {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithDeadline(ctx, deadline.Add(-15*time.Second))
+		t.Cleanup(cancel)
+	}
+	return startDemo(t, ctx), newBrowser(t, ctx, chromium)
+}
+
 // startDemo runs `shequ serve --demo` on a fresh database and port and reads the
 // demo logins and the address from what it prints.
 func startDemo(t *testing.T, ctx context.Context) *app {
 	t.Helper()
 	a := &app{dbPath: filepath.Join(t.TempDir(), "demo.db"), logins: map[string]login{}}
+	stderr := a.serve(t, ctx, "--demo", "--db", a.dbPath)
+	// The README's one command made the database's key beside it, readable by its
+	// owner only, and said so.
+	if st, err := os.Stat(keys.DefaultFile(a.dbPath)); err != nil || st.Mode().Perm() != 0o600 {
+		t.Errorf("key file beside the database: %v, %v; want mode 0600", st, err)
+	}
+	if !strings.Contains(stderr.tail(4000), "created key file "+keys.DefaultFile(a.dbPath)) {
+		t.Errorf("the program did not say it created a key file:\n%s", stderr.tail(4000))
+	}
+	a.openDB(t, ctx, keys.Source{})
+	return a
+}
+
+// serve runs `shequ serve` with args on port 0 until the test ends, reads the
+// address and any demo logins from what it prints, and returns its log.
+func (a *app) serve(t *testing.T, ctx context.Context, args ...string) *lockedBuffer {
+	t.Helper()
 	runCtx, stop := context.WithCancel(ctx)
 	out, outW := io.Pipe()
-	var stderr lockedBuffer
+	stderr := &lockedBuffer{}
 	exited := make(chan int, 1)
 	go func() {
-		code := cli.Run(runCtx, []string{"serve", "--demo", "--db", a.dbPath, "--addr", "127.0.0.1:0"}, outW, &stderr)
+		code := cli.Run(runCtx, append([]string{"serve", "--addr", "127.0.0.1:0"}, args...), outW, stderr)
 		outW.Close()
 		exited <- code
 	}()
@@ -494,25 +525,23 @@ func startDemo(t *testing.T, ctx context.Context) *app {
 	case <-ctx.Done():
 		t.Fatalf("the program did not start listening: %v", ctx.Err())
 	}
-	// The README's one command made the database's key beside it, readable by its
-	// owner only, and said so.
-	if st, err := os.Stat(keys.DefaultFile(a.dbPath)); err != nil || st.Mode().Perm() != 0o600 {
-		t.Errorf("key file beside the database: %v, %v; want mode 0600", st, err)
-	}
-	if !strings.Contains(stderr.tail(4000), "created key file "+keys.DefaultFile(a.dbPath)) {
-		t.Errorf("the program did not say it created a key file:\n%s", stderr.tail(4000))
-	}
+	return stderr
+}
+
+// openDB opens the program's database beside it, with the key of src (the file
+// beside a SQLite database when src is empty), for the test to look into.
+func (a *app) openDB(t *testing.T, ctx context.Context, src keys.Source) {
+	t.Helper()
 	d, err := db.Open(ctx, a.dbPath)
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { d.Close() })
-	if err := keys.Unlock(ctx, d, a.dbPath, keys.Source{}, io.Discard); err != nil {
+	if err := keys.Unlock(ctx, d, a.dbPath, src, io.Discard); err != nil {
 		t.Fatal(err)
 	}
 	a.db = d
 	a.auth = auth.NewService(d, time.Now)
-	return a
 }
 
 // query reads one value from the program's database.

@@ -291,7 +291,7 @@ func TestBind_SealsTheRowsOfADatabaseWrittenBeforeEncryption(t *testing.T) {
 					t.Errorf("search %q: %+v, %v", q, rs, err)
 				}
 			}
-			ws, err := staff.NewService(d, now).Workers(ctx, city, orgtest.City)
+			ws, err := staff.NewService(d, now).Workers(ctx, city, orgtest.City, staff.Filter{})
 			if err != nil || len(ws) != 1 || ws[0].Phone != "13900001111" {
 				t.Errorf("workers %+v, %v", ws, err)
 			}

@@ -9,6 +9,7 @@ import (
 	"shequ/internal/org"
 	"shequ/internal/org/orgtest"
 	"shequ/internal/platform/apperr"
+	"shequ/internal/platform/area"
 	"shequ/internal/platform/auth"
 	"shequ/internal/platform/db"
 	"shequ/internal/platform/db/dbtest"
@@ -38,7 +39,7 @@ func TestOrg_CreateRejectsBadUnitsNamingTheField(t *testing.T) {
 			{"empty name", org.Unit{Code: "450403003", Level: scope.Street, ParentCode: orgtest.District}, apperr.Invalid, "required", "name"},
 			{"code already used", org.Unit{Code: orgtest.Street, Name: "x", Level: scope.Street, ParentCode: orgtest.District}, apperr.Conflict, "org.code_taken", "code"},
 			{"founded in the future", org.Unit{Code: "450403001002", Name: "x", Level: scope.Community, ParentCode: orgtest.Street, FoundedYear: 2099}, apperr.Invalid, "org.founded_year", "founded_year"},
-			{"office area on a street", org.Unit{Code: "450403003", Name: "x", Level: scope.Street, ParentCode: orgtest.District, OfficeAreaM2: 100}, apperr.Invalid, "org.not_community", "level"},
+			{"office area on a street", org.Unit{Code: "450403003", Name: "x", Level: scope.Street, ParentCode: orgtest.District, OfficeArea: area.M2(100)}, apperr.Invalid, "org.not_community", "level"},
 		} {
 			_, err := s.Create(context.Background(), city, tc.u)
 			e, ok := err.(*apperr.Error)
@@ -105,11 +106,11 @@ func TestOrg_UpdateKeepsCodeAndParent(t *testing.T) {
 		s := org.NewService(d, now)
 		ctx := context.Background()
 		city := auth.Principal{UserID: "u", Role: auth.RoleCity, OrgCode: orgtest.City}
-		if _, err := s.Update(ctx, city, org.Unit{Code: orgtest.Community, Name: "东兴新社区", OfficeAreaM2: 150, AuthorizedPosts: 9, FoundedYear: 2001}); err != nil {
+		if _, err := s.Update(ctx, city, org.Unit{Code: orgtest.Community, Name: "东兴新社区", OfficeArea: 14950, AuthorizedPosts: 9, FoundedYear: 2001}); err != nil {
 			t.Fatal(err)
 		}
 		u, err := s.Unit(ctx, city, orgtest.Community)
-		if err != nil || u.Name != "东兴新社区" || u.OfficeAreaM2 != 150 || u.ParentCode != orgtest.Street {
+		if err != nil || u.Name != "东兴新社区" || u.OfficeArea != 14950 || u.ParentCode != orgtest.Street {
 			t.Fatalf("after update: %+v %v", u, err)
 		}
 	})
@@ -137,4 +138,95 @@ func TestOrg_AUnitOutsideScopeIsNotFoundAndAuditedAsDenied(t *testing.T) {
 			t.Errorf("denied reads %+v, want one, of the existing community", rows)
 		}
 	})
+}
+
+func TestOrg_UpdateRefusesANegativeAreaNamingTheFieldAndWritesNothing(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, d *db.DB) {
+		orgtest.Build(t, d)
+		s := org.NewService(d, now)
+		ctx := context.Background()
+		city := auth.Principal{UserID: "u", Role: auth.RoleCity, OrgCode: orgtest.City}
+		for _, a := range []area.Area{-1, area.M2(100_001)} {
+			_, err := s.Update(ctx, city, org.Unit{Code: orgtest.Community, Name: "东兴新社区", OfficeArea: a, AuthorizedPosts: 8})
+			if e, ok := err.(*apperr.Error); !ok || e.Code != apperr.Invalid || e.Field != "office_area_m2" {
+				t.Errorf("%v: %v, want an invalid office_area_m2", a, err)
+			}
+		}
+		u, err := s.Unit(ctx, city, orgtest.Community)
+		if err != nil || u.Name != "东兴社区" || u.OfficeArea != area.M2(120) {
+			t.Errorf("after refusals: %+v %v", u, err)
+		}
+	})
+}
+
+func TestUnit_OfficeStandard_149Point5IsBelow150(t *testing.T) {
+	for a, want := range map[area.Area]string{0: "unknown", 1: "below_90", 8999: "below_90", 9000: "below_150",
+		14950: "below_150", 14999: "below_150", 15000: "150", 29999: "150", 30000: "300", 45000: "300"} {
+		if got := (org.Unit{Level: scope.Community, OfficeArea: a}).OfficeStandard(); got != want {
+			t.Errorf("%v m²: %s, want %s", a, got, want)
+		}
+	}
+}
+
+func TestOrg_NextGridCodeFollowsTheLastGrid(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, d *db.DB) {
+		orgtest.Build(t, d)
+		s := org.NewService(d, now)
+		ctx := context.Background()
+		street := auth.Principal{UserID: "s", Role: auth.RoleStreet, OrgCode: orgtest.Street}
+		if code, err := s.NextGridCode(ctx, street, orgtest.Community); err != nil || code != orgtest.Community+"003" {
+			t.Errorf("next grid of %s: %q %v", orgtest.Community, code, err)
+		}
+		if _, err := s.NextGridCode(ctx, street, orgtest.Community2); !apperr.Is(err, apperr.NotFound) {
+			t.Errorf("next grid of a community in another street: %v", err)
+		}
+	})
+}
+
+// Migration 014 turns whole square metres into hundredths: a database that had
+// 150 m² has 150.00 m² after it.
+func TestMigration014_OfficeAreasBecomeHundredthsOfASquareMetre(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, d *db.DB) {
+		orgtest.Build(t, d)
+		ctx := context.Background()
+		for _, q := range []string{
+			`DELETE FROM schema_migrations WHERE version = 14`,
+			`ALTER TABLE org_units RENAME COLUMN office_area_dm2 TO office_area_m2`,
+			`UPDATE org_units SET office_area_m2 = 150 WHERE code = '` + orgtest.Community + `'`,
+			`UPDATE org_units SET office_area_m2 = 320 WHERE code = '` + orgtest.Community2 + `'`,
+		} {
+			if _, err := d.Write().ExecContext(ctx, q); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if err := d.Migrate(ctx); err != nil {
+			t.Fatal(err)
+		}
+		city := auth.Principal{UserID: "u", Role: auth.RoleCity, OrgCode: orgtest.City}
+		s := org.NewService(d, now)
+		for code, want := range map[string]area.Area{orgtest.Community: area.M2(150), orgtest.Community2: area.M2(320), orgtest.Grid: 0} {
+			u, err := s.Unit(ctx, city, code)
+			if err != nil || u.OfficeArea != want {
+				t.Errorf("%s: %v %v, want %v", code, u.OfficeArea, err, want)
+			}
+		}
+	})
+}
+
+func TestUnit_OfficePerHundredHouseholds(t *testing.T) {
+	c := org.Unit{Level: scope.Community, OfficeArea: 14950}
+	for households, want := range map[int]area.Area{500: 2990, 498: 3002, 100: 14950, 3: 498333} {
+		if got, ok := c.OfficePerHundredHouseholds(households); !ok || got != want {
+			t.Errorf("149.50 m² for %d households: %v %v, want %v", households, got, ok, want)
+		}
+	}
+	if _, ok := c.OfficePerHundredHouseholds(0); ok {
+		t.Error("a figure for no households")
+	}
+	if _, ok := (org.Unit{Level: scope.Community}).OfficePerHundredHouseholds(500); ok {
+		t.Error("a figure for no recorded space")
+	}
+	if got, _ := c.OfficePerHundredHouseholds(500); got >= org.OfficePerHundredMinimum {
+		t.Errorf("29.90 m² per hundred households meets the minimum of 30")
+	}
 }

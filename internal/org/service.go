@@ -3,6 +3,8 @@ package org
 import (
 	"context"
 	"database/sql"
+	"fmt"
+	"strconv"
 	"strings"
 	"time"
 
@@ -163,4 +165,41 @@ func (s *Service) Update(ctx context.Context, p auth.Principal, u Unit) (Unit, e
 		return audit.Record(ctx, tx, audit.Of(p, s.now(), audit.ActOrgUpdate, "org:"+u.Code))
 	})
 	return u, err
+}
+
+// Editable returns a unit the principal may change: org.write, and the unit in
+// scope. A refusal is audited like a refused write; a unit out of scope is not
+// found, as for a read.
+func (s *Service) Editable(ctx context.Context, p auth.Principal, code string) (Unit, error) {
+	if err := p.Require(auth.WriteOrg); err != nil {
+		return Unit{}, audit.Refused(ctx, s.db, audit.Of(p, s.now(), audit.ActOrgUpdate, "org:"+code), err)
+	}
+	return s.Unit(ctx, p, code)
+}
+
+// NextGridCode suggests the code of a new grid under a community in scope: the
+// community's code and the three digits after its last grid's, or the first free
+// ones once 999 is taken; "" when all are.
+func (s *Service) NextGridCode(ctx context.Context, p auth.Principal, community string) (string, error) {
+	kids, err := s.Children(ctx, p, community)
+	if err != nil {
+		return "", err
+	}
+	taken := map[int]bool{}
+	last := 0
+	for _, k := range kids {
+		if n, err := strconv.Atoi(strings.TrimPrefix(k.Code, community)); err == nil && k.Level == scope.Grid {
+			taken[n] = true
+			last = max(last, n)
+		}
+	}
+	if last < 999 {
+		return fmt.Sprintf("%s%03d", community, last+1), nil
+	}
+	for n := 1; n < 999; n++ {
+		if !taken[n] {
+			return fmt.Sprintf("%s%03d", community, n), nil
+		}
+	}
+	return "", nil
 }

@@ -11,11 +11,11 @@ import (
 	"shequ/internal/platform/scope"
 )
 
-const unitColumns = `code, name, level, COALESCE(parent_code, ''), COALESCE(founded_year, 0), COALESCE(office_area_m2, 0), authorized_posts`
+const unitColumns = `code, name, level, COALESCE(parent_code, ''), COALESCE(founded_year, 0), COALESCE(office_area_dm2, 0), authorized_posts`
 
 func scanUnit(row interface{ Scan(...any) error }) (Unit, error) {
 	var u Unit
-	err := row.Scan(&u.Code, &u.Name, &u.Level, &u.ParentCode, &u.FoundedYear, &u.OfficeAreaM2, &u.AuthorizedPosts)
+	err := row.Scan(&u.Code, &u.Name, &u.Level, &u.ParentCode, &u.FoundedYear, &u.OfficeArea, &u.AuthorizedPosts)
 	return u, err
 }
 
@@ -61,27 +61,22 @@ func Lookup(ctx context.Context, q db.Querier, code string) (*Unit, error) {
 	return &u, nil
 }
 
-func nullInt(v int) any {
-	if v == 0 {
+// nullZero stores the zero value, "not recorded", as NULL.
+func nullZero[T comparable](v T) any {
+	var zero T
+	if v == zero {
 		return nil
 	}
 	return v
-}
-
-func nullString(s string) any {
-	if s == "" {
-		return nil
-	}
-	return s
 }
 
 // Insert adds a unit. A code that exists already is a conflict: codes are never
 // silently reused. Like Update, it bumps the org topic's version in q, so that
 // every process reads the tree again (see tree).
 func Insert(ctx context.Context, q db.Querier, u Unit, createdAt int64) error {
-	_, err := q.ExecContext(ctx, `INSERT INTO org_units (code, name, level, parent_code, founded_year, office_area_m2, authorized_posts, created_at)
+	_, err := q.ExecContext(ctx, `INSERT INTO org_units (code, name, level, parent_code, founded_year, office_area_dm2, authorized_posts, created_at)
 		VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
-		u.Code, u.Name, string(u.Level), nullString(u.ParentCode), nullInt(u.FoundedYear), nullInt(u.OfficeAreaM2), u.AuthorizedPosts, createdAt)
+		u.Code, u.Name, string(u.Level), nullZero(u.ParentCode), nullZero(u.FoundedYear), nullZero(int64(u.OfficeArea)), u.AuthorizedPosts, createdAt)
 	if db.IsUniqueViolation(err) {
 		return apperr.New(apperr.Conflict, "org.code_taken", "code")
 	}
@@ -93,8 +88,8 @@ func Insert(ctx context.Context, q db.Querier, u Unit, createdAt int64) error {
 
 // Update changes a unit's name and community facts; code, level and parent stay.
 func Update(ctx context.Context, q db.Querier, u Unit) error {
-	_, err := q.ExecContext(ctx, `UPDATE org_units SET name = $1, founded_year = $2, office_area_m2 = $3, authorized_posts = $4 WHERE code = $5`,
-		u.Name, nullInt(u.FoundedYear), nullInt(u.OfficeAreaM2), u.AuthorizedPosts, u.Code)
+	_, err := q.ExecContext(ctx, `UPDATE org_units SET name = $1, founded_year = $2, office_area_dm2 = $3, authorized_posts = $4 WHERE code = $5`,
+		u.Name, nullZero(u.FoundedYear), nullZero(int64(u.OfficeArea)), u.AuthorizedPosts, u.Code)
 	if err != nil {
 		return err
 	}

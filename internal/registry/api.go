@@ -28,6 +28,12 @@ func RegisterAPI(mux web.Router, svc *Service, render *web.Renderer) {
 	mux.HandleFunc("PUT /api/v1/residents/{id}", a.updateResident)
 	mux.HandleFunc("POST /api/v1/residents/{id}/reveal", a.reveal)
 	mux.HandleFunc("POST /api/v1/residents/{id}/erase", a.erase)
+	mux.HandleFunc("POST /api/v1/residents/{id}/move", a.move)
+	mux.HandleFunc("POST /api/v1/residents/{id}/deregister", a.deregister)
+	mux.HandleFunc("POST /api/v1/residents/{id}/register", a.register)
+	mux.HandleFunc("GET /api/v1/residents/{id}/events", a.events)
+	mux.HandleFunc("POST /api/v1/households/{id}/split", a.split)
+	mux.HandleFunc("POST /api/v1/households/{id}/merge", a.merge)
 }
 
 func maskAll(rs []Resident) []Resident {
@@ -66,14 +72,19 @@ func (a *API) listHouseholds(w http.ResponseWriter, r *http.Request) {
 	web.WriteJSON(w, http.StatusOK, Page[Household]{Items: pg.Items, Limit: limit, Next: pg.Next})
 }
 
+// contacts lists a grid's contacts, their phones in full to the workers of the
+// grid's community (auth.Principal.SeesWorkContactsOf) and masked to anyone else.
 func (a *API) contacts(w http.ResponseWriter, r *http.Request) {
-	cs, err := a.svc.Contacts(r.Context(), auth.From(r), r.PathValue("code"))
+	p, grid := auth.From(r), r.PathValue("code")
+	cs, err := a.svc.Contacts(r.Context(), p, grid)
 	if err != nil {
 		a.render.Error(w, r, err)
 		return
 	}
-	for i := range cs {
-		cs[i] = cs[i].Masked()
+	if !p.SeesWorkContactsOf(grid) {
+		for i := range cs {
+			cs[i] = cs[i].Masked()
+		}
 	}
 	web.WriteJSON(w, http.StatusOK, map[string]any{"items": cs})
 }
@@ -122,7 +133,7 @@ func (a *API) updateHousehold(w http.ResponseWriter, r *http.Request) {
 
 func (a *API) search(w http.ResponseWriter, r *http.Request) {
 	limit, _ := paging(r)
-	rs, err := a.svc.Search(r.Context(), auth.From(r), r.URL.Query().Get("q"), limit)
+	rs, err := a.svc.SearchTagged(r.Context(), auth.From(r), r.URL.Query().Get("q"), limit)
 	if err != nil {
 		a.render.Error(w, r, err)
 		return
@@ -210,4 +221,69 @@ func (a *API) updateResident(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	web.WriteJSON(w, http.StatusOK, res.Masked())
+}
+
+// decodeThen decodes a JSON body into in and, if it is well-formed, answers with
+// what write returns for it, masked by the caller, with status.
+func decodeThen[In, Out any](a *API, w http.ResponseWriter, r *http.Request, status int, write func(In) (Out, error)) {
+	var in In
+	if err := web.DecodeJSON(w, r, &in); err != nil {
+		a.render.Error(w, r, err)
+		return
+	}
+	out, err := write(in)
+	if err != nil {
+		a.render.Error(w, r, err)
+		return
+	}
+	web.WriteJSON(w, status, out)
+}
+
+// move moves a resident to another household on a day, with a reason.
+func (a *API) move(w http.ResponseWriter, r *http.Request) {
+	decodeThen(a, w, r, http.StatusOK, func(in MoveInput) (Resident, error) {
+		res, err := a.svc.MoveResident(r.Context(), auth.From(r), r.PathValue("id"), in)
+		return res.Masked(), err
+	})
+}
+
+// deregister takes a resident off the register (注销); the record stays.
+func (a *API) deregister(w http.ResponseWriter, r *http.Request) {
+	decodeThen(a, w, r, http.StatusOK, func(in DeregisterInput) (Resident, error) {
+		res, err := a.svc.Deregister(r.Context(), auth.From(r), r.PathValue("id"), in)
+		return res.Masked(), err
+	})
+}
+
+// register puts a deregistered resident back on the register (登记).
+func (a *API) register(w http.ResponseWriter, r *http.Request) {
+	decodeThen(a, w, r, http.StatusOK, func(in RegisterInput) (Resident, error) {
+		res, err := a.svc.Register(r.Context(), auth.From(r), r.PathValue("id"), in)
+		return res.Masked(), err
+	})
+}
+
+// events lists a resident's registrations and deregistrations, oldest first; the
+// moves come with the resident.
+func (a *API) events(w http.ResponseWriter, r *http.Request) {
+	es, err := a.svc.Events(r.Context(), auth.From(r), r.PathValue("id"))
+	if err != nil {
+		a.render.Error(w, r, err)
+		return
+	}
+	web.WriteJSON(w, http.StatusOK, map[string]any{"items": es})
+}
+
+// split splits a household (分户) and answers the new one.
+func (a *API) split(w http.ResponseWriter, r *http.Request) {
+	decodeThen(a, w, r, http.StatusCreated, func(in SplitInput) (Household, error) {
+		return a.svc.Split(r.Context(), auth.From(r), r.PathValue("id"), in)
+	})
+}
+
+// merge merges another household into this one (合户) and answers this one.
+func (a *API) merge(w http.ResponseWriter, r *http.Request) {
+	decodeThen(a, w, r, http.StatusOK, func(in MergeInput) (Household, error) {
+		return a.svc.Merge(r.Context(), auth.From(r), r.PathValue("id"), in)
+	})
 }

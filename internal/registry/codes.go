@@ -61,7 +61,10 @@ func (in *ResidentInput) checkCodes() []*apperr.Error {
 		in.RegisteredReason = ReasonOther
 	}
 	if in.ResidenceStatus == "" {
-		in.ResidenceStatus = "1"
+		// Derived when not given (cn-standards §2.8): a floating resident lives here
+		// with a 户籍 elsewhere (人在户不在); a registered one, as far as the register
+		// knows, lives where they are registered (人户一致). 户在人不在 is said by a worker.
+		in.ResidenceStatus, _ = codes.ResidenceStatusOf(in.PopulationType != "floating", true)
 	}
 	in.HukouRegion = strings.TrimSpace(in.HukouRegion)
 	if in.HukouRegion != "" && !codes.ValidRegionCode(in.HukouRegion) {

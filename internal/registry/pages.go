@@ -5,8 +5,6 @@ import (
 	"embed"
 	"errors"
 	"net/http"
-	"strings"
-	"time"
 
 	"shequ/internal/org"
 	"shequ/internal/platform/apperr"
@@ -14,7 +12,8 @@ import (
 	"shequ/internal/platform/web"
 )
 
-// Templates are the register's pages: a household, a resident, the search.
+// Templates are the register's pages: households and residents, the forms that
+// keep them, the lists and the search.
 //
 //go:embed templates/*.html
 var Templates embed.FS
@@ -29,38 +28,45 @@ var Locales embed.FS
 const SearchLimit = 50
 
 // Pages serves the register's pages. Every ID number and phone leaves it masked:
-// the handlers mask before the templates see a record.
+// the handlers mask before the templates see a record. Every form is checked by the
+// service, which writes with its audit record in one transaction; a form that
+// comes back shows what the user typed, with each problem next to its field.
 type Pages struct {
 	svc    *Service
 	org    *org.Service
 	render *web.Renderer
-	now    func() time.Time
 }
 
 // RegisterPages adds the register's pages to mux.
-func RegisterPages(mux web.Router, svc *Service, orgs *org.Service, render *web.Renderer, now func() time.Time) {
-	p := &Pages{svc: svc, org: orgs, render: render, now: now}
+func RegisterPages(mux web.Router, svc *Service, orgs *org.Service, render *web.Renderer) {
+	p := &Pages{svc: svc, org: orgs, render: render}
+	mux.HandleFunc("GET /households/new", p.newHousehold)
+	mux.HandleFunc("POST /households/new", p.createHousehold)
 	mux.HandleFunc("GET /households/{id}", p.household)
+	mux.HandleFunc("GET /households/{id}/edit", p.editHousehold)
+	mux.HandleFunc("POST /households/{id}/edit", p.updateHousehold)
+	mux.HandleFunc("GET /households/{id}/residents/new", p.newResident)
+	mux.HandleFunc("POST /households/{id}/residents/new", p.createResident)
+	mux.HandleFunc("GET /households/{id}/split", p.splitForm)
+	mux.HandleFunc("POST /households/{id}/split", p.split)
+	mux.HandleFunc("GET /households/{id}/merge", p.mergeForm)
+	mux.HandleFunc("POST /households/{id}/merge", p.merge)
 	mux.HandleFunc("GET /residents/{id}", p.resident)
+	mux.HandleFunc("GET /residents/{id}/edit", p.editResident)
+	mux.HandleFunc("POST /residents/{id}/edit", p.updateResident)
+	mux.HandleFunc("GET /residents/{id}/move", p.moveForm)
+	mux.HandleFunc("POST /residents/{id}/move", p.move)
+	mux.HandleFunc("GET /residents/{id}/deregister", p.deregisterForm)
+	mux.HandleFunc("POST /residents/{id}/deregister", p.deregister)
+	mux.HandleFunc("GET /residents/{id}/register", p.registerForm)
+	mux.HandleFunc("POST /residents/{id}/register", p.register)
 	mux.HandleFunc("POST /residents/{id}/reveal", p.reveal)
 	mux.HandleFunc("GET /residents/{id}/erase", p.eraseForm)
 	mux.HandleFunc("POST /residents/{id}/erase", p.erase)
+	mux.HandleFunc("GET /org/{code}/households", p.households)
+	mux.HandleFunc("GET /org/{code}/residents", p.gridResidents)
+	mux.HandleFunc("GET /org/{code}/permits", p.permits)
 	mux.HandleFunc("GET /search", p.search)
-}
-
-// residentRow is a masked resident with their age today.
-type residentRow struct {
-	Resident
-	Age int
-}
-
-func (p *Pages) rows(rs []Resident) []residentRow {
-	today := p.now()
-	out := make([]residentRow, len(rs))
-	for i, r := range rs {
-		out[i] = residentRow{Resident: r.Masked(), Age: r.Age(today)}
-	}
-	return out
 }
 
 // place is where a household sits: the breadcrumbs down to its grid, and the grid.
@@ -91,182 +97,50 @@ func (p *Pages) placeOf(ctx context.Context, pr auth.Principal, grid string) (pl
 	return pl, nil
 }
 
-type householdPage struct {
-	place
-	Household Household
-	Members   []residentRow
-	Erased    bool // a member was just erased: say it was done and recorded
+// problems is what was wrong with a form: each field's message, without the
+// field's name (the form shows it beside the field), and the first of them with
+// the name, for the alert above the form. Field is the field of that first one.
+type problems struct {
+	ByField map[string]string
+	Summary string
+	Field   string
 }
 
-func (p *Pages) household(w http.ResponseWriter, r *http.Request) {
-	pr := auth.From(r)
-	h, members, err := p.svc.Household(r.Context(), pr, r.PathValue("id"))
-	if err != nil {
-		p.render.Error(w, r, err)
-		return
-	}
-	pl, err := p.placeOf(r.Context(), pr, h.GridCode)
-	if err != nil {
-		p.render.Error(w, r, err)
-		return
-	}
-	pl.Crumbs = append(pl.Crumbs, web.Crumb{Label: h.No})
-	p.render.Page(w, r, http.StatusOK, "registry_household", householdPage{place: pl, Household: h, Members: p.rows(members),
-		Erased: r.URL.Query().Get("erased") == "1"})
-}
+// Has reports whether the form had a problem: it comes back rather than goes on.
+func (pb problems) Has() bool { return pb.Summary != "" }
 
-type residentPage struct {
-	place
-	Resident Resident
-	Age      int
-	Moves    []Move
-	// CanReveal offers the form that shows one full number with a reason;
-	// Revealed names the field shown in full after it, RevealError what was wrong.
-	CanReveal   bool
-	CanErase    bool // offers the way to the erasure form
-	Revealed    string
-	RevealError string
-	Reason      string // the reason typed, kept when the form comes back
-	value       string // the number revealed
-}
-
-func (p *Pages) resident(w http.ResponseWriter, r *http.Request) {
-	p.residentWith(w, r, http.StatusOK, residentPage{})
-}
-
-// reveal shows the resident's page with one number in full, once, after the
-// service has recorded who asked and why; a missing reason is said on the form.
-func (p *Pages) reveal(w http.ResponseWriter, r *http.Request) {
-	field, reason := r.PostFormValue("field"), r.PostFormValue("reason")
-	v, err := p.svc.Reveal(r.Context(), auth.From(r), r.PathValue("id"), RevealInput{Field: field, Reason: reason})
-	var invalid *apperr.Error
-	switch {
-	case errors.As(err, &invalid) && invalid.Code == apperr.Invalid:
-		p.residentWith(w, r, http.StatusBadRequest, residentPage{RevealError: p.render.Message(r, invalid.InField("")), Reason: reason})
-	case err != nil:
-		p.render.Error(w, r, err)
-	default:
-		w.Header().Set("Cache-Control", "no-store")
-		p.residentWith(w, r, http.StatusOK, residentPage{Revealed: field, value: v})
-	}
-}
-
-func (p *Pages) residentWith(w http.ResponseWriter, r *http.Request, status int, page residentPage) {
-	pr := auth.From(r)
-	res, moves, err := p.svc.Resident(r.Context(), pr, r.PathValue("id"))
-	if err != nil {
-		p.render.Error(w, r, err)
-		return
-	}
-	pl, err := p.placeOf(r.Context(), pr, res.GridCode)
-	if err != nil {
-		p.render.Error(w, r, err)
-		return
-	}
-	pl.Crumbs = append(pl.Crumbs, web.Crumb{Label: res.HouseholdNo, URL: "/households/" + res.HouseholdID}, web.Crumb{Label: res.Name})
-	page.place, page.Resident, page.Age, page.Moves = pl, res.Masked(), res.Age(p.now()), moves
-	page.CanReveal, page.CanErase = pr.Can(auth.RevealRegister), pr.Can(auth.EraseRegister)
-	switch page.Revealed {
-	case "id_number":
-		page.Resident.IDNumber = page.value
-	case "phone":
-		page.Resident.Phone = page.value
-	}
-	p.render.Page(w, r, status, "registry_resident", page)
-}
-
-// erasePage is the form that erases a resident's record: whose, on what ground,
-// why, and the last four characters of the ID number typed to confirm. Error
-// (translated) and Field say what was wrong with what the form held.
-type erasePage struct {
-	place
-	Resident Resident // masked
-	Grounds  []string
-	Input    EraseInput
-	Error    string
-	Field    string
-}
-
-// eraseForm asks to confirm erasing a resident, for a user who may.
-func (p *Pages) eraseForm(w http.ResponseWriter, r *http.Request) {
-	res, err := p.svc.Erasable(r.Context(), auth.From(r), r.PathValue("id"))
-	if err != nil {
-		p.render.Error(w, r, err)
-		return
-	}
-	p.eraseWith(w, r, http.StatusOK, res, erasePage{})
-}
-
-// erase erases the resident once the form holds a ground, a reason and the right
-// last four characters, and goes to the household, which stays; what is missing
-// or wrong is said on the form.
-func (p *Pages) erase(w http.ResponseWriter, r *http.Request) {
-	pr := auth.From(r)
-	res, err := p.svc.Erasable(r.Context(), pr, r.PathValue("id"))
-	if err != nil {
-		p.render.Error(w, r, err)
-		return
-	}
-	in := EraseInput{Ground: r.PostFormValue("ground"), Reason: r.PostFormValue("reason")}
-	err = in.Validate()
-	if err == nil {
-		err = res.ConfirmErasure(r.PostFormValue("confirm"))
-	}
-	var done Erasure
-	if err == nil {
-		done, err = p.svc.Erase(r.Context(), pr, res.ID, in)
-	}
-	var invalid *apperr.Error
-	switch {
-	case errors.As(err, &invalid) && invalid.Code == apperr.Invalid:
-		p.eraseWith(w, r, http.StatusBadRequest, res, erasePage{Input: in, Error: p.render.Message(r, invalid), Field: invalid.Field})
-	case err != nil:
-		p.render.Error(w, r, err)
-	default:
-		http.Redirect(w, r, "/households/"+done.HouseholdID+"?erased=1", http.StatusSeeOther)
-	}
-}
-
-func (p *Pages) eraseWith(w http.ResponseWriter, r *http.Request, status int, res Resident, page erasePage) {
-	pl, err := p.placeOf(r.Context(), auth.From(r), res.GridCode)
-	if err != nil {
-		p.render.Error(w, r, err)
-		return
-	}
-	pl.Crumbs = append(pl.Crumbs, web.Crumb{Label: res.HouseholdNo, URL: "/households/" + res.HouseholdID},
-		web.Crumb{Label: res.Name, URL: "/residents/" + res.ID})
-	page.place, page.Resident, page.Grounds = pl, res.Masked(), Grounds
-	p.render.Page(w, r, status, "registry_erase", page)
-}
-
-type searchPage struct {
-	Query    string
-	Searched bool
-	Error    string
-	Results  []residentRow
-	Limited  bool
-}
-
-// search answers a query the register cannot use (too short) on the form itself,
-// not with an error page: the user's next step is to type more.
-func (p *Pages) search(w http.ResponseWriter, r *http.Request) {
-	q := strings.TrimSpace(r.URL.Query().Get("q"))
-	page := searchPage{Query: q, Searched: q != ""}
-	status := http.StatusOK
-	if page.Searched {
-		found, err := p.svc.Search(r.Context(), auth.From(r), q, SearchLimit)
+// problemsOf turns the errors of a form's check into problems. Errors other than
+// a domain error of invalid input are not the form's: the caller answers them
+// with the error page.
+func (p *Pages) problemsOf(r *http.Request, errs ...error) (problems, error) {
+	pb := problems{ByField: map[string]string{}}
+	for _, err := range errs {
 		var invalid *apperr.Error
-		switch {
-		case errors.As(err, &invalid) && invalid.Code == apperr.Invalid:
-			// Shown under the search box, the message needs no field name before it.
-			page.Error = p.render.Message(r, invalid.InField(""))
-			status = http.StatusBadRequest
-		case err != nil:
-			p.render.Error(w, r, err)
-			return
-		default:
-			page.Results, page.Limited = p.rows(found), len(found) >= SearchLimit
+		if !errors.As(err, &invalid) || (invalid.Code != apperr.Invalid && invalid.Code != apperr.Conflict) {
+			return pb, err
+		}
+		if pb.Summary == "" {
+			pb.Summary, pb.Field = p.render.Message(r, invalid), invalid.Field
+		}
+		if _, seen := pb.ByField[invalid.Field]; !seen {
+			pb.ByField[invalid.Field] = p.render.Message(r, invalid.InField(""))
 		}
 	}
-	p.render.Page(w, r, status, "registry_search", page)
+	return pb, nil
+}
+
+// checked turns a list of a check's errors into problems.
+func (p *Pages) checked(r *http.Request, errs []*apperr.Error) problems {
+	list := make([]error, len(errs))
+	for i, e := range errs {
+		list[i] = e
+	}
+	pb, _ := p.problemsOf(r, list...)
+	return pb
+}
+
+// saved sends the browser to target after a write, with a notice to show there:
+// a form is never sent twice by reloading the page it led to.
+func saved(w http.ResponseWriter, r *http.Request, target, notice string) {
+	http.Redirect(w, r, target+"?done="+notice, http.StatusSeeOther)
 }

@@ -24,7 +24,7 @@ var (
 	city    = auth.Principal{UserID: "city", Role: auth.RoleCity, OrgCode: orgtest.City}
 	gridA   = auth.Principal{UserID: "ga", Role: auth.RoleGrid, OrgCode: orgtest.Grid}
 	gridB   = auth.Principal{UserID: "gb", Role: auth.RoleGrid, OrgCode: orgtest.GridB}
-	auditor = auth.Principal{UserID: "au", Role: auth.RoleAuditor, OrgCode: orgtest.City}
+	auditor = auth.Principal{UserID: "au", Role: auth.RoleReadOnly, OrgCode: orgtest.City}
 	street  = auth.Principal{UserID: "st", Role: auth.RoleStreet, OrgCode: orgtest.Street}
 )
 

@@ -507,11 +507,12 @@ func (s *Service) MoveResident(ctx context.Context, p auth.Principal, residentID
 		if !r.Current() {
 			return apperr.Invalidf("id", "resident.deregistered")
 		}
+		from := r.HouseholdNo
 		if err := s.moveInTx(ctx, tx, p, &r, in.HouseholdNo, in.Relation, in.On, in.Reason); err != nil {
 			return err
 		}
 		e := audit.Of(p, s.now(), audit.ActResidentMove, "resident:"+residentID)
-		e.Reason = "household:" + r.HouseholdNo + " on:" + in.On
+		e.Reason = "household:" + from + " → household:" + r.HouseholdNo + " on:" + in.On
 		return audit.Record(ctx, tx, e)
 	})
 	return r, audit.RecordOutOfScope(ctx, s.db, p, s.now(), audit.ActResidentMove, err)

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"maps"
 	"mime/multipart"
 	"net/http"
 	"net/http/httptest"
@@ -71,6 +72,7 @@ func TestAccessMatrix(t *testing.T) {
 func askAll(t *testing.T, d *db.DB) string {
 	m := newMatrix(t, d)
 	rules := accessRules()
+	maps.Copy(rules, registryRules())
 	var rows []matrixRow
 	for _, pattern := range m.srv.Routes() {
 		r, ok := rules[pattern]
@@ -319,10 +321,10 @@ func (m *matrix) newName(what string) string {
 	return m.fresh
 }
 
-// exists reports whether the last write asked wrote a record of table (households
-// or residents) with the name it gave.
+// exists reports whether the last write asked wrote a record of table (households,
+// residents or org_units) with the name it gave.
 func exists(table string) func(*testing.T, *matrix, cell) bool {
-	column := map[string]string{"households": "household_no", "residents": "name"}[table]
+	column := map[string]string{"households": "household_no", "residents": "name", "org_units": "name"}[table]
 	return func(t *testing.T, m *matrix, _ cell) bool {
 		return m.count(t, `SELECT COUNT(*) FROM `+table+` WHERE `+column+` = $1`, m.fresh) > 0
 	}
@@ -342,9 +344,80 @@ func (m *matrix) erasable(c cell) (id, idNumber string) {
 	return r.ID, idNumber
 }
 
+// userAt returns the id of an account bound to unit that is no administrator's,
+// the first by name.
+func (m *matrix) userAt(unit string) string {
+	m.t.Helper()
+	var id string
+	err := m.db.Read().QueryRowContext(context.Background(), `SELECT id FROM users WHERE org_code = $1
+		AND role NOT IN ('sysadmin', 'secadmin', 'auditadmin') ORDER BY name LIMIT 1`, unit).Scan(&id)
+	if err != nil {
+		m.t.Fatalf("an account at %s: %v", unit, err)
+	}
+	return id
+}
+
+// disposableUser adds a read-only account at unit, with a fresh name, for a rule
+// that changes one, and returns its id.
+func (m *matrix) disposableUser(unit string) string {
+	m.t.Helper()
+	ctx, name := context.Background(), m.newName("待停用户")
+	as := auth.NewService(m.db, now)
+	if _, err := as.AddUser(ctx, name, auth.RoleReadOnly, unit); err != nil {
+		m.t.Fatalf("an account to change at %s: %v", unit, err)
+	}
+	p, err := as.Principal(ctx, name)
+	if err != nil {
+		m.t.Fatal(err)
+	}
+	return p.UserID
+}
+
 // gone reports whether the resident the last erasure asked about is no more.
 func gone(t *testing.T, m *matrix, _ cell) bool {
 	return m.count(t, `SELECT COUNT(*) FROM residents WHERE name = $1`, m.fresh) == 0
+}
+
+// assignable adds a worker without a grid to c's community for a rule that assigns
+// one, so that every cell has its own to assign, and takes off c's grid the
+// workers earlier cells put there, leaving its own: the team has room for one.
+// The worker's name is fresh, for assigned.
+func (m *matrix) assignable(c cell) string {
+	m.t.Helper()
+	ctx := context.Background()
+	w, err := staff.NewService(m.db, now).Create(ctx, auth.System(), staff.WorkerInput{Name: m.newName("待派社工"), IDNumber: m.newIDNumber(),
+		CommunityCode: c.grid[:12], Position: "member", Education: "bachelor", HiredOn: "2012-01-01"})
+	if err != nil {
+		m.t.Fatalf("a worker to assign in %s: %v", c.grid, err)
+	}
+	if _, err := m.db.Write().ExecContext(ctx, `DELETE FROM worker_grids WHERE grid_code = $1 AND worker_id <> $2`, c.grid, c.worker); err != nil {
+		m.t.Fatal(err)
+	}
+	return w.ID
+}
+
+// serving adds, as assignable does, a worker who serves c's grid since 2020, for a
+// rule that ends the assignment.
+func (m *matrix) serving(c cell) string {
+	m.t.Helper()
+	id := m.assignable(c)
+	if _, err := staff.NewService(m.db, now).Assign(context.Background(), auth.System(), id,
+		staff.AssignInput{GridCode: c.grid, AssignedOn: "2020-01-01"}); err != nil {
+		m.t.Fatalf("assign in %s: %v", c.grid, err)
+	}
+	return id
+}
+
+// assigned reports whether the worker the last assignment asked about serves a
+// grid, or has ended serving one when ended.
+func assigned(ended bool) func(*testing.T, *matrix, cell) bool {
+	return func(t *testing.T, m *matrix, _ cell) bool {
+		cond := "g.ended_on IS NULL"
+		if ended {
+			cond = "g.ended_on IS NOT NULL"
+		}
+		return m.count(t, `SELECT COUNT(*) FROM worker_grids g JOIN workers w ON w.id = g.worker_id WHERE w.name = $1 AND `+cond, m.fresh) > 0
+	}
 }
 
 // place returns the target of relation for a user bound to unit.
@@ -506,6 +579,7 @@ func accessRules() map[string]rule {
 	residentName := func(c cell) string { return c.residentName }
 	return map[string]rule{
 		"GET /static/":             {kind: "public", public: true, ask: func(*matrix, cell) request { return get("/static/app.css") }},
+		"GET /favicon.ico":         {kind: "public", public: true, ask: func(*matrix, cell) request { return get("/favicon.ico") }},
 		"GET /healthz":             {kind: "public", public: true, ask: func(*matrix, cell) request { return get("/healthz") }},
 		"GET /metrics":             {kind: "operators", public: true, operators: true, ask: func(*matrix, cell) request { return get("/metrics") }},
 		"GET /api/v1/openapi.json": {kind: "public", public: true, ask: func(*matrix, cell) request { return get("/api/v1/openapi.json") }},
@@ -563,10 +637,21 @@ func accessRules() map[string]rule {
 		"GET /api/v1/staff/{id}": {kind: "detail", targeted: true, may: read,
 			ask:   func(_ *matrix, c cell) request { return get("/api/v1/staff/" + c.worker) },
 			shows: func(c cell) string { return c.workerName }},
+		"GET /api/v1/staff/{id}/assignments": {kind: "detail", targeted: true, may: read,
+			ask:   func(_ *matrix, c cell) request { return get("/api/v1/staff/" + c.worker + "/assignments") },
+			shows: func(c cell) string { return c.worker }},
+		"POST /api/v1/staff/{id}/assignments": {kind: "write", targeted: true, may: can(auth.WriteStaff), wrote: assigned(false),
+			ask: func(m *matrix, c cell) request {
+				return jsonBody(http.MethodPost, "/api/v1/staff/"+m.assignable(c)+"/assignments", `{"grid_code":"`+c.grid+`","assigned_on":"2020-01-01"}`)
+			}},
+		"POST /api/v1/staff/{id}/assignments/{grid}/end": {kind: "write", targeted: true, may: can(auth.WriteStaff), wrote: assigned(true),
+			ask: func(m *matrix, c cell) request {
+				return jsonBody(http.MethodPost, "/api/v1/staff/"+m.serving(c)+"/assignments/"+c.grid+"/end", `{"ended_on":"2021-01-01"}`)
+			}},
 		"GET /api/v1/stats": {kind: "list", targeted: true, may: read,
 			ask:   func(_ *matrix, c cell) request { return get("/api/v1/stats?scope=" + c.unit) },
 			shows: func(c cell) string { return `"code":"` + c.unit + `"` }},
-		"GET /api/v1/exports/{kind}": {kind: "export", targeted: true, may: read,
+		"GET /api/v1/exports/{kind}": {kind: "export", targeted: true, may: can(auth.ExportRegister),
 			ask:   func(_ *matrix, c cell) request { return get("/api/v1/exports/residents?scope=" + c.unit) },
 			shows: residentName},
 		"GET /api/v1/templates/{kind}": {kind: "page", ask: func(*matrix, cell) request { return get("/api/v1/templates/residents") }},
@@ -615,6 +700,24 @@ func accessRules() map[string]rule {
 		"GET /org/{code}": {kind: "page", targeted: true, may: read,
 			ask:   func(_ *matrix, c cell) request { return get("/org/" + c.unit) },
 			shows: func(c cell) string { return c.unitName }},
+		"GET /org/{code}/edit": {kind: "page", targeted: true, may: can(auth.WriteOrg),
+			ask:   func(_ *matrix, c cell) request { return get("/org/" + c.unit + "/edit") },
+			shows: func(c cell) string { return c.unitName }},
+		"POST /org/{code}/edit": {kind: "write", targeted: true, may: can(auth.WriteOrg),
+			ask: func(_ *matrix, c cell) request {
+				return form(http.MethodPost, "/org/"+c.unit+"/edit", url.Values{"name": {c.unitName}})
+			},
+			wrote: func(t *testing.T, m *matrix, c cell) bool {
+				return m.count(t, `SELECT COUNT(*) FROM audit_log WHERE action = 'org.update' AND outcome = 'ok' AND object = $1 AND user_name = $2`,
+					"org:"+c.unit, c.user) > 0
+			}},
+		"GET /org/{code}/grids/new": {kind: "page", targeted: true, may: can(auth.WriteOrg),
+			ask: func(_ *matrix, c cell) request { return get("/org/" + c.grid[:12] + "/grids/new") }},
+		"POST /org/{code}/grids/new": {kind: "write", targeted: true, may: can(auth.WriteOrg), wrote: exists("org_units"),
+			ask: func(m *matrix, c cell) request {
+				name := m.newName("新网格")
+				return form(http.MethodPost, "/org/"+c.grid[:12]+"/grids/new", url.Values{"code": {fmt.Sprintf("%03d", 100+m.seq%899)}, "name": {name}})
+			}},
 		"GET /households/{id}": {kind: "page", targeted: true, may: read,
 			ask:   func(_ *matrix, c cell) request { return get("/households/" + c.household) },
 			shows: residentName},
@@ -638,15 +741,52 @@ func accessRules() map[string]rule {
 		"GET /search": {kind: "search", targeted: true, may: read, filters: true,
 			ask:   func(_ *matrix, c cell) request { return get("/search?q=" + url.QueryEscape(c.residentName)) },
 			shows: resident},
+		// The roster is paged, and the rules that assign add workers: it is asked for
+		// the cell's worker by name.
 		"GET /staff": {kind: "page", targeted: true, may: read,
-			ask:   func(_ *matrix, c cell) request { return get("/staff?scope=" + c.unit) },
+			ask: func(_ *matrix, c cell) request {
+				return get("/staff?scope=" + c.unit + "&q=" + url.QueryEscape(c.workerName))
+			},
 			shows: func(c cell) string { return c.workerName }},
-		"GET /exports/{file}": {kind: "export", targeted: true, may: read,
+		"GET /staff/{id}": {kind: "page", targeted: true, may: read,
+			ask:   func(_ *matrix, c cell) request { return get("/staff/" + c.worker) },
+			shows: func(c cell) string { return c.workerName }},
+		"POST /staff/{id}/assignments": {kind: "write", targeted: true, may: can(auth.WriteStaff), wrote: assigned(false),
+			ask: func(m *matrix, c cell) request {
+				return form(http.MethodPost, "/staff/"+m.assignable(c)+"/assignments", url.Values{"grid_code": {c.grid}, "assigned_on": {"2020-01-01"}})
+			}},
+		"POST /staff/{id}/assignments/{grid}/end": {kind: "write", targeted: true, may: can(auth.WriteStaff), wrote: assigned(true),
+			ask: func(m *matrix, c cell) request {
+				return form(http.MethodPost, "/staff/"+m.serving(c)+"/assignments/"+c.grid+"/end", url.Values{"ended_on": {"2021-01-01"}})
+			}},
+		"GET /exports/{file}": {kind: "export", targeted: true, may: can(auth.ExportRegister),
 			ask:   func(_ *matrix, c cell) request { return get("/exports/residents.csv?scope=" + c.unit) },
 			shows: residentName},
 		"GET /audit":        {kind: "page", may: can(auth.ReadAudit), ask: func(*matrix, cell) request { return get("/audit") }},
 		"GET /audit/export": {kind: "export", may: can(auth.ReadAudit), ask: func(*matrix, cell) request { return get("/audit/export?format=csv") }},
 		"GET /imports":      {kind: "page", may: imports, ask: func(*matrix, cell) request { return get("/imports") }},
+
+		"GET /users":     {kind: "page", may: auth.Principal.MayListUsers, ask: func(*matrix, cell) request { return get("/users") }},
+		"GET /users/new": {kind: "page", may: can(auth.ManageUsers), ask: func(*matrix, cell) request { return get("/users/new") }},
+		"POST /users": {kind: "account", targeted: true, may: can(auth.ManageUsers), inBody: true,
+			wrote: func(t *testing.T, m *matrix, _ cell) bool {
+				return m.count(t, `SELECT COUNT(*) FROM users WHERE name = $1`, m.fresh) > 0
+			},
+			ask: func(m *matrix, c cell) request {
+				return form(http.MethodPost, "/users", url.Values{"name": {m.newName("新用户")}, "role": {"readonly"}, "unit": {c.unit}})
+			}},
+		"GET /users/{id}": {kind: "account", targeted: true, may: auth.Principal.MayListUsers,
+			ask:   func(m *matrix, c cell) request { return get("/users/" + m.userAt(c.unit)) },
+			shows: func(c cell) string { return `<h1>` }},
+		"GET /users/{id}/{action}": {kind: "account", targeted: true, may: can(auth.ManageUsers),
+			ask: func(m *matrix, c cell) request { return get("/users/" + m.userAt(c.unit) + "/disable") }},
+		"POST /users/{id}/{action}": {kind: "account", targeted: true, may: can(auth.ManageUsers),
+			wrote: func(t *testing.T, m *matrix, _ cell) bool {
+				return m.count(t, `SELECT COUNT(*) FROM users WHERE name = $1 AND disabled = 1`, m.fresh) > 0
+			},
+			ask: func(m *matrix, c cell) request {
+				return form(http.MethodPost, "/users/"+m.disposableUser(c.unit)+"/disable", nil)
+			}},
 		"POST /imports": {kind: "import", targeted: true, may: write, inBody: true, wrote: exists("residents"),
 			ask: func(m *matrix, c cell) request {
 				name := m.newName("上传居民")

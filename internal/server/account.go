@@ -27,26 +27,15 @@ func withObligation(ctx context.Context, must auth.Obligation) context.Context {
 	return context.WithValue(ctx, obligationKey{}, must)
 }
 
-// chinaTime is the time zone of the city's clocks, in which pages show instants.
-func chinaTime() *time.Location { return time.FixedZone("CST", 8*60*60) }
-
-// clock writes an instant as the city's clocks show it, "" for never.
-func clock(t time.Time) string {
-	if t.IsZero() {
-		return ""
-	}
-	return t.In(chinaTime()).Format("2006-01-02 15:04")
-}
-
 // accountView is the user's own account: who they are, how they sign in, and what
 // their role lets them do.
 type accountView struct {
 	Name, Role, OrgCode, OrgName string
-	LastLogin, PreviousLogin     string
-	PasswordChanged              string
-	PasswordExpires              string // "" when passwords do not expire
+	LastLogin, PreviousLogin     time.Time
+	PasswordChanged              time.Time
+	PasswordExpires              time.Time // zero when passwords do not expire
 	SecondFactor                 bool
-	SecondFactorSince            string
+	SecondFactorSince            time.Time
 	SecondFactorRequired         bool
 	RecoveryLeft                 int
 	Actions                      []auth.Action
@@ -60,9 +49,9 @@ func (s *Server) accountPage(w http.ResponseWriter, r *http.Request) {
 		s.render.Error(w, r, err)
 		return
 	}
-	v := accountView{Name: a.Name, Role: string(a.Role), OrgCode: a.OrgCode, LastLogin: clock(a.LastLoginAt),
-		PreviousLogin: clock(a.PreviousLoginAt), PasswordChanged: clock(a.PasswordChangedAt), PasswordExpires: clock(a.PasswordExpiresAt),
-		SecondFactor: a.SecondFactor, SecondFactorSince: clock(a.SecondFactorSince), SecondFactorRequired: a.Role.RequiresSecondFactor(),
+	v := accountView{Name: a.Name, Role: string(a.Role), OrgCode: a.OrgCode, LastLogin: a.LastLoginAt,
+		PreviousLogin: a.PreviousLoginAt, PasswordChanged: a.PasswordChangedAt, PasswordExpires: a.PasswordExpiresAt,
+		SecondFactor: a.SecondFactor, SecondFactorSince: a.SecondFactorSince, SecondFactorRequired: a.Role.RequiresSecondFactor(),
 		RecoveryLeft: a.RecoveryCodesLeft, Actions: auth.Permissions(a.Role), PasswordChangedNow: r.URL.Query().Get("changed") == "password"}
 	if u, err := org.Lookup(r.Context(), s.cfg.DB.Read(), a.OrgCode); err == nil && u != nil {
 		v.OrgName = u.Name
@@ -146,7 +135,7 @@ func (s *Server) changePassword(w http.ResponseWriter, r *http.Request) {
 type totpView struct {
 	Required     bool // the role requires a second factor
 	Enabled      bool
-	Since        string
+	Since        time.Time
 	RecoveryLeft int
 	// Secret (in groups of four, as people copy it), URI and QR code (of the URI,
 	// when it fits in one) of the secret being enrolled, "" when none is.
@@ -163,7 +152,7 @@ func (s *Server) totpView(r *http.Request, renew bool) (totpView, error) {
 	if err != nil {
 		return totpView{}, err
 	}
-	v := totpView{Required: a.Role.RequiresSecondFactor(), Enabled: a.SecondFactor, Since: clock(a.SecondFactorSince),
+	v := totpView{Required: a.Role.RequiresSecondFactor(), Enabled: a.SecondFactor, Since: a.SecondFactorSince,
 		RecoveryLeft: a.RecoveryCodesLeft}
 	if !a.SecondFactor || a.EnrollingSecondFactor || renew {
 		e, err := s.auth.BeginTOTP(r.Context(), p.UserID, renew)

@@ -47,7 +47,7 @@ func (s *Server) statsFor(r *http.Request) (stats.Stats, error) {
 	if code == "" {
 		code = p.OrgCode
 	}
-	day := s.cfg.Now().UTC()
+	day := web.Today(r.Context(), s.cfg.Now())
 	if v := r.URL.Query().Get("as_of"); v != "" {
 		var err error
 		if day, err = time.Parse(time.DateOnly, v); err != nil {

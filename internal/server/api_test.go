@@ -76,7 +76,7 @@ func newWorld(t *testing.T, d *db.DB) *world {
 		org  string
 	}{
 		{"city", auth.RoleCity, orgtest.City}, {"district", auth.RoleDistrict, orgtest.District}, {"street", auth.RoleStreet, orgtest.Street},
-		{"community", auth.RoleCommunity, orgtest.Community}, {"grid", auth.RoleGrid, orgtest.Grid}, {"auditor", auth.RoleAuditor, orgtest.Community},
+		{"community", auth.RoleCommunity, orgtest.Community}, {"grid", auth.RoleGrid, orgtest.Grid}, {"auditor", auth.RoleReadOnly, orgtest.Community},
 	} {
 		if _, err := as.AddUser(ctx, u.name, u.role, u.org); err != nil {
 			t.Fatal(err)
@@ -119,21 +119,23 @@ func (w *world) do(t *testing.T, user, method, path, body string) (int, string) 
 // A new GET route without an entry here fails TestAPI_GridWorkerSeesOnlyItsGrid.
 func readRoutes(w *world) map[string][2]string {
 	return map[string][2]string{
-		"GET /api/v1/org/{code}":            {"/api/v1/org/" + orgtest.Grid, "/api/v1/org/" + orgtest.GridB},
-		"GET /api/v1/org/{code}/children":   {"/api/v1/org/" + orgtest.Grid + "/children", "/api/v1/org/" + orgtest.Community + "/children"},
-		"GET /api/v1/org/{code}/households": {"/api/v1/org/" + orgtest.Grid + "/households", "/api/v1/org/" + orgtest.GridB + "/households"},
-		"GET /api/v1/org/{code}/contacts":   {"/api/v1/org/" + orgtest.Grid + "/contacts", "/api/v1/org/" + orgtest.GridB + "/contacts"},
-		"GET /api/v1/org/{code}/workers":    {"/api/v1/org/" + orgtest.Grid + "/workers", "/api/v1/org/" + orgtest.GridB + "/workers"},
-		"GET /api/v1/households/{id}":       {"/api/v1/households/" + w.ids["householdA"], "/api/v1/households/" + w.ids["householdB"]},
-		"GET /api/v1/residents/{id}":        {"/api/v1/residents/" + w.ids["residentA"], "/api/v1/residents/" + w.ids["residentB"]},
-		"GET /api/v1/residents":             {"/api/v1/residents?q=" + w.ids["idnumberA"], "/api/v1/residents?q=" + w.ids["idnumberB"]},
-		"GET /api/v1/staff":                 {"/api/v1/staff?scope=" + orgtest.Grid, "/api/v1/staff?scope=" + orgtest.GridB},
-		"GET /api/v1/staff/{id}":            {"/api/v1/staff/" + w.ids["workerA"], "/api/v1/staff/" + w.ids["workerB"]},
-		"GET /api/v1/stats":                 {"/api/v1/stats?scope=" + orgtest.Grid, "/api/v1/stats?scope=" + orgtest.GridB},
-		"GET /api/v1/exports/{kind}":        {"/api/v1/exports/residents?scope=" + orgtest.Grid, "/api/v1/exports/residents?scope=" + orgtest.GridB},
-		"GET /api/v1/templates/{kind}":      {"/api/v1/templates/residents", ""},
-		"GET /api/v1/me":                    {"/api/v1/me", ""},
-		"GET /api/v1/openapi.json":          {"/api/v1/openapi.json", ""},
+		"GET /api/v1/org/{code}":             {"/api/v1/org/" + orgtest.Grid, "/api/v1/org/" + orgtest.GridB},
+		"GET /api/v1/org/{code}/children":    {"/api/v1/org/" + orgtest.Grid + "/children", "/api/v1/org/" + orgtest.Community + "/children"},
+		"GET /api/v1/org/{code}/households":  {"/api/v1/org/" + orgtest.Grid + "/households", "/api/v1/org/" + orgtest.GridB + "/households"},
+		"GET /api/v1/org/{code}/contacts":    {"/api/v1/org/" + orgtest.Grid + "/contacts", "/api/v1/org/" + orgtest.GridB + "/contacts"},
+		"GET /api/v1/org/{code}/workers":     {"/api/v1/org/" + orgtest.Grid + "/workers", "/api/v1/org/" + orgtest.GridB + "/workers"},
+		"GET /api/v1/households/{id}":        {"/api/v1/households/" + w.ids["householdA"], "/api/v1/households/" + w.ids["householdB"]},
+		"GET /api/v1/residents/{id}":         {"/api/v1/residents/" + w.ids["residentA"], "/api/v1/residents/" + w.ids["residentB"]},
+		"GET /api/v1/residents/{id}/events":  {"/api/v1/residents/" + w.ids["residentA"] + "/events", "/api/v1/residents/" + w.ids["residentB"] + "/events"},
+		"GET /api/v1/residents":              {"/api/v1/residents?q=" + w.ids["idnumberA"], "/api/v1/residents?q=" + w.ids["idnumberB"]},
+		"GET /api/v1/staff":                  {"/api/v1/staff?scope=" + orgtest.Grid, "/api/v1/staff?scope=" + orgtest.GridB},
+		"GET /api/v1/staff/{id}":             {"/api/v1/staff/" + w.ids["workerA"], "/api/v1/staff/" + w.ids["workerB"]},
+		"GET /api/v1/staff/{id}/assignments": {"/api/v1/staff/" + w.ids["workerA"] + "/assignments", "/api/v1/staff/" + w.ids["workerB"] + "/assignments"},
+		"GET /api/v1/stats":                  {"/api/v1/stats?scope=" + orgtest.Grid, "/api/v1/stats?scope=" + orgtest.GridB},
+		"GET /api/v1/exports/{kind}":         {"/api/v1/exports/residents?scope=" + orgtest.Grid, "/api/v1/exports/residents?scope=" + orgtest.GridB},
+		"GET /api/v1/templates/{kind}":       {"/api/v1/templates/residents", ""},
+		"GET /api/v1/me":                     {"/api/v1/me", ""},
+		"GET /api/v1/openapi.json":           {"/api/v1/openapi.json", ""},
 	}
 }
 
@@ -380,7 +382,7 @@ func TestAPI_ImportAndExportThroughTheServer(t *testing.T) {
 		}
 		for user, want := range map[string]string{"community": id, "grid": pii.MaskIDNumber(id)} {
 			code, body := w.do(t, user, "GET", "/api/v1/exports/residents", "")
-			if code != http.StatusOK || !strings.Contains(body, "新居民,"+want+",HA,子女,户籍") {
+			if code != http.StatusOK || !strings.Contains(body, "新居民,"+want+",HA,子,20,户籍") {
 				t.Errorf("%s export: %d\n%s", user, code, body)
 			}
 		}

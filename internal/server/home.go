@@ -79,7 +79,7 @@ func childRows(st stats.Stats) []childRow {
 
 // asOf reads ?as_of=; a date that does not parse is reported and today used instead.
 func (s *Server) asOf(r *http.Request) (time.Time, string) {
-	today := s.cfg.Now().UTC()
+	today := web.Today(r.Context(), s.cfg.Now())
 	v := strings.TrimSpace(r.URL.Query().Get("as_of"))
 	if v == "" {
 		return today, ""

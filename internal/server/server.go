@@ -48,8 +48,8 @@ type Config struct {
 	AccessLogLevel slog.Level
 	// MetricsFrom are the client addresses /metrics answers; loopback by default.
 	MetricsFrom ops.Networks
-	// Zone is the city's time zone: its days date the register's changes. Asia/Shanghai
-	// when nil.
+	// Zone is the city's time zone (serve --tz), in which pages show instants and
+	// "today" begins; nil is web.DefaultZone, Asia/Shanghai.
 	Zone *time.Location
 }
 
@@ -69,6 +69,10 @@ type Server struct {
 	render   *web.Renderer
 	bundle   *i18n.Bundle
 	metrics  *ops.Metrics
+	// now is Config.Now in the city's zone: the domains get it, so that the day of
+	// an instant they take from it (the "today" an ID number's birth date must not
+	// pass, an age) is the city's.
+	now func() time.Time
 }
 
 // LoadBundle loads the messages of every domain.
@@ -76,7 +80,7 @@ func LoadBundle() (*i18n.Bundle, error) { return i18n.Load(Locales()...) }
 
 // Locales returns the message files of every domain with pages.
 func Locales() []fs.FS {
-	return []fs.FS{localeFS, registry.Locales, staff.Locales, transfer.Locales, audit.Locales}
+	return []fs.FS{localeFS, org.Locales, registry.Locales, staff.Locales, transfer.Locales, audit.Locales}
 }
 
 //go:embed locales/*.json
@@ -91,12 +95,13 @@ func New(cfg Config) (*Server, error) {
 		cfg.Logger = slog.Default()
 	}
 	if cfg.Zone == nil {
-		zone, err := time.LoadLocation("Asia/Shanghai")
+		zone, err := web.LoadZone("")
 		if err != nil {
 			return nil, err
 		}
 		cfg.Zone = zone
 	}
+	now := func() time.Time { return cfg.Now().In(cfg.Zone) }
 	b, err := LoadBundle()
 	if err != nil {
 		return nil, err
@@ -105,27 +110,30 @@ func New(cfg Config) (*Server, error) {
 	if err != nil {
 		return nil, err
 	}
-	r, err := web.NewRenderer(b, pages, registry.Templates, staff.Templates, transfer.Templates, audit.Templates)
+	r, err := web.NewRenderer(b, pages, org.Templates, registry.Templates, staff.Templates, transfer.Templates, audit.Templates)
 	if err != nil {
 		return nil, err
 	}
 	r.SetDemo(cfg.Demo)
+	r.SetZone(cfg.Zone)
 	s := &Server{
 		cfg:      cfg,
-		auth:     auth.NewService(cfg.DB, cfg.Now),
-		org:      org.NewService(cfg.DB, cfg.Now),
-		registry: registry.NewService(cfg.DB, cfg.Now, cfg.Zone),
-		staff:    staff.NewService(cfg.DB, cfg.Now),
+		now:      now,
+		auth:     auth.NewService(cfg.DB, now),
+		org:      org.NewService(cfg.DB, now),
+		registry: registry.NewService(cfg.DB, now, cfg.Zone),
+		staff:    staff.NewService(cfg.DB, now).WithZone(cfg.Zone),
 		stats:    stats.NewCache(cfg.DB, stats.DefaultCacheSize),
 		metrics:  newMetrics(cfg.DB),
-		audit:    audit.NewService(cfg.DB, b, cfg.Now),
+		audit:    audit.NewService(cfg.DB, b, now),
 		render:   r,
 		bundle:   b,
 	}
 	s.auth.Audit = audit.RecordAuth
-	s.transfer = transfer.NewService(cfg.DB, b, cfg.Now).WithLimits(cfg.ImportLimits).WithTimer(s.metrics.Transfer)
+	s.transfer = transfer.NewService(cfg.DB, b, now).WithLimits(cfg.ImportLimits).WithTimer(s.metrics.Transfer)
 	mux := web.NewMux()
 	mux.Handle("GET /static/", web.StaticHandler())
+	mux.Handle("GET /favicon.ico", web.Favicon())
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) { w.Write([]byte("ok\n")) })
 	mux.Handle("GET /metrics", s.metricsHandler())
 	mux.HandleFunc("GET /login", s.loginPage)
@@ -144,6 +152,7 @@ func New(cfg Config) (*Server, error) {
 	h = web.NewLoginRateLimit(r, cfg.Now).Wrap(h)
 	h = crossOriginProtection(r).Handler(h)
 	h = web.Language(h)
+	h = web.InZone(cfg.Zone, h)
 	h = web.SecurityHeaders(h)
 	h = web.AccessLog{Logger: cfg.Logger, Level: cfg.AccessLogLevel, Observe: s.observe}.Wrap(h)
 	h = cfg.TrustedProxies.Wrap(h)
@@ -176,7 +185,8 @@ const sessionCookie = "shequ_session"
 
 // public paths need no sign-in.
 func public(path string) bool {
-	return path == "/login" || path == "/login/totp" || path == "/healthz" || path == "/metrics" || strings.HasPrefix(path, "/static/") || path == "/api/v1/openapi.json"
+	return path == "/login" || path == "/login/totp" || path == "/healthz" || path == "/metrics" || path == "/favicon.ico" ||
+		strings.HasPrefix(path, "/static/") || path == "/api/v1/openapi.json"
 }
 
 // authenticate puts the principal of the session cookie or bearer token into the
@@ -215,9 +225,12 @@ func (s *Server) authenticate(next http.Handler) http.Handler {
 			return
 		}
 		ctx := withObligation(auth.WithPrincipal(r.Context(), p), must)
-		v := web.Viewer{UserName: p.Name, Role: string(p.Role), OrgCode: p.OrgCode}
+		v := web.Viewer{UserName: p.Name, Role: string(p.Role), OrgCode: p.OrgCode, Register: p.Can(auth.ReadRegister)}
 		if len(transfer.Importable(p)) > 0 {
 			v.Links = append(v.Links, web.NavLink{Key: "transfer.nav", URL: "/imports"})
+		}
+		if p.MayListUsers() {
+			v.Links = append(v.Links, web.NavLink{Key: "users.nav", URL: "/users"})
 		}
 		if p.Can(auth.ReadAudit) {
 			v.Links = append(v.Links, web.NavLink{Key: "audit.nav", URL: "/audit"})

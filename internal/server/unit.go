@@ -2,10 +2,11 @@ package server
 
 import (
 	"net/http"
-	"shequ/internal/platform/auth"
 	"strconv"
 
 	"shequ/internal/org"
+	"shequ/internal/platform/area"
+	"shequ/internal/platform/auth"
 	"shequ/internal/platform/scope"
 	"shequ/internal/platform/web"
 	"shequ/internal/registry"
@@ -24,6 +25,19 @@ type unitPage struct {
 	Children []childRow
 	// ChildLevel is the level of the units below, "" for a grid.
 	ChildLevel string
+
+	// CanEdit offers the forms that change the unit and add a community's grids
+	// (org.write); Saved and Added say what a form just did.
+	CanEdit bool
+	// CanExport offers the registers' exports to those who hold registry.export:
+	// not the read-only role (decision 15).
+	CanExport bool
+	Saved     bool
+	Added     string // the name of the grid just added
+	// PerHundred is a community's office space per hundred households (每百户),
+	// PerHundredLow whether it falls short of org.OfficePerHundredMinimum.
+	PerHundred    area.Area
+	PerHundredLow bool
 
 	Households     []registry.Household
 	HouseholdTotal int
@@ -46,24 +60,24 @@ func (s *Server) unit(w http.ResponseWriter, r *http.Request) {
 		s.render.Error(w, r, err)
 		return
 	}
-	path, err := s.org.Path(ctx, p, u.Code)
-	if err != nil {
+	page := unitPage{Unit: u, ChildLevel: string(u.Level.Child()), CanEdit: p.Can(auth.WriteOrg), CanExport: p.Can(auth.ExportRegister), Saved: r.URL.Query().Get("saved") == "1"}
+	if page.Crumbs, err = s.org.Crumbs(ctx, p, u.Code, false); err != nil {
 		s.render.Error(w, r, err)
 		return
 	}
-	page := unitPage{Unit: u, ChildLevel: string(u.Level.Child())}
-	for i, a := range path {
-		c := web.Crumb{Label: a.Name}
-		if i < len(path)-1 && p.Scope().Contains(a.Code) {
-			c.URL = "/org/" + a.Code
-		}
-		page.Crumbs = append(page.Crumbs, c)
-	}
-	if page.Stats, err = s.stats.Get(ctx, p.Scope(), u.Code, s.cfg.Now().UTC()); err != nil {
+	if page.Stats, err = s.stats.Get(ctx, p.Scope(), u.Code, web.Today(ctx, s.cfg.Now())); err != nil {
 		s.render.Error(w, r, err)
 		return
 	}
 	page.Children = childRows(page.Stats)
+	for _, c := range page.Children {
+		if c.Code == r.URL.Query().Get("added") {
+			page.Added = c.Name
+		}
+	}
+	if per, ok := u.OfficePerHundredHouseholds(page.Stats.Households); ok {
+		page.PerHundred, page.PerHundredLow = per, per < org.OfficePerHundredMinimum
+	}
 	if u.Level == scope.Grid {
 		if err := s.gridDetail(r, &page); err != nil {
 			s.render.Error(w, r, err)
@@ -83,12 +97,12 @@ func (s *Server) gridDetail(r *http.Request, page *unitPage) error {
 	}
 	page.Households, page.HouseholdTotal = hp.Items, page.Stats.Households
 	page.Pager = web.Pager{Page: n, HasNext: hp.Next != "", After: hp.Next, Before: hp.Prev, BaseURL: r.URL.Path + "?page=" + strconv.Itoa(n)}
-	team, err := s.staff.GridWorkers(ctx, p, page.Unit.Code)
+	team, err := s.staff.GridWorkers(ctx, p, page.Unit.Code, "")
 	if err != nil {
 		return err
 	}
 	for _, wk := range team {
-		m := wk.Masked()
+		m := wk.ShownTo(p)
 		page.Workers = append(page.Workers, workerCard{Name: m.Name, Position: m.Position, Phone: m.Phone})
 	}
 	contacts, err := s.registry.Contacts(ctx, p, page.Unit.Code)

@@ -10,6 +10,7 @@ import (
 	"unicode/utf8"
 
 	"shequ/internal/platform/apperr"
+	"shequ/internal/platform/auth"
 	"shequ/internal/platform/pii"
 )
 
@@ -23,7 +24,8 @@ var Educations = []string{"junior_middle_or_below", "senior_high", "technical_se
 // MaxWorkersPerGrid is the size of a grid team: one or two workers.
 const MaxWorkersPerGrid = 2
 
-// Worker is a community worker. Sex and BirthDate come from the ID number.
+// Worker is a community worker. Sex and BirthDate come from the ID number;
+// GridCodes are the grids they serve, now or on the day the worker was read as of.
 type Worker struct {
 	ID            string   `json:"id"`
 	Name          string   `json:"name"`
@@ -39,7 +41,9 @@ type Worker struct {
 	GridCodes     []string `json:"grid_codes"`
 }
 
-// WorkerInput is what a user types to create or change a worker.
+// WorkerInput is what a user types to create or change a worker. GridCodes are the
+// grids the worker serves from then on: a new worker serves them from the day they
+// were hired, and a change of grids takes effect on the day it is made (see Put).
 type WorkerInput struct {
 	Name          string   `json:"name"`
 	IDNumber      string   `json:"id_number"`
@@ -97,5 +101,17 @@ func (in *WorkerInput) Check(today time.Time) (pii.IDNumber, []*apperr.Error) {
 func (w Worker) Masked() Worker {
 	w.IDNumber = pii.MaskIDNumber(w.IDNumber)
 	w.Phone = pii.MaskPhone(w.Phone)
+	return w
+}
+
+// ShownTo returns the worker as p may see them: the ID number masked, and the
+// phone, a work contact, in full only to the worker's colleagues of the same
+// community (auth.Principal.SeesWorkContactsOf).
+func (w Worker) ShownTo(p auth.Principal) Worker {
+	phone := w.Phone
+	w = w.Masked()
+	if p.SeesWorkContactsOf(w.CommunityCode) {
+		w.Phone = phone
+	}
 	return w
 }

@@ -105,26 +105,26 @@ func TestWorker_ListStopsAtTheScope(t *testing.T) {
 		if _, err := s.Create(ctx, district, in); err != nil {
 			t.Fatal(err)
 		}
-		all, _ := s.Workers(ctx, district, orgtest.City)
+		all, _ := s.Workers(ctx, district, orgtest.City, staff.Filter{})
 		comm := auth.Principal{UserID: "c", Role: auth.RoleCommunity, OrgCode: orgtest.Community}
-		own, _ := s.Workers(ctx, comm, orgtest.City)
-		other, _ := s.Workers(ctx, comm, orgtest.Community2)
+		own, _ := s.Workers(ctx, comm, orgtest.City, staff.Filter{})
+		other, _ := s.Workers(ctx, comm, orgtest.Community2, staff.Filter{})
 		if len(all) != 2 || len(own) != 1 || len(other) != 0 {
 			t.Errorf("district sees %d, community sees %d own and %d of the sibling", len(all), len(own), len(other))
 		}
-		team, _ := s.GridWorkers(ctx, comm, orgtest.Grid2)
+		team, _ := s.GridWorkers(ctx, comm, orgtest.Grid2, "")
 		if len(team) != 0 {
 			t.Errorf("community sees the sibling's grid team")
 		}
 		grid := auth.Principal{UserID: "g", Role: auth.RoleGrid, OrgCode: orgtest.Grid}
-		mine, _ := s.Workers(ctx, grid, orgtest.Grid)
+		mine, _ := s.Workers(ctx, grid, orgtest.Grid, staff.Filter{})
 		if len(mine) != 1 || mine[0].Name != "甲" {
 			t.Errorf("grid worker sees team %+v, want 甲", mine)
 		}
 		if _, err := s.Worker(ctx, grid, mine[0].ID); err != nil {
 			t.Errorf("grid worker cannot open its team member: %v", err)
 		}
-		if others, _ := s.Workers(ctx, grid, orgtest.Community); len(others) != 1 {
+		if others, _ := s.Workers(ctx, grid, orgtest.Community, staff.Filter{}); len(others) != 1 {
 			t.Errorf("grid worker asking for the community sees %d workers, want its own team of 1", len(others))
 		}
 		if _, err := s.Create(ctx, grid, worker("丙", "19900101", "015")); !apperr.Is(err, apperr.Forbidden) {

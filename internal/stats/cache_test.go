@@ -65,7 +65,7 @@ var registerWrites = []struct {
 	sql  string
 }{
 	{"a street opens", `INSERT INTO org_units (code, name, level, parent_code, created_at) VALUES ('450404001', '乙街道', 'street', '450404', 0)`},
-	{"a community's space grows", `UPDATE org_units SET office_area_m2 = 400 WHERE code = '450403001002'`},
+	{"a community's space grows", `UPDATE org_units SET office_area_dm2 = 40000 WHERE code = '450403001002'`},
 	{"a household registers", `INSERT INTO households (id, household_no, org_code, address, created_at, updated_at)
 		VALUES ('h9', 'h9', '450403001002001', '', 0, 0)`},
 	{"a household moves to another district", `UPDATE households SET org_code = '450404001' WHERE id = 'h9'`},

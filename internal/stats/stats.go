@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"shequ/internal/platform/apperr"
+	"shequ/internal/platform/area"
 	"shequ/internal/platform/db"
 	"shequ/internal/platform/scope"
 )
@@ -162,7 +163,7 @@ func (t *tally) each(orgCode string, fn func(s *Stats)) {
 // those figures of its own too, when it is the unit asked about or a child.
 func (t *tally) units(ctx context.Context, q db.Querier, code, day string) error {
 	cond, args := scope.Of(code).Where("code", 1)
-	rows, err := q.QueryContext(ctx, `SELECT code, name, level, parent_code, founded_year, office_area_m2, authorized_posts
+	rows, err := q.QueryContext(ctx, `SELECT code, name, level, parent_code, founded_year, office_area_dm2, authorized_posts
 		FROM org_units WHERE `+cond+` AND established_on <= $`+strconv.Itoa(len(args)+1)+` ORDER BY code`, append(args, day)...)
 	if err != nil {
 		return err
@@ -206,7 +207,7 @@ func (t *tally) units(ctx context.Context, q db.Querier, code, day string) error
 					s.CommunitiesByFoundedYear[strconv.FormatInt(founded.Int64, 10)]++
 				}
 				if office.Valid {
-					s.OfficeSpace.add(int(office.Int64))
+					s.OfficeSpace.add(area.Area(office.Int64))
 				}
 			}
 		})
@@ -214,14 +215,16 @@ func (t *tally) units(ctx context.Context, q db.Querier, code, day string) error
 	return rows.Err()
 }
 
-func (o *OfficeSpace) add(m2 int) {
-	if m2 >= 300 {
+// add counts a community's office space, measured to the hundredth of a m²:
+// 149.50 is below 150.
+func (o *OfficeSpace) add(a area.Area) {
+	if a >= area.M2(300) {
 		o.AtLeast300++
 	}
-	if m2 < 150 {
+	if a < area.M2(150) {
 		o.Below150++
 	}
-	if m2 < 90 {
+	if a < area.M2(90) {
 		o.Below90++
 	}
 }

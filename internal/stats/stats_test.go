@@ -44,14 +44,14 @@ func smallCity(t *testing.T, d *db.DB) {
 		{"450403", "甲区", "district", "450400", nil, nil, 0},
 		{"450404", "乙区", "district", "450400", nil, nil, 0},
 		{"450403001", "甲街道", "street", "450403", nil, nil, 0},
-		{"450403001001", "东山社区", "community", "450403001", 2011, 300, 6},
+		{"450403001001", "东山社区", "community", "450403001", 2011, 30000, 6},
 		{"450403001001001", "第一网格", "grid", "450403001001", nil, nil, 0},
 		{"450403001001002", "第二网格", "grid", "450403001001", nil, nil, 0},
-		{"450403001002", "西湖社区", "community", "450403001", 1990, 89, 3},
+		{"450403001002", "西湖社区", "community", "450403001", 1990, 8900, 3},
 		{"450403001002001", "第一网格", "grid", "450403001002", nil, nil, 0},
 	}
 	for _, u := range units {
-		exec(t, d, `INSERT INTO org_units (code, name, level, parent_code, founded_year, office_area_m2, authorized_posts, created_at)
+		exec(t, d, `INSERT INTO org_units (code, name, level, parent_code, founded_year, office_area_dm2, authorized_posts, created_at)
 			VALUES ($1, $2, $3, $4, $5, $6, $7, 0)`, u.code, u.name, u.level, u.parent, u.founded, u.office, u.posts)
 	}
 	// household org code → its residents' population types

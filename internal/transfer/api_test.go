@@ -200,7 +200,7 @@ func TestImportAPI_GridWorkerImportsOnlyIntoTheirGrid(t *testing.T) {
 
 func TestImportAPI_RefusesWhatItCannotUse(t *testing.T) {
 	s := newTransferSite(t, dbtest.SQLite(t))
-	auditor := auth.Principal{UserID: "a1", Role: auth.RoleAuditor, OrgCode: orgtest.Community}
+	auditor := auth.Principal{UserID: "a1", Role: auth.RoleReadOnly, OrgCode: orgtest.Community}
 	for _, tc := range []struct {
 		name     string
 		p        auth.Principal

@@ -35,7 +35,7 @@ func (s *Service) Export(ctx context.Context, p auth.Principal, kind Kind, code,
 
 func (s *Service) exportRows(ctx context.Context, p auth.Principal, kind Kind, code, lang string, w sheet.Writer) (int, error) {
 	entry := audit.Of(p, s.now(), audit.ActExport, "export:"+string(kind))
-	if err := p.Require(auth.ReadRegister); err != nil {
+	if err := p.Require(auth.ExportRegister); err != nil {
 		return 0, audit.Refused(ctx, s.db, entry, err)
 	}
 	code, err := s.exportRoot(ctx, p, code)
@@ -162,18 +162,18 @@ func blankZero(n int) string {
 func (e *exporter) org(ctx context.Context) error {
 	w, args := scope.Of(e.code).Where("code", 1)
 	rows, err := e.s.db.Read().QueryContext(ctx, `SELECT code, name, level, COALESCE(parent_code, ''), COALESCE(founded_year, 0),
-		COALESCE(office_area_m2, 0), authorized_posts FROM org_units WHERE `+w+` ORDER BY code`, args...)
+		COALESCE(office_area_dm2, 0), authorized_posts FROM org_units WHERE `+w+` ORDER BY code`, args...)
 	if err != nil {
 		return err
 	}
 	defer rows.Close()
 	for rows.Next() {
 		var u org.Unit
-		if err := rows.Scan(&u.Code, &u.Name, &u.Level, &u.ParentCode, &u.FoundedYear, &u.OfficeAreaM2, &u.AuthorizedPosts); err != nil {
+		if err := rows.Scan(&u.Code, &u.Name, &u.Level, &u.ParentCode, &u.FoundedYear, &u.OfficeArea, &u.AuthorizedPosts); err != nil {
 			return err
 		}
 		if err := e.write(u.Code, u.Name, e.enum("level", string(u.Level)), u.ParentCode, blankZero(u.FoundedYear),
-			blankZero(u.OfficeAreaM2), blankZero(u.AuthorizedPosts)); err != nil {
+			blankArea(u.OfficeArea), blankZero(u.AuthorizedPosts)); err != nil {
 			return err
 		}
 	}
@@ -332,7 +332,7 @@ func (e *exporter) inflowNames(ctx context.Context) (func(string) string, error)
 }
 
 func (e *exporter) staff(ctx context.Context) error {
-	workers, err := staff.List(ctx, e.s.db.Read(), e.s.db.Keys(), e.p.Scope(), e.code)
+	workers, err := staff.List(ctx, e.s.db.Read(), e.s.db.Keys(), e.p.Scope(), e.code, staff.Filter{})
 	if err != nil {
 		return err
 	}

@@ -4,9 +4,11 @@ import (
 	"context"
 	"slices"
 	"strconv"
+	"strings"
 
 	"shequ/internal/org"
 	"shequ/internal/platform/apperr"
+	"shequ/internal/platform/area"
 	"shequ/internal/platform/scope"
 )
 
@@ -58,17 +60,51 @@ func intCell(rec *record, field string) (int, bool) {
 	return n, true
 }
 
+// areaCell reads an area in m², such as 149.5 or 149.50 (see area.Parse); empty is
+// 0. A workbook holds a number as a binary fraction and may write 149.45 as
+// 149.44999999999999: a cell of more than 15 significant digits, which is all
+// Excel shows, is read as Excel shows it before the rule of two decimals applies.
+func areaCell(rec *record, field string) (area.Area, bool) {
+	s := rec.get(field)
+	if excelNoise(s) {
+		if f, err := strconv.ParseFloat(s, 64); err == nil {
+			shown, _ := strconv.ParseFloat(strconv.FormatFloat(f, 'g', 15, 64), 64)
+			s = strconv.FormatFloat(shown, 'f', -1, 64)
+		}
+	}
+	a, err := area.Parse(field, s)
+	ok, _ := rec.check(err) // Parse's errors are all the row's problems, never fatal
+	return a, ok
+}
+
+// blankArea writes an area for an export, with its two decimals (149.50), or ""
+// when none is recorded.
+func blankArea(a area.Area) string {
+	if a == 0 {
+		return ""
+	}
+	return a.String()
+}
+
+// excelNoise reports whether s is a decimal of more significant digits than Excel
+// keeps (15).
+func excelNoise(s string) bool {
+	whole, frac, ok := strings.Cut(s, ".")
+	digits := strings.TrimLeft(whole+frac, "0")
+	return ok && len(digits) > 15 && strings.Trim(whole+frac, "0123456789") == ""
+}
+
 func (o *orgImport) unit(ctx context.Context, rec *record) error {
 	r := o.run
 	level, ok := rec.enum("level", "org.level")
 	founded, ok2 := intCell(rec, "founded_year")
-	area, ok3 := intCell(rec, "office_area_m2")
+	office, ok3 := areaCell(rec, "office_area_m2")
 	posts, ok4 := intCell(rec, "authorized_posts")
 	if !ok || !ok2 || !ok3 || !ok4 {
 		return nil
 	}
 	u := org.Unit{Code: rec.get("code"), Name: rec.get("name"), Level: scope.Level(level), ParentCode: rec.get("parent_code"),
-		FoundedYear: founded, OfficeAreaM2: area, AuthorizedPosts: posts}
+		FoundedYear: founded, OfficeArea: office, AuthorizedPosts: posts}
 	if !r.principal.Scope().Contains(u.Code) {
 		rec.bad(apperr.Invalidf("code", "transfer.out_of_scope"))
 		return nil

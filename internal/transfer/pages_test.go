@@ -218,7 +218,7 @@ func TestImportPages_FormSaysWhatIsWrong(t *testing.T) {
 
 func TestImportPages_AuditorMayNotImport(t *testing.T) {
 	s := newTransferSite(t, dbtest.SQLite(t))
-	auditor := auth.Principal{UserID: "a1", Role: auth.RoleAuditor, OrgCode: orgtest.Community}
+	auditor := auth.Principal{UserID: "a1", Role: auth.RoleReadOnly, OrgCode: orgtest.Community}
 	if rec := s.get(auditor, "/imports"); rec.Code != http.StatusForbidden {
 		t.Errorf("form: %d", rec.Code)
 	}

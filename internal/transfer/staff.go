@@ -86,30 +86,15 @@ func (s *staffImport) row(ctx context.Context, rec *record) error {
 	} else {
 		w.ID = db.NewID()
 	}
-	for _, g := range w.GridCodes {
-		u, err := org.Lookup(ctx, r.tx, g)
-		if err != nil {
-			return err
-		}
-		if u == nil || u.Level != scope.Grid || u.ParentCode != c.Code {
-			rec.bad(apperr.Invalidf("grid_codes", "worker.grid").With("grid", g))
-			return nil
-		}
-		n, err := staff.CountGridWorkers(ctx, r.tx, g, w.ID)
-		if err != nil {
-			return err
-		}
-		if n >= staff.MaxWorkersPerGrid {
-			rec.bad(apperr.Invalidf("grid_codes", "worker.grid_full").With("grid", g))
-			return nil
-		}
+	if ok, err := rec.check(staff.Put(ctx, r.tx, r.keys, w, insert, r.now)); !ok {
+		return err
 	}
 	if insert {
 		r.res.Inserted++
 	} else {
 		r.res.Updated++
 	}
-	return staff.Save(ctx, r.tx, r.keys, w, insert, r.now)
+	return nil
 }
 
 func sortedCopy(s []string) []string {

@@ -535,7 +535,7 @@ func cutSheet(t *testing.T, xlsx []byte) []byte {
 func TestImport_NeedsThePermissionToWriteTheKind(t *testing.T) {
 	dbtest.Each(t, func(t *testing.T, d *db.DB) {
 		svc := seed(t, d)
-		auditor := auth.Principal{UserID: "a1", Role: auth.RoleAuditor, OrgCode: orgtest.City}
+		auditor := auth.Principal{UserID: "a1", Role: auth.RoleReadOnly, OrgCode: orgtest.City}
 		for _, tc := range []struct {
 			p    auth.Principal
 			kind transfer.Kind

@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"shequ/internal/org"
+	"shequ/internal/platform/area"
 	"shequ/internal/platform/db"
 	"shequ/internal/platform/scope"
 )
@@ -33,8 +34,8 @@ func Units() []org.Unit {
 		{Code: District2, Name: "蝶山区", Level: scope.District, ParentCode: City},
 		{Code: Street, Name: "城东街道", Level: scope.Street, ParentCode: District},
 		{Code: Street2, Name: "城南街道", Level: scope.Street, ParentCode: District},
-		{Code: Community, Name: "东兴社区", Level: scope.Community, ParentCode: Street, FoundedYear: 2001, OfficeAreaM2: 120, AuthorizedPosts: 8},
-		{Code: Community2, Name: "南环社区", Level: scope.Community, ParentCode: Street2, FoundedYear: 2011, OfficeAreaM2: 320, AuthorizedPosts: 6},
+		{Code: Community, Name: "东兴社区", Level: scope.Community, ParentCode: Street, FoundedYear: 2001, OfficeArea: area.M2(120), AuthorizedPosts: 8},
+		{Code: Community2, Name: "南环社区", Level: scope.Community, ParentCode: Street2, FoundedYear: 2011, OfficeArea: area.M2(320), AuthorizedPosts: 6},
 		{Code: Grid, Name: "东兴第一网格", Level: scope.Grid, ParentCode: Community},
 		{Code: GridB, Name: "东兴第二网格", Level: scope.Grid, ParentCode: Community},
 		{Code: Grid2, Name: "南环第一网格", Level: scope.Grid, ParentCode: Community2},

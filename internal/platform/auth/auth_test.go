@@ -47,10 +47,10 @@ func TestUser_RoleMustFitTheLevelOfItsUnit(t *testing.T) {
 				t.Errorf("%s at %s: %v, want %s", tc.role, tc.org, err, tc.key)
 			}
 		}
-		if _, err := s.AddUser(ctx, "aud", auth.RoleAuditor, orgtest.Community); err != nil {
+		if _, err := s.AddUser(ctx, "aud", auth.RoleReadOnly, orgtest.Community); err != nil {
 			t.Errorf("auditor at a community: %v", err)
 		}
-		if _, err := s.AddUser(ctx, "aud", auth.RoleAuditor, orgtest.City); !apperr.Is(err, apperr.Conflict) {
+		if _, err := s.AddUser(ctx, "aud", auth.RoleReadOnly, orgtest.City); !apperr.Is(err, apperr.Conflict) {
 			t.Errorf("duplicate name: %v", err)
 		}
 	})
@@ -131,7 +131,7 @@ func TestAPIToken_AuthenticatesItsUser(t *testing.T) {
 }
 
 func TestPermissions_AuditorReadsButNeverWrites(t *testing.T) {
-	a := auth.Principal{UserID: "a", Role: auth.RoleAuditor, OrgCode: orgtest.City}
+	a := auth.Principal{UserID: "a", Role: auth.RoleReadOnly, OrgCode: orgtest.City}
 	if !a.Can(auth.ReadRegister) || a.Can(auth.WriteRegister) || a.Can(auth.WriteOrg) || a.Can(auth.WriteStaff) {
 		t.Fatal("auditor permissions wrong")
 	}

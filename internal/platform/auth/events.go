@@ -36,6 +36,7 @@ const (
 	EventUserDisabled    = "user.disable"
 	EventUserEnabled     = "user.enable"
 	EventTOTPReset       = "user.reset_totp"
+	EventUserUnlocked    = "user.unlock"
 	EventTokenIssued     = "user.token"
 	EventTokensRevoked   = "user.revoke_tokens"
 	EventUserReassigned  = "user.reassign"

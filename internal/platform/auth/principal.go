@@ -23,20 +23,22 @@ const (
 	RoleStreet    Role = "street"    // 街道办事处
 	RoleCommunity Role = "community" // 社区: secretaries, directors, window staff
 	RoleGrid      Role = "grid"      // 网格员: one grid's worker
-	RoleAuditor   Role = "auditor"   // 审计(只读): reads anything in scope, writes nothing
+	// RoleReadOnly is 只读查询: reads the register in scope, and neither changes nor
+	// exports it. It was "auditor", too near the audit administrator (decision 15).
+	RoleReadOnly Role = "readonly"
 
 	// The three administrators of 三员分立 (separation of duties, 等保 level 3):
 	// none of them sees the register, and no user holds two of these roles.
 	RoleSysAdmin   Role = "sysadmin"   // 系统管理员: accounts and the org tree's users
-	RoleSecAdmin   Role = "secadmin"   // 安全管理员: security policy, keys, permissions
+	RoleSecAdmin   Role = "secadmin"   // 安全管理员: security policy, keys, second factors
 	RoleAuditAdmin Role = "auditadmin" // 审计管理员: reads and exports the audit trail
 )
 
 // Roles lists every role.
-var Roles = []Role{RoleCity, RoleDistrict, RoleStreet, RoleCommunity, RoleGrid, RoleAuditor, RoleSysAdmin, RoleSecAdmin, RoleAuditAdmin}
+var Roles = []Role{RoleCity, RoleDistrict, RoleStreet, RoleCommunity, RoleGrid, RoleReadOnly, RoleSysAdmin, RoleSecAdmin, RoleAuditAdmin}
 
 // Level returns the org level a user of this role is bound to, or "" when any level
-// will do (auditors).
+// will do (read-only users).
 func (r Role) Level() scope.Level {
 	switch r {
 	case RoleCity:
@@ -66,6 +68,12 @@ func (r Role) RequiresSecondFactor() bool {
 	return false
 }
 
+// Administrator reports whether r is one of the three administrators of 三员分立,
+// whose accounts only the command line manages (decision 16).
+func (r Role) Administrator() bool {
+	return r == RoleSysAdmin || r == RoleSecAdmin || r == RoleAuditAdmin
+}
+
 // Valid reports whether r is a known role.
 func (r Role) Valid() bool {
 	for _, v := range Roles {
@@ -80,7 +88,7 @@ func (r Role) Valid() bool {
 type Action string
 
 // Actions lists every action, in the order pages and documents show them.
-var Actions = []Action{ReadRegister, WriteRegister, WriteOrg, WriteStaff, ExportFull, RevealRegister, EraseRegister, ManageUsers, ManageSecurity, ReadAudit}
+var Actions = []Action{ReadRegister, WriteRegister, WriteOrg, WriteStaff, ExportRegister, ExportFull, RevealRegister, EraseRegister, ManageUsers, ManageSecurity, ReadAudit}
 
 // The actions of the platform core.
 const (
@@ -88,6 +96,10 @@ const (
 	WriteRegister Action = "registry.write" // create and change households and residents
 	WriteOrg      Action = "org.write"      // create and change org units
 	WriteStaff    Action = "staff.write"    // create and change community workers
+	// ExportRegister lets a user take the register of their scope away as a file,
+	// masked unless they also hold ExportFull. Reading one record at a time is not
+	// copying a city: the read-only role reads and does not export (decision 15).
+	ExportRegister Action = "registry.export"
 	// ExportFull lets an export carry ID numbers and phones in full, so that the
 	// offices that exchange registers can import each other's sheets; everyone
 	// else exports them masked.
@@ -102,20 +114,25 @@ const (
 	// their request at the office — community, street, district, city — and not to
 	// grid workers, who collect the register in the field, nor to auditors or the
 	// three administrators, who never change it.
-	EraseRegister  Action = "registry.erase"
-	ManageUsers    Action = "user.manage"     // create, disable and reset accounts
-	ManageSecurity Action = "security.manage" // password policy, keys, sessions
-	ReadAudit      Action = "audit.read"      // read and export the audit trail
+	EraseRegister Action = "registry.erase"
+	// ManageUsers is the system administrator's: create accounts, disable and
+	// enable them, reset their password, change their role and unit.
+	ManageUsers Action = "user.manage"
+	// ManageSecurity is the security administrator's: the password policy, keys,
+	// and an account's second factor and lock, so that no one administrator can
+	// both reset a password and the second factor that guards it (decision 16).
+	ManageSecurity Action = "security.manage"
+	ReadAudit      Action = "audit.read" // read and export the audit trail
 )
 
 // permissions is the declarative table role → actions.
 var permissions = map[Role][]Action{
-	RoleCity:       {ReadRegister, WriteRegister, WriteOrg, WriteStaff, ExportFull, RevealRegister, EraseRegister},
-	RoleDistrict:   {ReadRegister, WriteRegister, WriteOrg, WriteStaff, ExportFull, RevealRegister, EraseRegister},
-	RoleStreet:     {ReadRegister, WriteRegister, WriteOrg, WriteStaff, ExportFull, RevealRegister, EraseRegister},
-	RoleCommunity:  {ReadRegister, WriteRegister, WriteStaff, ExportFull, RevealRegister, EraseRegister},
-	RoleGrid:       {ReadRegister, WriteRegister, RevealRegister},
-	RoleAuditor:    {ReadRegister},
+	RoleCity:       {ReadRegister, WriteRegister, WriteOrg, WriteStaff, ExportRegister, ExportFull, RevealRegister, EraseRegister},
+	RoleDistrict:   {ReadRegister, WriteRegister, WriteOrg, WriteStaff, ExportRegister, ExportFull, RevealRegister, EraseRegister},
+	RoleStreet:     {ReadRegister, WriteRegister, WriteOrg, WriteStaff, ExportRegister, ExportFull, RevealRegister, EraseRegister},
+	RoleCommunity:  {ReadRegister, WriteRegister, WriteStaff, ExportRegister, ExportFull, RevealRegister, EraseRegister},
+	RoleGrid:       {ReadRegister, WriteRegister, ExportRegister, RevealRegister},
+	RoleReadOnly:   {ReadRegister},
 	RoleSysAdmin:   {ManageUsers},
 	RoleSecAdmin:   {ManageSecurity},
 	RoleAuditAdmin: {ReadAudit},

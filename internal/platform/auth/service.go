@@ -66,8 +66,11 @@ type User struct {
 	Name        string
 	Role        Role
 	OrgCode     string
+	OrgName     string
 	Disabled    bool
 	LastLoginAt time.Time
+	// LockedUntil is when a lock for failed sign-ins ends, zero when there is none.
+	LockedUntil time.Time
 	// SecondFactor is whether a TOTP authenticator is enrolled.
 	SecondFactor bool
 	// MustChangePassword is set while the password is one an administrator chose.
@@ -93,6 +96,9 @@ func (s *Service) AddUser(ctx context.Context, name string, role Role, orgCode s
 	}
 	password := GeneratePassword(name)
 	err := s.db.InTx(ctx, func(tx *sql.Tx) error {
+		if err := s.allow(ctx, tx, AccountAdd, name, role, orgCode); err != nil {
+			return err
+		}
 		if err := fits(ctx, tx, role, orgCode); err != nil {
 			return err
 		}
@@ -109,7 +115,7 @@ func (s *Service) AddUser(ctx context.Context, name string, role Role, orgCode s
 		return s.record(ctx, tx, Event{Action: EventUserAdded, Principal: actor(ctx), Subject: name, Reason: string(role) + "@" + orgCode})
 	})
 	if err != nil {
-		return "", err
+		return "", s.refused(ctx, EventUserAdded, name, err)
 	}
 	return password, nil
 }
@@ -138,7 +144,10 @@ func fits(ctx context.Context, tx *sql.Tx, role Role, orgCode string) error {
 // the new role's permissions and the new unit's scope from their next request, in
 // every process (see held).
 func (s *Service) Reassign(ctx context.Context, name string, role Role, orgCode string) error {
-	return s.changeTx(ctx, func(tx *sql.Tx) error {
+	err := s.changeTx(ctx, func(tx *sql.Tx) error {
+		if err := s.allow(ctx, tx, AccountReassign, name, role, orgCode); err != nil {
+			return err
+		}
 		if err := fits(ctx, tx, role, orgCode); err != nil {
 			return err
 		}
@@ -151,6 +160,7 @@ func (s *Service) Reassign(ctx context.Context, name string, role Role, orgCode 
 		}
 		return s.record(ctx, tx, Event{Action: EventUserReassigned, Principal: actor(ctx), Subject: name, Reason: string(role) + "@" + orgCode})
 	})
+	return s.refused(ctx, EventUserReassigned, name, err)
 }
 
 // RevokeTokens ends every API token of the named user and returns how many there
@@ -181,7 +191,7 @@ func (s *Service) RevokeTokens(ctx context.Context, name string) (int, error) {
 // administrator) and ends their sessions.
 func (s *Service) ResetPassword(ctx context.Context, name string) (string, error) {
 	password := GeneratePassword(name)
-	err := s.updateUser(ctx, EventPasswordReset, name, true, `UPDATE users SET password_hash = $1, password_changed_at = $2, must_change_password = 1,
+	err := s.updateUser(ctx, AccountResetPassword, EventPasswordReset, name, true, `UPDATE users SET password_hash = $1, password_changed_at = $2, must_change_password = 1,
 		failed_logins = 0, locked_until = 0 WHERE name = $3`, HashPassword(password), s.now().UnixMilli(), name)
 	return password, err
 }
@@ -190,32 +200,36 @@ func (s *Service) ResetPassword(ctx context.Context, name string) (string, error
 // Only the demo's logins use it: their passwords are random, new at every start
 // and printed once.
 func (s *Service) WaivePasswordChange(ctx context.Context, name string) error {
-	return s.updateUser(ctx, EventChangeWaived, name, false, `UPDATE users SET must_change_password = 0 WHERE name = $1`, name)
+	return s.updateUser(ctx, "", EventChangeWaived, name, false, `UPDATE users SET must_change_password = 0 WHERE name = $1`, name)
 }
 
 // SetDisabled disables or enables the named user. A disabled user cannot sign in
 // or use an API token, and their sessions end at once.
 func (s *Service) SetDisabled(ctx context.Context, name string, disabled bool) error {
-	v, event := 0, EventUserEnabled
+	v, event, action := 0, EventUserEnabled, AccountEnable
 	if disabled {
-		v, event = 1, EventUserDisabled
+		v, event, action = 1, EventUserDisabled, AccountDisable
 	}
-	return s.updateUser(ctx, event, name, disabled, `UPDATE users SET disabled = $1 WHERE name = $2`, v, name)
+	return s.updateUser(ctx, action, event, name, disabled, `UPDATE users SET disabled = $1 WHERE name = $2`, v, name)
 }
 
 // ResetSecondFactor removes the named user's TOTP authenticator and recovery codes,
 // for a user who lost both; they enrol again at the next sign-in if their role
 // requires it. Their sessions end.
 func (s *Service) ResetSecondFactor(ctx context.Context, name string) error {
-	return s.updateUser(ctx, EventTOTPReset, name, true, `UPDATE users SET totp_secret_sealed = NULL, totp_pending_sealed = NULL,
+	return s.updateUser(ctx, AccountResetTOTP, EventTOTPReset, name, true, `UPDATE users SET totp_secret_sealed = NULL, totp_pending_sealed = NULL,
 		totp_enabled_at = 0, totp_last_step = 0 WHERE name = $1`, name)
 }
 
 // updateUser runs one UPDATE of the named user, not found when there is none,
 // records it as event, and with endSessions ends their sessions, pending sign-ins
-// and recovery codes too when the update cleared the second factor.
-func (s *Service) updateUser(ctx context.Context, event, name string, endSessions bool, query string, args ...any) error {
-	return s.changeTx(ctx, func(tx *sql.Tx) error {
+// and recovery codes too when the update cleared the second factor. An
+// administrator in the browser must be allowed the account action (see allow).
+func (s *Service) updateUser(ctx context.Context, action AccountAction, event, name string, endSessions bool, query string, args ...any) error {
+	err := s.changeTx(ctx, func(tx *sql.Tx) error {
+		if err := s.allow(ctx, tx, action, name, "", ""); err != nil {
+			return err
+		}
 		res, err := tx.ExecContext(ctx, query, args...)
 		if err != nil {
 			return err
@@ -236,26 +250,23 @@ func (s *Service) updateUser(ctx context.Context, event, name string, endSession
 		}
 		return s.record(ctx, tx, Event{Action: event, Principal: actor(ctx), Subject: name})
 	})
+	return s.refused(ctx, event, name, err)
 }
 
 // Users lists all accounts, for administrators at the command line.
 func (s *Service) Users(ctx context.Context) ([]User, error) {
-	rows, err := s.db.Read().QueryContext(ctx, `SELECT id, name, role, org_code, disabled, last_login_at, totp_enabled_at, must_change_password
-		FROM users ORDER BY org_code, name`)
+	rows, err := s.db.Read().QueryContext(ctx, `SELECT `+userColumns+` FROM users u LEFT JOIN org_units o ON o.code = u.org_code
+		ORDER BY u.org_code, u.name`)
 	if err != nil {
 		return nil, err
 	}
 	defer rows.Close()
 	var out []User
 	for rows.Next() {
-		var u User
-		var disabled, mustChange int
-		var last, totp int64
-		if err := rows.Scan(&u.ID, &u.Name, &u.Role, &u.OrgCode, &disabled, &last, &totp, &mustChange); err != nil {
+		u, err := s.scanUser(rows)
+		if err != nil {
 			return nil, err
 		}
-		u.Disabled, u.SecondFactor, u.MustChangePassword = disabled != 0, totp > 0, mustChange != 0
-		u.LastLoginAt = instant(last)
 		out = append(out, u)
 	}
 	return out, rows.Err()

@@ -116,7 +116,7 @@ func TestBundle_DefinesTheKeysTheDomainUses(t *testing.T) {
 		{"tag.", "dibao disabled elderly_alone empty_nest entitled unemployed party_member"},
 		{"position.", "secretary_director secretary director deputy_secretary deputy_director member grid_worker"},
 		{"education.", "junior_middle_or_below senior_high technical_secondary junior_college bachelor postgraduate"},
-		{"role.", "city district street community grid auditor"},
+		{"role.", "city district street community grid readonly"},
 		{"sex.", "M F"},
 		{"contact.", "group_leader representative building_head"},
 	} {

@@ -13,15 +13,18 @@ const (
 	viewerKey ctxKey = iota
 	langKey
 	clientAddrKey
+	zoneKey
 )
 
 // Viewer is the signed-in user as the layout shows them. Role is an auth role value
 // ("community"), shown through the message "role.<Role>"; OrgCode and OrgName are the
-// unit the user is bound to. Links are the entries of the main navigation that only
-// some users get, after those everyone gets: the server decides who, as web knows
-// nothing of permissions.
+// unit the user is bound to. Register is whether the user reads the register, and
+// so gets the navigation's entries into it (home, tree, search, staff); Links are
+// the entries only some users get, after those: the server decides who, as web
+// knows nothing of permissions.
 type Viewer struct {
 	UserName, Role, OrgCode, OrgName string
+	Register                         bool
 	Links                            []NavLink
 }
 

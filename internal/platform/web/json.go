@@ -55,7 +55,9 @@ func WriteJSON(w http.ResponseWriter, status int, v any) {
 //     differs from a field only in case, with Field and the argument "name" set to
 //     the member's name (Field "body" if that is "");
 //   - json.type (Invalid) for a value of the wrong type, Field naming its path, or
-//     "body" when the body is not the object v is.
+//     "body" when the body is not the object v is;
+//   - the domain error a type's own UnmarshalJSON refused a value with (an area
+//     with three decimals), its Field set to the value's path.
 //
 // Other errors (a broken connection, a v that is not a pointer) come back as they are.
 func DecodeJSON(w http.ResponseWriter, r *http.Request, v any) error {
@@ -71,6 +73,7 @@ func decodeError(err error) error {
 		tooLarge *http.MaxBytesError
 		syntax   *jsontext.SyntacticError
 		semantic *jsonv2.SemanticError
+		domain   *apperr.Error
 	)
 	switch {
 	case errors.As(err, &tooLarge):
@@ -81,6 +84,8 @@ func decodeError(err error) error {
 		return apperr.New(apperr.Invalid, "json.malformed", "body")
 	case errors.As(err, &semantic) && errors.Is(semantic.Err, jsonv2.ErrUnknownName):
 		return memberError("json.unknown_field", semantic.JSONPointer)
+	case errors.As(err, &semantic) && errors.As(semantic.Err, &domain):
+		return domain.InField(fieldPath(semantic.JSONPointer))
 	case errors.As(err, &semantic) && semantic.GoType != nil && semantic.JSONKind != 0:
 		return apperr.Invalidf(fieldPath(semantic.JSONPointer), "json.type")
 	}

@@ -17,6 +17,18 @@ type unitInput struct {
 	Address     struct {
 		Street string `json:"street"`
 	} `json:"address"`
+	Area wholeArea `json:"area"`
+}
+
+// wholeArea refuses a fraction with a domain error of its own, as area.Area refuses
+// a third decimal.
+type wholeArea int
+
+func (a *wholeArea) UnmarshalJSON(data []byte) error {
+	if strings.Contains(string(data), ".") {
+		return apperr.Invalidf("", "area.decimals")
+	}
+	return json.Unmarshal(data, (*int)(a))
 }
 
 func decode(body string) (unitInput, error) {
@@ -45,6 +57,7 @@ func TestDecodeJSON_NamesWhatIsWrong(t *testing.T) {
 		{"unknown field", `{"name": "x", "nickname": "y"}`, apperr.Invalid, "json.unknown_field", "nickname"},
 		{"wrong type", `{"founded_year": "2011"}`, apperr.Invalid, "json.type", "founded_year"},
 		{"wrong type, nested", `{"address": {"street": 5}}`, apperr.Invalid, "json.type", "address.street"},
+		{"refused by the type itself", `{"area": 149.5}`, apperr.Invalid, "area.decimals", "area"},
 		{"unknown field without a name", `{"": 1}`, apperr.Invalid, "json.unknown_field", "body"},
 		{"not an object", `["name"]`, apperr.Invalid, "json.type", "body"},
 		{"a number", `000`, apperr.Invalid, "json.type", "body"},

@@ -13,6 +13,7 @@ import (
 	"path"
 	"strings"
 	"sync/atomic"
+	"time"
 
 	"shequ/internal/platform/i18n"
 	"shequ/internal/platform/pii"
@@ -32,6 +33,8 @@ type Renderer struct {
 	langs  []LangOption
 	// demo is atomic so that SetDemo may follow a demo load while requests run.
 	demo atomic.Bool
+	// zone is the city's time zone, in which fmtTime and fmtDay show instants.
+	zone atomic.Pointer[time.Location]
 }
 
 // LangOption is one entry of the layout's language switch: a language code and its
@@ -85,6 +88,7 @@ func NewRenderer(b *i18n.Bundle, pages ...fs.FS) (*Renderer, error) {
 		return nil, err
 	}
 	r := &Renderer{bundle: b, pages: make(map[string]*template.Template)}
+	r.zone.Store(defaultZone())
 	for _, lang := range b.Langs() {
 		r.langs = append(r.langs, LangOption{Code: lang, Name: b.T(lang, "lang.name")})
 	}
@@ -181,6 +185,11 @@ func parseFile(set *template.Template, fsys fs.FS, name string) error {
 // the demo is loaded while the server runs.
 func (r *Renderer) SetDemo(demo bool) { r.demo.Store(demo) }
 
+// SetZone sets the city's time zone, in which pages show instants (fmtTime,
+// fmtDay); DefaultZone until it is called. Call it at start-up with the zone the
+// server loaded.
+func (r *Renderer) SetZone(loc *time.Location) { r.zone.Store(loc) }
+
 // Page renders the page name inside the layout with data as .Data and status. The
 // page is rendered to memory first, so a template that fails midway becomes a clean
 // error page rather than half a page.
@@ -224,6 +233,8 @@ func (r *Renderer) funcs(lang string, assets map[string]asset) template.FuncMap 
 		"maskPhone": pii.MaskPhone,
 		"fmtInt":    fmtInt,
 		"fmtDate":   fmtDate,
+		"fmtTime":   func(t any) (string, error) { return fmtTime(r.zone.Load(), t) },
+		"fmtDay":    func(t any) (string, error) { return fmtDay(r.zone.Load(), t) },
 		"barChart": func(title string, bars []Bar) template.HTML {
 			return barChart(b, lang, title, bars)
 		},

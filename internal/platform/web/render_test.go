@@ -89,7 +89,7 @@ func mustNotContain(t *testing.T, body string, unwanted ...string) {
 
 func TestPage_RendersInsideTheLayoutInTheRequestLanguage(t *testing.T) {
 	r := renderer(t)
-	viewer := &Viewer{UserName: "李梅", Role: "community", OrgCode: "450403001001", OrgName: "大学路社区"}
+	viewer := &Viewer{UserName: "李梅", Role: "community", OrgCode: "450403001001", OrgName: "大学路社区", Register: true}
 	h := pageHandler(r, "resident", someone, viewer)
 
 	zh := get(h, "/search/x")

@@ -48,12 +48,7 @@ func loadAssets() (map[string]asset, error) {
 // {{static "app.css"}}, which adds ?v=<content hash>: such a request may be cached
 // for a year, since a changed file gets a new URL; any other is revalidated by ETag.
 func StaticHandler() http.Handler {
-	assets, err := loadAssets()
-	if err != nil {
-		// The files are compiled into the binary: failing to read them is a defect of
-		// the build, which no caller could handle.
-		panic("web: embedded static files: " + err.Error())
-	}
+	assets := mustLoadAssets()
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		name, ok := strings.CutPrefix(r.URL.Path, "/static/")
 		a, found := assets[name]
@@ -61,13 +56,37 @@ func StaticHandler() http.Handler {
 			http.NotFound(w, r)
 			return
 		}
-		h := w.Header()
-		if r.URL.Query().Get("v") == a.version {
-			h.Set("Cache-Control", "public, max-age=31536000, immutable")
-		} else {
-			h.Set("Cache-Control", "no-cache")
-		}
-		h.Set("ETag", `"`+a.version+`"`)
-		http.ServeContent(w, r, name, time.Time{}, bytes.NewReader(a.data))
+		serveAsset(w, r, name, a)
 	})
+}
+
+// Favicon serves the site's icon at /favicon.ico, where browsers look for it
+// whatever the page links: mount it as mux.Handle("GET /favicon.ico", web.Favicon()).
+// The layout links the same icon, and an SVG one, under /static/.
+func Favicon() http.Handler {
+	a := mustLoadAssets()["favicon.ico"]
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { serveAsset(w, r, "favicon.ico", a) })
+}
+
+func mustLoadAssets() map[string]asset {
+	assets, err := loadAssets()
+	if err != nil {
+		// The files are compiled into the binary: failing to read them is a defect of
+		// the build, which no caller could handle.
+		panic("web: embedded static files: " + err.Error())
+	}
+	return assets
+}
+
+// serveAsset sends a, cached for good when the request names its version, else
+// revalidated by ETag.
+func serveAsset(w http.ResponseWriter, r *http.Request, name string, a asset) {
+	h := w.Header()
+	if r.URL.Query().Get("v") == a.version {
+		h.Set("Cache-Control", "public, max-age=31536000, immutable")
+	} else {
+		h.Set("Cache-Control", "no-cache")
+	}
+	h.Set("ETag", `"`+a.version+`"`)
+	http.ServeContent(w, r, name, time.Time{}, bytes.NewReader(a.data))
 }

@@ -60,6 +60,7 @@ ALTER TABLE residents ADD COLUMN inflow_reason TEXT NOT NULL DEFAULT '';
 ALTER TABLE residents ADD COLUMN permit_no TEXT NOT NULL DEFAULT '';
 ALTER TABLE residents ADD COLUMN permit_registered_on TEXT;
 ALTER TABLE residents ADD COLUMN permit_expires_on TEXT;
+UPDATE residents SET residence_status = '2' WHERE population_type = 'floating';
 CREATE INDEX residents_permit_expiry ON residents (org_code, permit_expires_on);
 
 -- The local dictionaries an administrator keeps (流入原因 first): a code and a name
