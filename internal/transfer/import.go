@@ -22,6 +22,7 @@ import (
 	"shequ/internal/platform/i18n"
 	"shequ/internal/platform/pii"
 	"shequ/internal/platform/sheet"
+	"shequ/internal/platform/web"
 	"shequ/internal/registry"
 	"shequ/internal/stats"
 )
@@ -42,15 +43,10 @@ type Service struct {
 // NewService returns the import and export service. The bundle gives the labels an
 // enumerated cell may hold (户籍 for registered) and the help text of templates.
 // It reads files within sheet.DefaultLimits, and dates what it imports by the days
-// of China's time (see WithZone).
+// of the city's zone as the request carries it (web.Zone), unless WithZone says.
 func NewService(d *db.DB, b *i18n.Bundle, now func() time.Time) *Service {
-	return &Service{db: d, bundle: b, now: now, zone: chinaTime, limits: sheet.DefaultLimits()}
+	return &Service{db: d, bundle: b, now: now, limits: sheet.DefaultLimits()}
 }
-
-// chinaTime is Beijing time, the city's zone unless the server is told otherwise:
-// China has kept UTC+8 all year since 1992, so a fixed zone gives the same days as
-// Asia/Shanghai for every import, with no zone database needed.
-var chinaTime = time.FixedZone("CST", 8*60*60)
 
 // WithZone returns the service dating what it imports by the days of zone: the day
 // an import runs is the registration day of the residents and the establishment
@@ -62,10 +58,13 @@ func (s *Service) WithZone(zone *time.Location) *Service {
 }
 
 // today is the city's date at t, as midnight UTC, the form registry.ResidentInput
-// and pii check dates against.
-func (s *Service) today(t time.Time) time.Time {
-	y, m, d := t.In(s.zone).Date()
-	return time.Date(y, m, d, 0, 0, 0, 0, time.UTC)
+// and pii check dates against: in the service's zone, or the request's.
+func (s *Service) today(ctx context.Context, t time.Time) time.Time {
+	zone := s.zone
+	if zone == nil {
+		zone = web.Zone(ctx)
+	}
+	return web.DayIn(t, zone)
 }
 
 // WithLimits returns the service reading uploaded files within lim, its zero fields
@@ -188,7 +187,7 @@ func (s *Service) importRows(ctx context.Context, p auth.Principal, kind Kind, r
 	}
 	start, began := s.now(), time.Now()
 	res := &Result{Kind: kind, DryRun: opt.DryRun, Encoding: string(r.Encoding()), Warnings: []Problem{}, Problems: []Problem{}}
-	run := &run{res: res, cols: kind.columns(), bundle: s.bundle, principal: p, now: start, today: s.today(start),
+	run := &run{res: res, cols: kind.columns(), bundle: s.bundle, principal: p, now: start, today: s.today(ctx, start),
 		maxProblems: s.limits.Problems, kindCount: map[string]int{}}
 	run.pos = make(map[string]int, len(run.cols))
 	for i, c := range run.cols {

@@ -12,6 +12,8 @@ import (
 	"shequ/internal/platform/db"
 	"shequ/internal/platform/db/dbtest"
 	"shequ/internal/platform/pii"
+	"shequ/internal/platform/sheet"
+	"shequ/internal/platform/web"
 	"shequ/internal/registry"
 	"shequ/internal/transfer"
 )
@@ -206,6 +208,19 @@ func TestImport_DatesWhatTheFileDoesNotDateByTheCitysDay(t *testing.T) {
 		}
 		if got := query(t, d, `SELECT established_on FROM households WHERE household_no = 'H011'`); got != "2026-11-27" {
 			t.Errorf("household established in a city on UTC on %s, want 2026-11-27", got)
+		}
+		// Without a zone of its own the service takes the request's, as the server
+		// sets it (serve --tz).
+		r, err := sheet.Open(csvFile(t, householdHeader, "H012,"+orgtest.Grid+",梧州市万秀区东兴路32号,"), sheet.CSV, sheet.Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer r.Close()
+		if res, err := evening.Import(web.WithZone(context.Background(), time.UTC), auth.System(), transfer.Households, r, transfer.Options{}); err != nil || !res.OK() {
+			t.Fatalf("households in a request in UTC: %v %+v", err, res)
+		}
+		if got := query(t, d, `SELECT established_on FROM households WHERE household_no = 'H012'`); got != "2026-11-27" {
+			t.Errorf("household established in a request in UTC on %s, want 2026-11-27", got)
 		}
 	})
 }
