@@ -29,8 +29,13 @@ func (e *env) importCmd(ctx context.Context, args []string) error {
 	mapping := fs.String("map", "", "headers the file spells differently: 'header=field,…'")
 	as := fs.String("as", "", "import as this user, within their scope (default: the administrator, everywhere)")
 	asJSON := fs.Bool("json", false, "print the result as JSON (the shape of POST /api/v1/imports)")
+	tz := zoneFlag(fs)
 	limits := limitFlags(fs)
 	kind, file, err := kindAndFile(fs, args, true)
+	if err != nil {
+		return err
+	}
+	zone, err := loadZone(*tz)
 	if err != nil {
 		return err
 	}
@@ -51,7 +56,9 @@ func (e *env) importCmd(ctx context.Context, args []string) error {
 		return err
 	}
 	defer d.Close()
-	svc = svc.WithLimits(limits())
+	// The day of the import, in the city's zone, dates the households and residents
+	// the file does not date.
+	svc = svc.WithLimits(limits()).WithZone(zone)
 	r, err := sheet.Open(file, format, sheet.Options{Encoding: enc, Sheet: *sheetName, Limits: svc.Limits()})
 	if err != nil {
 		return err

@@ -233,7 +233,7 @@ func (pg *Pages) show(w http.ResponseWriter, r *http.Request) {
 			}
 			if res.OK() {
 				// Without a preview the page still works: the summary is what counts.
-				page.Preview, _ = readPreview(v, web.Lang(r), pg.svc.today(pg.svc.now()))
+				page.Preview, _ = readPreview(v, web.Lang(r), pg.svc.today(r.Context(), pg.svc.now()))
 			}
 		}
 	}

@@ -160,7 +160,7 @@ func TestImportPages_ProblemsComeWithAReportAndAMapping(t *testing.T) {
 		body = s.settle(communityUser, job)
 		// The wrong phone is shown as the file holds it: it is nobody's number, and
 		// the user must see what to correct.
-		mustShow(t, body, "发现 1 处问题", "号码格式不对", `href="`+job+`/report.xlsx"`, "<td class=\"num\">3</td>", "<td class=\"mono\">12345</td>")
+		mustShow(t, body, "发现 1 处问题", "号码格式不对", `href="`+job+`/report.xlsx"`, `<td class="num" data-label="行号">3</td>`, `<td class="mono" data-label="内容">12345</td>`)
 		mustHide(t, body, "缺少必填列", `name="col2"`, "确认导入", "*****")
 
 		rec := s.get(communityUser, job+"/report.xlsx")

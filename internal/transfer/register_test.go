@@ -12,6 +12,8 @@ import (
 	"shequ/internal/platform/db"
 	"shequ/internal/platform/db/dbtest"
 	"shequ/internal/platform/pii"
+	"shequ/internal/platform/sheet"
+	"shequ/internal/platform/web"
 	"shequ/internal/registry"
 	"shequ/internal/transfer"
 )
@@ -206,6 +208,19 @@ func TestImport_DatesWhatTheFileDoesNotDateByTheCitysDay(t *testing.T) {
 		}
 		if got := query(t, d, `SELECT established_on FROM households WHERE household_no = 'H011'`); got != "2026-11-27" {
 			t.Errorf("household established in a city on UTC on %s, want 2026-11-27", got)
+		}
+		// Without a zone of its own the service takes the request's, as the server
+		// sets it (serve --tz).
+		r, err := sheet.Open(csvFile(t, householdHeader, "H012,"+orgtest.Grid+",梧州市万秀区东兴路32号,"), sheet.CSV, sheet.Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer r.Close()
+		if res, err := evening.Import(web.WithZone(context.Background(), time.UTC), auth.System(), transfer.Households, r, transfer.Options{}); err != nil || !res.OK() {
+			t.Fatalf("households in a request in UTC: %v %+v", err, res)
+		}
+		if got := query(t, d, `SELECT established_on FROM households WHERE household_no = 'H012'`); got != "2026-11-27" {
+			t.Errorf("household established in a request in UTC on %s, want 2026-11-27", got)
 		}
 	})
 }
@@ -525,6 +540,32 @@ func TestImport_ABigFileLeavesIndexesAndTriggersAsTheyWere(t *testing.T) {
 		}
 		if g := generation(); g <= gen {
 			t.Errorf("a household added after the import left the generation at %d", g)
+		}
+	})
+}
+
+// A file of thousands of residents is written in bulk, the writes running beside the
+// reading and checking of the rows after them: every row arrives, each with its
+// period and tags.
+func TestImport_ThousandsOfResidentsArriveWithTheirPeriodsAndTags(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, d *db.DB) {
+		svc := seed(t, d)
+		const n = 5000
+		lines := []string{residentHeader}
+		for i := range n {
+			id := idNumber(fmt.Sprintf("4504%02d", 10+i/1000), "19800101", fmt.Sprintf("%03d", i%1000))
+			lines = append(lines, fmt.Sprintf("居民%d,%s,H002,其他,户籍,,低保", i, id))
+		}
+		res := importAs(t, svc, auth.System(), transfer.Residents, csvFile(t, lines...), transfer.Options{})
+		if !res.OK() || res.Inserted != n {
+			t.Fatalf("import: inserted %d, problems %d %+v", res.Inserted, res.ProblemCount, res.Problems[:min(3, len(res.Problems))])
+		}
+		got := query(t, d, `SELECT CAST(COUNT(*) AS TEXT) || '|' || CAST((SELECT COUNT(*) FROM resident_periods p JOIN residents r2 ON r2.id = p.resident_id
+			WHERE r2.household_id = r.household_id AND p.ends_on IS NULL) AS TEXT) || '|' || CAST((SELECT COUNT(*) FROM resident_tags t
+			JOIN residents r3 ON r3.id = t.resident_id WHERE r3.household_id = r.household_id) AS TEXT)
+			FROM residents r JOIN households h ON h.id = r.household_id WHERE h.household_no = 'H002' GROUP BY r.household_id`)
+		if want := fmt.Sprintf("%d|%d|%d", n, n, n); got != want {
+			t.Errorf("residents|periods|tags of H002: %s, want %s", got, want)
 		}
 	})
 }

@@ -18,19 +18,37 @@ import (
 // residentImport checks each row on its own as it comes, then looks a batch of
 // rows up at once — their households, and the residents already registered under
 // their ID numbers, found by blind index — and writes new residents in multi-row
-// INSERTs, their ID numbers and phones sealed, each with the period it opens on
-// the register (registry.SyncPeriod's invariant: one open period per registered
-// resident); changed ones are written one by one. A row with problems of its own is
-// looked up too, for the problems only the lookup finds, and is never written.
+// INSERTs (COPY on PostgreSQL) in the background, their ID numbers and phones
+// sealed, each with the period it opens on the register (registry.SyncPeriod's
+// invariant: one open period per registered resident); changed ones are written one
+// by one. A row with problems of its own is looked up too, for the problems only the
+// lookup finds, and is never written.
 type residentImport struct {
-	run        *run
-	seen       seenKeys          // ID numbers so far
-	inflow     map[string]string // every code and name of the 流入原因 dictionary → its code
-	ins        *db.Inserter
-	newRes     *db.Table
-	newPeriods *db.Table
-	newTags    *db.Table
-	batch      []pendingResident
+	run    *run
+	seen   seenKeys          // ID numbers so far
+	inflow map[string]string // every code and name of the 流入原因 dictionary → its code
+	ins    *db.Inserter
+	bg     background // the write of the rows before
+	residentRows
+	batch []pendingResident
+}
+
+// residentRows are the new residents buffered for a bulk write, with their periods
+// and tags.
+type residentRows struct {
+	newRes, newPeriods, newTags *db.Table
+}
+
+func newResidentRows() residentRows {
+	return residentRows{
+		newRes: db.NewTable("residents", "id", "name", "id_number_sealed", "id_number_bidx", "id_tail_bidx", "sex", "birth_date",
+			"household_id", "org_code", "relation", "population_type", "phone_sealed", "phone_bidx", "created_at", "updated_at",
+			"ethnicity", "marital_status", "education", "political_status", "hukou_region", "hukou_address", "lives_in_household_id",
+			"residence_status", "inflow_reason", "permit_no", "permit_registered_on", "permit_expires_on", "registered_on",
+			"registered_reason"),
+		newPeriods: db.NewTable("resident_periods", "resident_id", "starts_on", "household_id", "org_code", "population_type"),
+		newTags:    db.NewTable("resident_tags", "resident_id", "tag", "org_code"),
+	}
 }
 
 // pendingResident is a row waiting for its batch. ok says it passed its own
@@ -60,16 +78,7 @@ func newResidentImport(ctx context.Context, r *run) (*residentImport, error) {
 	for _, e := range dict {
 		inflow[e.Code], inflow[e.Name] = e.Code, e.Code
 	}
-	return &residentImport{
-		run: r, seen: seenKeys{}, inflow: inflow, ins: r.bulk.NewInserter(),
-		newRes: db.NewTable("residents", "id", "name", "id_number_sealed", "id_number_bidx", "id_tail_bidx", "sex", "birth_date",
-			"household_id", "org_code", "relation", "population_type", "phone_sealed", "phone_bidx", "created_at", "updated_at",
-			"ethnicity", "marital_status", "education", "political_status", "hukou_region", "hukou_address", "lives_in_household_id",
-			"residence_status", "inflow_reason", "permit_no", "permit_registered_on", "permit_expires_on", "registered_on",
-			"registered_reason"),
-		newPeriods: db.NewTable("resident_periods", "resident_id", "starts_on", "household_id", "org_code", "population_type"),
-		newTags:    db.NewTable("resident_tags", "resident_id", "tag", "org_code"),
-	}, nil
+	return &residentImport{run: r, seen: seenKeys{}, inflow: inflow, ins: r.bulk.NewInserter(), residentRows: newResidentRows()}, nil
 }
 
 // dryRun says so in an audit record's reason.
@@ -80,7 +89,12 @@ func dryRun(yes bool) string {
 	return ""
 }
 
-func (ri *residentImport) close() { ri.ins.Close() }
+// close waits for a write still running, whose error, if the import goes on to
+// fail for another, is moot.
+func (ri *residentImport) close() {
+	_ = ri.bg.wait()
+	ri.ins.Close()
+}
 
 func (ri *residentImport) row(ctx context.Context, rec *record) error {
 	r := ri.run
@@ -435,6 +449,9 @@ func (ri *residentImport) update(ctx context.Context, p pendingResident, res reg
 			return err
 		}
 	}
+	if err := ri.bg.wait(); err != nil {
+		return err
+	}
 	r.res.Updated++
 	if err := registry.UpdateResident(ctx, r.tx, r.keys, res, r.now); err != nil {
 		return err
@@ -460,10 +477,15 @@ func (ri *residentImport) insert(ctx context.Context, res registry.Resident, p c
 	if ri.newRes.Pending() < flushRows {
 		return nil
 	}
+	if err := ri.bg.wait(); err != nil {
+		return err
+	}
 	if err := r.deferIndexes(ctx, "residents", "resident_periods", "resident_tags"); err != nil {
 		return err
 	}
-	return ri.ins.Write(ctx, ri.newRes, ri.newPeriods, ri.newTags)
+	full := ri.residentRows
+	ri.residentRows = newResidentRows()
+	return ri.bg.start(func() error { return ri.ins.Write(ctx, full.newRes, full.newPeriods, full.newTags) })
 }
 
 // nullIfEmpty is a nullable column's value: NULL for "".
@@ -476,6 +498,9 @@ func nullIfEmpty(v string) any {
 
 func (ri *residentImport) finish(ctx context.Context) error {
 	if err := ri.flushBatch(ctx); err != nil {
+		return err
+	}
+	if err := ri.bg.wait(); err != nil {
 		return err
 	}
 	return ri.ins.Write(ctx, ri.newRes, ri.newPeriods, ri.newTags)
