@@ -25,6 +25,18 @@ import (
 	"shequ/internal/transfer"
 )
 
+// cityDir is the directory cityFiles made, removed when the tests end: the city's
+// files and its database take most of a gigabyte.
+var cityDir string
+
+func TestMain(m *testing.M) {
+	code := m.Run()
+	if cityDir != "" {
+		os.RemoveAll(cityDir)
+	}
+	os.Exit(code)
+}
+
 // cityFiles are the demo city's registers exported once as CSV, the input of the
 // import benchmarks: 649 units, 142,176 households, 457,951 residents.
 var cityFiles = sync.OnceValues(func() (string, error) {
@@ -32,6 +44,7 @@ var cityFiles = sync.OnceValues(func() (string, error) {
 	if err != nil {
 		return "", err
 	}
+	cityDir = dir
 	ctx := context.Background()
 	d, err := db.Open(ctx, filepath.Join(dir, "source.db"))
 	if err != nil {
