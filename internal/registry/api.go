@@ -133,7 +133,7 @@ func (a *API) updateHousehold(w http.ResponseWriter, r *http.Request) {
 
 func (a *API) search(w http.ResponseWriter, r *http.Request) {
 	limit, _ := paging(r)
-	rs, err := a.svc.SearchTagged(r.Context(), auth.From(r), r.URL.Query().Get("q"), limit)
+	rs, err := a.svc.Search(r.Context(), auth.From(r), r.URL.Query().Get("q"), limit)
 	if err != nil {
 		a.render.Error(w, r, err)
 		return

@@ -305,44 +305,6 @@ func residentsByID(ctx context.Context, q db.Querier, keys crypt.Keyring, sc sco
 	return collectTagged(keys, rows, err)
 }
 
-// SearchTagged is Search with each resident's care tags, which Search leaves out:
-// the residents Search finds, then their tags in one statement.
-func SearchTagged(ctx context.Context, q db.Querier, dialect db.Dialect, keys crypt.Keyring, sc scope.Scope, query string, limit int) ([]Resident, error) {
-	found, err := Search(ctx, q, dialect, keys, sc, query, limit)
-	if err != nil || len(found) == 0 {
-		return found, err
-	}
-	ids := make([]any, len(found))
-	at := make(map[string]int, len(found))
-	for i, r := range found {
-		ids[i], at[r.ID] = r.ID, i
-	}
-	w, a := sc.Where("org_code", 1)
-	ids = padded(ids)
-	marks := make([]string, len(ids))
-	for i := range ids {
-		marks[i] = "$" + strconv.Itoa(len(a)+i+1)
-	}
-	rows, err := q.QueryContext(ctx, `SELECT resident_id, tag FROM resident_tags WHERE `+w+` AND resident_id IN (`+
-		strings.Join(marks, ", ")+`)`, append(a, ids...)...)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	for rows.Next() {
-		var id, tag string
-		if err := rows.Scan(&id, &tag); err != nil {
-			return nil, err
-		}
-		r := &found[at[id]]
-		r.Tags = append(r.Tags, tag)
-	}
-	for i := range found {
-		found[i].Tags = inTagOrder(found[i].Tags)
-	}
-	return found, rows.Err()
-}
-
 // ContactRolesOf returns the grid contact roles a resident holds (楼栋长, 居民小组长,
 // 居民代表), in the order of ContactRoles.
 func ContactRolesOf(ctx context.Context, q db.Querier, residentID string) ([]string, error) {

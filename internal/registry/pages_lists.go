@@ -320,7 +320,7 @@ func (p *Pages) search(w http.ResponseWriter, r *http.Request) {
 	page := searchPage{Query: q, Searched: q != ""}
 	status := http.StatusOK
 	if page.Searched {
-		found, err := p.svc.SearchTagged(r.Context(), auth.From(r), q, SearchLimit)
+		found, err := p.svc.Search(r.Context(), auth.From(r), q, SearchLimit)
 		var invalid *apperr.Error
 		switch {
 		case errors.As(err, &invalid) && invalid.Code == apperr.Invalid:

@@ -152,17 +152,6 @@ func (s *Service) ExpiringPermits(ctx context.Context, p auth.Principal, unit st
 	return ResidentList{Items: rs, Total: n}, err
 }
 
-// SearchTagged is Search with each resident's care tags.
-func (s *Service) SearchTagged(ctx context.Context, p auth.Principal, query string, limit int) ([]Resident, error) {
-	if err := p.Require(auth.ReadRegister); err != nil {
-		return nil, err
-	}
-	if limit <= 0 || limit > 200 {
-		limit = 50
-	}
-	return SearchTagged(ctx, s.db.Read(), s.db.Dialect, s.db.Keys(), p.Scope(), query, limit)
-}
-
 // ResidentRecord is all a resident's page shows: the record, its moves and its
 // registrations and deregistrations, and the grid contact roles it holds.
 type ResidentRecord struct {

@@ -252,31 +252,6 @@ func (r *sealedResident) open(keys crypt.Keyring) (Resident, error) {
 	return res, err
 }
 
-// scanResident reads a row of residentColumns and opens its ID number and phone.
-func scanResident(keys crypt.Keyring, row interface{ Scan(...any) error }) (Resident, error) {
-	var r sealedResident
-	if err := row.Scan(r.dest()...); err != nil {
-		return Resident{Tags: []string{}}, err
-	}
-	return r.open(keys)
-}
-
-func collectResidents(keys crypt.Keyring, rows *sql.Rows, err error) ([]Resident, error) {
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	out := []Resident{}
-	for rows.Next() {
-		r, err := scanResident(keys, rows)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, r)
-	}
-	return out, rows.Err()
-}
-
 // withTags joins a resident's tags to residentColumns: a resident comes as one row
 // per tag (one row with NULL if none), so that the resident and the tags are one
 // statement.
@@ -654,9 +629,9 @@ func Search(ctx context.Context, q db.Querier, dialect db.Dialect, keys crypt.Ke
 	for i := range found {
 		marks[i] = "$" + strconv.Itoa(len(fetch)+i+1)
 	}
-	res, err := q.QueryContext(ctx, `SELECT `+residentColumns+residentFrom+`WHERE `+rw+` AND r.id IN (`+strings.Join(marks, ", ")+`)
+	res, err := q.QueryContext(ctx, `SELECT `+residentColumns+`, t.tag`+residentFrom+withTags+`WHERE `+rw+` AND r.id IN (`+strings.Join(marks, ", ")+`)
 		ORDER BY r.name, r.id`, append(fetch, found...)...)
-	return collectResidents(keys, res, err)
+	return collectTagged(keys, res, err)
 }
 
 // padded repeats the last of ids up to a power of two, so that a list of ids sent
