@@ -83,23 +83,11 @@ func ListHouseholds(ctx context.Context, q db.Querier, sc scope.Scope, code stri
 		order, key = `h.household_no DESC`, k.Before
 	}
 	query := `SELECT ` + householdColumns + ` FROM (` + page + `) h LEFT JOIN buildings b ON b.id = h.building_id ORDER BY ` + order
-	rows, err := q.QueryContext(ctx, query, append(args, key, limit)...)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	out := []Household{}
-	for rows.Next() {
-		h, err := scanHousehold(rows)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, h)
-	}
+	out, err := collectHouseholds(q.QueryContext(ctx, query, append(args, key, limit)...))
 	if k.Before != "" {
 		slices.Reverse(out)
 	}
-	return out, rows.Err()
+	return out, err
 }
 
 // ensureBuilding returns the id of the named building in a grid, creating it.
