@@ -46,7 +46,9 @@ type dayView struct {
 	Weekday int
 }
 
-func dayOf(t time.Time) dayView { return dayView{Date: t.Format(time.DateOnly), Weekday: int(t.Weekday())} }
+func dayOf(t time.Time) dayView {
+	return dayView{Date: t.Format(time.DateOnly), Weekday: int(t.Weekday())}
+}
 
 // spanView is consecutive days off.
 type spanView struct {
