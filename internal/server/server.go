@@ -4,6 +4,7 @@
 package server
 
 import (
+	"context"
 	"embed"
 	"errors"
 	"io/fs"
@@ -14,9 +15,11 @@ import (
 	"strings"
 	"time"
 
+	"shequ/internal/cases"
 	"shequ/internal/org"
 	"shequ/internal/platform/app"
 	"shequ/internal/platform/auth"
+	"shequ/internal/platform/calendar"
 	"shequ/internal/platform/db"
 	"shequ/internal/platform/i18n"
 	"shequ/internal/platform/ops"
@@ -53,6 +56,9 @@ type Config struct {
 	// Zone is the city's time zone (serve --tz), in which pages show instants and
 	// "today" begins; nil is web.DefaultZone, Asia/Shanghai.
 	Zone *time.Location
+	// WorkHours are the sessions of a working day that deadlines in working hours
+	// count (serve --work-hours); nil is calendar.DefaultHours.
+	WorkHours calendar.Hours
 }
 
 // Server is the assembled application.
@@ -65,6 +71,8 @@ type Server struct {
 	registry *registry.Service
 	staff    *staff.Service
 	stats    *stats.Cache
+	calendar *calendar.Service
+	cases    *cases.Service
 	render   *web.Renderer
 	bundle   *i18n.Bundle
 	metrics  *ops.Metrics
@@ -88,7 +96,9 @@ func (s *Server) plug() []app.Domain {
 		org.Domain(s.org),
 		registry.Domain(s.registry, s.org),
 		staff.Domain(s.staff, s.org),
+		cases.Domain(s.cases, s.org),
 		transfer.Domain(s.cfg.DB, s.now, s.cfg.ImportLimits, timer),
+		calendar.Domain(s.calendar),
 		audit.Domain(s.cfg.DB, s.now),
 		s.own(),
 	}
@@ -130,6 +140,13 @@ func New(cfg Config) (*Server, error) {
 		metrics:  newMetrics(cfg.DB),
 	}
 	s.auth.Audit = audit.RecordAuth
+	var err error
+	if s.calendar, err = calendar.NewService(cfg.DB, now, calendar.Settings{Zone: cfg.Zone, Hours: cfg.WorkHours}); err != nil {
+		return nil, err
+	}
+	if s.cases, err = cases.NewService(context.Background(), cfg.DB, now, cfg.Zone, s.calendar.Live()); err != nil {
+		return nil, err
+	}
 	s.domains = s.plug()
 	b, err := i18n.Load(app.LocaleFiles(s.domains)...)
 	if err != nil {
@@ -215,7 +232,7 @@ func public(path string) bool {
 // that settles it: other pages go there, API calls get 403.
 func (s *Server) authenticate(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if public(r.URL.Path) {
+		if public(r.URL.Path) || app.IsPublic(r.URL.Path, s.domains) {
 			next.ServeHTTP(w, r)
 			return
 		}

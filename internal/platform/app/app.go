@@ -8,6 +8,7 @@ package app
 import (
 	"context"
 	"io/fs"
+	"strings"
 
 	"shequ/internal/platform/auth"
 	"shequ/internal/platform/i18n"
@@ -28,6 +29,10 @@ type Domain struct {
 	// Mount registers the domain's API routes and pages. It runs once, after every
 	// domain's messages and templates are loaded.
 	Mount func(Host)
+	// Public lists the paths of the domain that answer without sign-in: exact
+	// paths, or prefixes ending in "/". Only what carries no one's data belongs
+	// here (a service worker's script, an endpoint with keys of its own).
+	Public []string
 	// Nav lists the domain's entries in the main navigation, in order.
 	Nav []Nav
 	// Close releases what the domain holds beyond its requests (temporary files,
@@ -96,4 +101,16 @@ func TemplateFiles(domains []Domain) []fs.FS {
 		}
 	}
 	return out
+}
+
+// IsPublic reports whether path answers without sign-in in one of the domains.
+func IsPublic(path string, domains []Domain) bool {
+	for _, d := range domains {
+		for _, p := range d.Public {
+			if path == p || (strings.HasSuffix(p, "/") && strings.HasPrefix(path, p)) {
+				return true
+			}
+		}
+	}
+	return false
 }
