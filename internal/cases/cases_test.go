@@ -86,7 +86,7 @@ func setup(t *testing.T, d *db.DB) (*cases.Service, *clock) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	s, err := cases.NewService(ctx, d, c.now, shanghai, cal.Live())
+	s, err := cases.NewService(ctx, d, c.now, shanghai, cal)
 	if err != nil {
 		t.Fatal(err)
 	}

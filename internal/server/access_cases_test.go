@@ -23,7 +23,7 @@ func (m *matrix) casesOf() *cases.Service {
 	if err != nil {
 		m.t.Fatal(err)
 	}
-	s, err := cases.NewService(context.Background(), m.db, now, time.UTC, cal.Live())
+	s, err := cases.NewService(context.Background(), m.db, now, time.UTC, cal)
 	if err != nil {
 		m.t.Fatal(err)
 	}

@@ -144,7 +144,7 @@ func New(cfg Config) (*Server, error) {
 	if s.calendar, err = calendar.NewService(cfg.DB, now, calendar.Settings{Zone: cfg.Zone, Hours: cfg.WorkHours}); err != nil {
 		return nil, err
 	}
-	if s.cases, err = cases.NewService(context.Background(), cfg.DB, now, cfg.Zone, s.calendar.Live()); err != nil {
+	if s.cases, err = cases.NewService(context.Background(), cfg.DB, now, cfg.Zone, s.calendar); err != nil {
 		return nil, err
 	}
 	s.domains = s.plug()

@@ -71,6 +71,7 @@ type yearView struct {
 	Added              *Added
 	Holidays, Workdays int
 	Festivals          []festivalView
+	Pending            bool // checked and not saved
 }
 
 func viewOf(y Year) yearView {
@@ -135,13 +136,14 @@ func (p *Pages) years(w http.ResponseWriter, r *http.Request) {
 	p.render.Page(w, r, status, "calendar_years", page)
 }
 
-// hoursText writes the working hours as people read them: 08:30–12:00, 14:30–17:30.
+// hoursText writes the working hours as people read them, in either language:
+// 08:30–12:00 / 14:30–17:30.
 func hoursText(h Hours) string {
 	parts := make([]string, len(h))
 	for i, s := range h {
 		parts[i] = clock(s.Start) + "–" + clock(s.End)
 	}
-	return strings.Join(parts, ", ")
+	return strings.Join(parts, " / ")
 }
 
 // importPage is the form to add a year, what was wrong with the last attempt,
@@ -153,7 +155,7 @@ type importPage struct {
 	Field    string
 	Problems []string // the file's problems, translated, each naming its line
 	Preview  *previewView
-	Example  string
+	Example  []string
 }
 
 // previewView is a year checked and not yet saved.
@@ -181,10 +183,10 @@ func (p *Pages) newImportPage(year, text string) importPage {
 	return importPage{Year: year, Text: text, Example: example(year)}
 }
 
-// example is a file for year in the format the import reads.
-func example(year string) string {
-	return "# source: 国务院办公厅关于" + year + "年部分节假日安排的通知（国办发明电〔…〕…号，…）\n" +
-		"date,kind,name\n" + year + "-01-01,holiday,元旦\n" + year + "-02-06,holiday,春节\n" + year + "-02-13,workday,春节\n"
+// example is the lines of a file for year in the format the import reads.
+func example(year string) []string {
+	return []string{"# source: 国务院办公厅关于" + year + "年部分节假日安排的通知（国办发明电〔…〕…号，…）",
+		"date,kind,name", year + "-01-01,holiday,元旦", year + "-02-06,holiday,春节", year + "-02-13,workday,春节"}
 }
 
 // maxUploadBytes bounds the form: the file and the pasted text with room for
@@ -213,6 +215,7 @@ func (p *Pages) importYear(w http.ResponseWriter, r *http.Request) {
 			var pv Preview
 			if pv, err = p.svc.Check(r.Context(), pr, year, strings.NewReader(text)); err == nil {
 				page.Preview = &previewView{yearView: viewOf(pv.Year)}
+				page.Preview.Pending = true
 				if pv.Replaces != nil {
 					page.Preview.Replaces = replaced(pv.Replaces)
 				}

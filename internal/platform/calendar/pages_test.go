@@ -140,9 +140,9 @@ func TestCalendarPage_ShowsEveryoneTheYearsAndWhatIsMissing(t *testing.T) {
 		}{
 			{"this year, as a community worker", community, "/calendar", 200,
 				[]string{"工作日历", "2026 年节假日安排", "国办发明电〔2025〕7号", "随软件发布", "春节",
-					`<span class="mono">2026-02-15</span> 周日 至 <span class="mono">2026-02-23</span> 周一`, "9 天",
+					`<span class="mono">2026-02-15</span> 周日<br>至 <span class="mono">2026-02-23</span> 周一`, "9 天",
 					`<span class="mono">2026-02-14</span> 周六`, "放假 33 天，调休上班 6 天",
-					"还没有 2027 年的节假日安排", "每个工作日 08:30–12:00, 14:30–17:30", `href="/calendar?year=2013"`},
+					"还没有 2027 年的节假日安排", "每个工作日 08:30–12:00 / 14:30–17:30", `href="/calendar?year=2013"`},
 				[]string{"/calendar/import"}},
 			{"the city may import", city, "/calendar", 200,
 				[]string{`href="/calendar/import"`, `href="/calendar/import?year=2027"`}, nil},
@@ -170,8 +170,8 @@ func TestImportPage_ChecksShowsThenSaves(t *testing.T) {
 		rec := s.post(city, url.Values{"year": {"2027"}, "text": {year2027}})
 		check(t, "the preview", rec, 200,
 			[]string{"2027 年：确认后将保存以下安排", "确认保存", `name="confirm" value="1"`, "放假 4 天，调休上班 2 天",
-				`<span class="mono">2026-12-26</span> 周六`, `<span class="mono">2027-02-06</span> 周六 至 <span class="mono">2027-02-08</span> 周一`},
-			[]string{"将替换"})
+				`<span class="mono">2026-12-26</span> 周六`, `<span class="mono">2027-02-06</span> 周六<br>至 <span class="mono">2027-02-08</span> 周一`},
+			[]string{"将替换", "随软件发布"})
 		if got := trail(t, d); len(got) != 0 {
 			t.Errorf("the preview recorded %q", got)
 		}
@@ -211,7 +211,7 @@ func TestImportPage_SaysWhereTheFileIsWrong(t *testing.T) {
 			[]string{"确认保存"})
 		check(t, "in English", s.send(city, "/calendar/import?lang=en", "application/x-www-form-urlencoded",
 			[]byte(url.Values{"year": {"2027"}, "text": {bad}}.Encode())), 400,
-			[]string{"The file has 2 problems", "File: line 4, column 1 (date)"}, nil)
+			[]string{"Problems in the file: 2", "File: line 4, column 1 (date)"}, nil)
 		check(t, "a bad year", s.post(city, url.Values{"year": {"27"}, "text": {year2027}}), 400,
 			[]string{"年份：年份应在 2000 年至 2099 年之间", `aria-invalid="true"`}, nil)
 		check(t, "nothing sent", s.post(city, url.Values{"year": {"2027"}}), 400,

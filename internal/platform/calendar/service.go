@@ -299,29 +299,3 @@ func (s *Service) Overview(ctx context.Context, p auth.Principal) (Overview, err
 	o.Warnings = warningsOf(c, o.Today)
 	return o, nil
 }
-
-// Live is the calendar as it stands each time it is asked, for an engine that
-// computes deadlines for as long as the server runs: a year an administrator adds
-// counts from the next deadline on, with no restart.
-type Live struct{ s *Service }
-
-// Live returns the calendar that follows the service's changes.
-func (s *Service) Live() Live { return Live{s: s} }
-
-// AddWorkingDays is Calendar.AddWorkingDays on the calendar as it stands.
-func (l Live) AddWorkingDays(from time.Time, n int) (time.Time, error) {
-	c, err := l.s.Load(context.Background())
-	if err != nil {
-		return time.Time{}, err
-	}
-	return c.AddWorkingDays(from, n)
-}
-
-// AddWorkingHours is Calendar.AddWorkingHours on the calendar as it stands.
-func (l Live) AddWorkingHours(from time.Time, hours int) (time.Time, error) {
-	c, err := l.s.Load(context.Background())
-	if err != nil {
-		return time.Time{}, err
-	}
-	return c.AddWorkingHours(from, hours)
-}

@@ -8,11 +8,13 @@ import (
 	"time"
 
 	"shequ/internal/audit"
+	"shequ/internal/platform/app"
 	"shequ/internal/platform/apperr"
 	"shequ/internal/platform/auth"
 	"shequ/internal/platform/calendar"
 	"shequ/internal/platform/db"
 	"shequ/internal/platform/db/dbtest"
+	"shequ/internal/platform/workflow"
 )
 
 // now is 3 December 2026, 10:00 in Shanghai: the 2027 notice is not out.
@@ -275,4 +277,49 @@ func TestNewService_RefusesHoursThatCannotBeWorked(t *testing.T) {
 	if _, err := calendar.NewService(d, now, calendar.Settings{Hours: calendar.Hours{{Start: 600, End: 500}}}); err == nil {
 		t.Error("hours ending before they start were taken")
 	}
+}
+
+// The workflow engine is built once with the service and counts on every year
+// added since.
+var _ workflow.WorkingTime = (*calendar.Service)(nil)
+
+func TestService_CountsOnTheCalendarAsItStands(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, d *db.DB) {
+		s := newService(t, d)
+		from := time.Date(2026, 12, 23, 2, 0, 0, 0, time.UTC)
+		if _, err := s.AddWorkingDays(from, 5); missing(err) != 2027 {
+			t.Fatalf("before the import: %v", err)
+		}
+		if err := s.ImportYear(context.Background(), city, 2027, strings.NewReader(year2027)); err != nil {
+			t.Fatal(err)
+		}
+		if got, err := s.AddWorkingDays(from, 5); err != nil || !got.Equal(time.Date(2026, 12, 29, 9, 30, 0, 0, time.UTC)) {
+			t.Errorf("days after the import: %v, %v", got, err)
+		}
+		if got, err := s.AddWorkingHours(from, 7); err != nil || !got.Equal(time.Date(2026, 12, 24, 2, 30, 0, 0, time.UTC)) {
+			t.Errorf("hours after the import: %v, %v", got, err)
+		}
+		if ok, err := s.IsWorkingDay(time.Date(2026, 12, 26, 2, 0, 0, 0, time.UTC)); err != nil || !ok {
+			t.Errorf("the make-up Saturday: %v, %v", ok, err)
+		}
+		if got, err := s.WorkingTimeBetween(from, time.Date(2026, 12, 29, 9, 30, 0, 0, time.UTC)); err != nil || got != 5*(6*time.Hour+30*time.Minute)+5*time.Hour {
+			t.Errorf("working time after the import: %v, %v", got, err)
+		}
+	})
+}
+
+func TestDomain_TheNavigationShowsTheMissingYearsToThoseWhoMayAddThem(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, d *db.DB) {
+		dom := calendar.Domain(newService(t, d))
+		if dom.Name != "calendar" || len(dom.Nav) != 1 || dom.Nav[0].URL != "/calendar" {
+			t.Fatalf("domain: %+v", dom)
+		}
+		links := app.Links(context.Background(), city, []app.Domain{dom})
+		if len(links) != 1 || links[0].Count != 1 {
+			t.Errorf("the city's links: %+v, want the calendar with 1 (2027 missing)", links)
+		}
+		if links := app.Links(context.Background(), community, []app.Domain{dom}); len(links) != 0 {
+			t.Errorf("a community worker's links: %+v", links)
+		}
+	})
 }
