@@ -1,6 +1,7 @@
 package open311
 
 import (
+	"cmp"
 	"maps"
 	"net/url"
 	"slices"
@@ -181,7 +182,8 @@ func checkUTF8(v url.Values) error {
 		}
 		for _, s := range v[name] {
 			if !text(s) {
-				return apperr.Invalidf(name, "open311.not_utf8").With("name", name)
+				field := cmp.Or(name, "body")
+				return apperr.Invalidf(field, "open311.not_utf8").With("name", field)
 			}
 		}
 	}
