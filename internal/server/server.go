@@ -203,10 +203,10 @@ func (s *Server) Routes() []string { return s.mux.Patterns() }
 
 const sessionCookie = "shequ_session"
 
-// public paths need no sign-in.
+// public paths need no sign-in. The Open311 endpoint checks its clients' own keys.
 func public(path string) bool {
 	return path == "/login" || path == "/login/totp" || path == "/healthz" || path == "/metrics" || path == "/favicon.ico" ||
-		strings.HasPrefix(path, "/static/") || path == "/api/v1/openapi.json"
+		strings.HasPrefix(path, "/static/") || path == "/api/v1/openapi.json" || strings.HasPrefix(path, "/open311/v2/")
 }
 
 // authenticate puts the principal of the session cookie or bearer token into the
