@@ -26,6 +26,10 @@ func Status(code apperr.Code) int {
 		return http.StatusConflict
 	case apperr.Unauthorized:
 		return http.StatusUnauthorized
+	case apperr.PreconditionFailed:
+		return http.StatusPreconditionFailed
+	case apperr.PreconditionRequired:
+		return http.StatusPreconditionRequired
 	}
 	return http.StatusInternalServerError
 }
