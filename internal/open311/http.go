@@ -14,6 +14,9 @@ import (
 	"shequ/internal/platform/web"
 )
 
+// Locales holds the endpoint's own messages: the discovery document's texts. Its
+// errors' messages are the platform's, as every domain error's are.
+//
 //go:embed locales/*.json
 var Locales embed.FS
 
