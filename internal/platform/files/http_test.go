@@ -40,8 +40,8 @@ func newServed(t *testing.T, d *db.DB) served {
 	store := files.NewStore(files.InDatabase{})
 	srv := files.NewServer(d, store, rend, func() time.Time { return at })
 	mux := http.NewServeMux()
-	mux.Handle("GET /cases/{case}/photos/{file}", srv.Handler("case", auth.ReadRegister, files.Original))
-	mux.Handle("GET /cases/{case}/photos/{file}/thumb", srv.Handler("case", auth.ReadRegister, files.Thumb))
+	mux.Handle("GET /cases/{owner}/photos/{file}", srv.Handler("case", auth.ReadRegister, files.Original))
+	mux.Handle("GET /cases/{owner}/photos/{file}/thumb", srv.Handler("case", auth.ReadRegister, files.Thumb))
 	return served{d: d, store: store, mux: mux}
 }
 
@@ -132,8 +132,11 @@ func TestHandler_ServesOnlyWhatTheRouteAndTheRoleAllow(t *testing.T) {
 		application := save(t, d, s.store, scope.Of(orgtest.Grid), material, files.Owner{Kind: "application", ID: "app-1", OrgCode: orgtest.Grid})
 		photo := save(t, d, s.store, scope.Of(orgtest.Grid), preparedPhoto(t), caseIn("case-1", orgtest.Grid))
 
-		if rec := s.get(gridWorker(), "/cases/case-1/photos/"+application.ID); rec.Code != http.StatusNotFound {
+		if rec := s.get(gridWorker(), "/cases/app-1/photos/"+application.ID); rec.Code != http.StatusNotFound {
 			t.Errorf("a hall's material served as a case's photo: status %d", rec.Code)
+		}
+		if rec := s.get(gridWorker(), "/cases/case-2/photos/"+photo.ID); rec.Code != http.StatusNotFound {
+			t.Errorf("a case's photo served as another case's: status %d", rec.Code)
 		}
 		admin := auth.Principal{UserID: "admin", Name: "管理员", Role: auth.RoleSysAdmin, OrgCode: orgtest.City}
 		if rec := s.get(admin, "/cases/case-1/photos/"+photo.ID); rec.Code != http.StatusForbidden {
