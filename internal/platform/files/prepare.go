@@ -52,6 +52,9 @@ func (p Prepared) Size() int64 { return int64(len(p.original)) }
 // Dimensions are an image's width and height as stored (upright); 0, 0 for a PDF.
 func (p Prepared) Dimensions() (width, height int) { return p.width, p.height }
 
+// SHA256 is the hex SHA-256 of the bytes that will be stored.
+func (p Prepared) SHA256() string { return p.sha256 }
+
 // Bytes are the bytes that will be stored.
 func (p Prepared) Bytes() []byte { return p.original }
 
