@@ -47,6 +47,7 @@ func RegisterPages(mux web.Router, svc *Service, orgs *org.Service, render *web.
 	mux.HandleFunc("GET /cases/new", pg.newForm)
 	mux.HandleFunc("POST /cases", pg.report)
 	mux.HandleFunc("GET /cases/board", pg.board)
+	mux.HandleFunc("GET /cases/dashboard", pg.dashboard)
 	mux.HandleFunc("GET /cases/{id}", pg.show)
 	mux.HandleFunc("POST /cases/{id}/take", pg.take)
 	photos := files.NewServer(svc.db, svc.files, render, svc.now)
