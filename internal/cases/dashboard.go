@@ -151,6 +151,7 @@ type timedStep struct {
 	states     []string
 }
 
+// timedSteps are the steps the dashboard times, in the flow's order.
 func timedSteps() []timedStep {
 	return []timedStep{
 		{"accept", "accept", []string{"reported"}},
@@ -169,10 +170,11 @@ type workingTimeBetween interface {
 	WorkingTimeBetween(from, to time.Time) (time.Duration, error)
 }
 
-// Dashboard returns the figures of unit ("" for p's own) over the days from to to,
-// both included, in the city's zone; a zero from is the first of to's month and a
-// zero to is today. The open cases and their flags are counted now. Steps' times
-// are in working hours on the calendar the service counts deadlines on.
+// Dashboard returns the figures of the cases whose place lies under unit ("" for
+// p's own) over the days from to to, both included, in the city's zone; a zero from
+// is the first of to's month and a zero to is today. The open cases and their flags
+// are counted now. Steps' times are in working hours on the calendar the service
+// counts deadlines on (decision 31 says what each figure counts).
 //
 // Errors: forbidden to those who do not read the register; not found for a unit
 // that does not exist or lies outside p's scope; invalid, naming the field, for a
@@ -298,46 +300,61 @@ func newTally(ctx context.Context, q db.Querier, unit DashboardUnit, per period)
 	return t, rows.Err()
 }
 
-// group is one row of the count: the cases of a place and class that share when
-// they were reported and closed (the month's index in the period, -1 outside it),
-// how they closed, their rating and where they stand now.
+// group is one row of a count: the cases of a place and class that share the
+// month of the period they were reported or closed in (its index; -1 for a count
+// that is not of it), how they closed and their rating, or where they stand now.
 type group struct {
 	org, class     string
 	opened, closed int
 	final, rating  string
-	flag           string // open, yellow, red; "" for a closed case
+	flag           string // open, yellow, red; "" for a count of the period
 	n              int
 }
 
-// count reads the cases under the unit that were reported or closed in the
-// period, or are open, in one pass grouped by what the figures tell apart.
+// count reads the cases under the unit reported in the period, those closed in
+// it and those open now: three ranges of the unit's codes (on cases_org, on
+// workflow_closed of migration 23, on the board's index of the open instances),
+// each grouped by what the figures tell apart.
 func (t *tally) count(ctx context.Context, q db.Querier, now time.Time) error {
-	w, args := scope.Of(t.unit.Code).Where("c.org_code", 1)
-	args = append(args, t.per.start().UnixMilli(), t.per.end().UnixMilli(), now.UnixMilli())
-	in := func(col string) string { return col + " >= $3 AND " + col + " < $4" }
-	// month is the index of the month an instant of the period falls in.
-	month := func(col string) string {
-		if len(t.per.months) == 1 {
-			return "0"
-		}
-		var b strings.Builder
-		b.WriteString("CASE")
-		for i, at := range t.per.bounds[1 : len(t.per.bounds)-1] {
-			args = append(args, at.UnixMilli())
-			b.WriteString(" WHEN " + col + " < $" + strconv.Itoa(len(args)) + " THEN " + strconv.Itoa(i))
-		}
-		b.WriteString(" ELSE " + strconv.Itoa(len(t.per.months)-1) + " END")
-		return b.String()
+	sc := scope.Of(t.unit.Code)
+	reported, args := sc.Where("c.org_code", 1)
+	args = append(args, t.per.start().UnixMilli(), t.per.end().UnixMilli())
+	err := t.read(ctx, q, `SELECT c.org_code, SUBSTR(c.category_code, 1, 2), `+t.month("c.reported_at", &args)+`, -1, '', '', '', COUNT(*)
+		FROM cases c WHERE c.reported_at >= $3 AND c.reported_at < $4 AND `+reported+` GROUP BY 1, 2, 3`, args)
+	if err != nil {
+		return err
 	}
-	query := `SELECT c.org_code, SUBSTR(c.category_code, 1, 2),
-		CASE WHEN ` + in("c.reported_at") + ` THEN ` + month("c.reported_at") + ` ELSE -1 END,
-		CASE WHEN ` + in("w.closed_at") + ` THEN ` + month("w.closed_at") + ` ELSE -1 END,
-		CASE WHEN w.closed_at IS NULL THEN '' ELSE w.state END,
-		c.rating,
-		CASE WHEN w.closed_at IS NOT NULL THEN '' WHEN w.red_at <= $5 THEN 'red' WHEN w.yellow_at <= $5 THEN 'yellow' ELSE 'open' END,
-		COUNT(*)` + caseInstance + `
-		WHERE ` + w + ` AND (` + in("c.reported_at") + ` OR ` + in("w.closed_at") + ` OR w.closed_at IS NULL)
-		GROUP BY 1, 2, 3, 4, 5, 6, 7`
+	closed, args := sc.Where("w.org_code", 1)
+	args = append(args, t.per.start().UnixMilli(), t.per.end().UnixMilli())
+	err = t.read(ctx, q, `SELECT w.org_code, SUBSTR(c.category_code, 1, 2), -1, `+t.month("w.closed_at", &args)+`, w.state, c.rating, '', COUNT(*)`+
+		caseInstance+` WHERE w.closed_at >= $3 AND w.closed_at < $4 AND `+closed+` GROUP BY 1, 2, 3, 4, 5, 6`, args)
+	if err != nil {
+		return err
+	}
+	open, args := sc.Where("w.org_code", 1)
+	return t.read(ctx, q, `SELECT w.org_code, SUBSTR(c.category_code, 1, 2), -1, -1, '', '',
+		CASE WHEN w.red_at <= $3 THEN 'red' WHEN w.yellow_at <= $3 THEN 'yellow' ELSE 'open' END, COUNT(*)`+
+		caseInstance+` WHERE w.closed_at IS NULL AND `+open+` GROUP BY 1, 2, 3, 4, 5, 6, 7`, append(args, now.UnixMilli()))
+}
+
+// month is the index of the month of the period the instant in col falls in,
+// its bounds added to args.
+func (t *tally) month(col string, args *[]any) string {
+	if len(t.per.months) == 1 {
+		return "0"
+	}
+	var b strings.Builder
+	b.WriteString("CASE")
+	for i, at := range t.per.bounds[1 : len(t.per.bounds)-1] {
+		*args = append(*args, at.UnixMilli())
+		b.WriteString(" WHEN " + col + " < $" + strconv.Itoa(len(*args)) + " THEN " + strconv.Itoa(i))
+	}
+	b.WriteString(" ELSE " + strconv.Itoa(len(t.per.months)-1) + " END")
+	return b.String()
+}
+
+// read adds up the groups query gives.
+func (t *tally) read(ctx context.Context, q db.Querier, query string, args []any) error {
 	rows, err := q.QueryContext(ctx, query, args...)
 	if err != nil {
 		return err
@@ -353,9 +370,9 @@ func (t *tally) count(ctx context.Context, q db.Querier, now time.Time) error {
 	return rows.Err()
 }
 
-// caseInstance joins a case to its workflow instance.
-const caseInstance = ` FROM cases c
-	JOIN workflow_instances w ON w.subject_id = c.id AND w.subject_kind = 'case' AND w.flow = 'case'`
+// caseInstance joins a workflow instance to its case.
+const caseInstance = ` FROM workflow_instances w
+	JOIN cases c ON c.id = w.subject_id AND w.subject_kind = 'case' AND w.flow = 'case'`
 
 // add counts g into the total, its class, its unit below and its months.
 func (t *tally) add(g group) {
@@ -444,43 +461,47 @@ func (t *tally) into(d *Dashboard, cat *Catalogue, lang string) {
 }
 
 // stepSpans returns, for each timed step, when each one completed in the period
-// under unit began and ended. A case acted on in the period was reported before
-// its end, which bounds the cases read on their index.
+// under unit began and ended. It reads in one query the timelines of the cases
+// that were open at some time in the period (reported before its end, and not
+// closed before its start: a range of workflow_closed, migration 23), and follows
+// each in order: a step begins at the latest action that brought the case to it,
+// and ends at the action that completes it.
 func stepSpans(ctx context.Context, q db.Querier, unit string, per period) (map[string][][2]time.Time, error) {
+	steps := timedSteps()
+	w, args := scope.Of(unit).Where("w.org_code", 1)
+	args = append(args, per.start().UnixMilli(), per.end().UnixMilli())
+	rows, err := q.QueryContext(ctx, `SELECT p.instance_id, p.transition, p.from_state, p.to_state, p.at FROM workflow_actions p
+		WHERE p.instance_id IN (SELECT w.id FROM workflow_instances w WHERE w.flow = 'case' AND `+w+`
+			AND (w.closed_at IS NULL OR w.closed_at >= $3) AND w.created_at < $4)
+		ORDER BY p.instance_id, p.seq`, args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
 	out := map[string][][2]time.Time{}
-	for _, st := range timedSteps() {
-		w, args := scope.Of(unit).Where("c.org_code", 1)
-		args = append(args, per.start().UnixMilli(), per.end().UnixMilli(), st.exit)
-		var ph []string
-		for _, s := range st.states {
-			args = append(args, s)
-			ph = append(ph, "$"+strconv.Itoa(len(args)))
-		}
-		states := "(" + strings.Join(ph, ", ") + ")"
-		rows, err := q.QueryContext(ctx, `SELECT a.at, (SELECT p.at FROM workflow_actions p WHERE p.instance_id = a.instance_id AND p.seq < a.seq
-				AND p.to_state IN `+states+` AND p.from_state NOT IN `+states+` ORDER BY p.seq DESC LIMIT 1)`+caseInstance+`
-			JOIN workflow_actions a ON a.instance_id = w.id
-			WHERE `+w+` AND c.reported_at < $4 AND a.transition = $5 AND a.at >= $3 AND a.at < $4`, args...)
-		if err != nil {
+	start, end := per.start().UnixMilli(), per.end().UnixMilli()
+	var instance string
+	began := make([]int64, len(steps)) // when each step began on the instance, 0 before
+	for rows.Next() {
+		var id, transition, from, to string
+		var at int64
+		if err := rows.Scan(&id, &transition, &from, &to, &at); err != nil {
 			return nil, err
 		}
-		for rows.Next() {
-			var end int64
-			var start sql.NullInt64
-			if err := rows.Scan(&end, &start); err != nil {
-				rows.Close()
-				return nil, err
-			}
-			if start.Valid {
-				out[st.name] = append(out[st.name], [2]time.Time{time.UnixMilli(start.Int64), time.UnixMilli(end)})
-			}
+		if id != instance {
+			instance = id
+			clear(began)
 		}
-		rows.Close()
-		if err := rows.Err(); err != nil {
-			return nil, err
+		for i, st := range steps {
+			switch {
+			case transition == st.exit && began[i] > 0 && at >= start && at < end:
+				out[st.name] = append(out[st.name], [2]time.Time{time.UnixMilli(began[i]), time.UnixMilli(at)})
+			case slices.Contains(st.states, to) && !slices.Contains(st.states, from):
+				began[i] = at
+			}
 		}
 	}
-	return out, nil
+	return out, rows.Err()
 }
 
 // stepTimes measures the spans in working hours on the calendar, or in clock

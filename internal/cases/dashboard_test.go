@@ -268,6 +268,28 @@ func TestDashboard_OnlyWithinScope(t *testing.T) {
 	})
 }
 
+func TestDashboard_CountsClockHoursInAYearTheCalendarLacks(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, d *db.DB) {
+		s, clk := setup(t, d)
+		// The calendar ships no 2027: a case reported at 09:00 and accepted at
+		// 11:30 took 2.5 clock hours, and the dashboard says they are clock hours.
+		clk.set("2027-01-05 09:00")
+		c, err := s.Report(context.Background(), gridWorker, lamp(), nil, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		clk.set("2027-01-05 11:30")
+		take(t, s, community, c, cases.TakeInput{Transition: "accept"})
+		got, err := s.Dashboard(context.Background(), community, "", time.Time{}, time.Time{}, "zh-CN")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got.Hours != "clock" || got.Steps[0] != (cases.StepTime{Step: "accept", Count: 1, MeanHours: 2.5, MedianHours: 2.5}) {
+			t.Errorf("hours %q, %+v; want clock, one 立案 of 2.5 h", got.Hours, got.Steps[0])
+		}
+	})
+}
+
 func TestDashboard_RefusesAPeriodItCannotCount(t *testing.T) {
 	dbtest.Each(t, func(t *testing.T, d *db.DB) {
 		s, _ := setup(t, d)
@@ -291,6 +313,36 @@ func TestDashboard_RefusesAPeriodItCannotCount(t *testing.T) {
 			t.Errorf("24 months: %v, %d months", err, len(got.Months))
 		}
 	})
+}
+
+func TestDashboard_EveryKeyItShowsIsTranslated(t *testing.T) {
+	b, err := i18n.Load(cases.Locales)
+	if err != nil {
+		t.Fatal(err)
+	}
+	missing, err := i18n.MissingTemplateKeys(b, cases.Templates)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(missing) > 0 {
+		t.Errorf("keys used by the templates but not in the locale files: %v", missing)
+	}
+	// Keys the page builds at run time.
+	keys := []string{"case.dash.hours.working", "case.dash.hours.clock"}
+	for _, s := range []string{"accept", "dispatch", "handle", "verify"} {
+		keys = append(keys, "case.dash.step."+s)
+	}
+	for _, p := range []string{"this_month", "last_month", "this_year"} {
+		keys = append(keys, "case.dash.preset."+p)
+	}
+	for _, level := range []string{"city", "district", "street", "community", "grid"} {
+		keys = append(keys, "case.dash.below."+level, "case.dash.by_unit."+level, "case.dash.chart.units."+level)
+	}
+	for _, k := range keys {
+		if !b.Has(k) {
+			t.Errorf("missing %s", k)
+		}
+	}
 }
 
 // dashServer serves the cases' pages and API of city to p, in Chinese.
