@@ -1,0 +1,715 @@
+package cases_test
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"image"
+	"image/color"
+	"image/jpeg"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"slices"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/chromedp/cdproto/cdp"
+	"github.com/chromedp/cdproto/network"
+	"github.com/chromedp/cdproto/page"
+	"github.com/chromedp/chromedp"
+
+	"shequ/internal/org/orgtest"
+	"shequ/internal/platform/auth"
+	"shequ/internal/platform/db"
+	"shequ/internal/platform/db/dbtest"
+	"shequ/internal/server"
+)
+
+// town is shequ as a city runs it, the whole server on d, with the test city, its
+// handling units and the district's routing of lamps, three users (a grid
+// worker, the community, the district), and the network between the phones and
+// the server, which the test can cut.
+type town struct {
+	t       *testing.T
+	d       *db.DB
+	base    string
+	net     *line
+	browser context.Context
+	clock   *clock
+	pwd     map[string]string // user name → password
+	totp    map[string]string // user name → authenticator's secret, for the roles that need one
+}
+
+// enrolTOTP gives the user an authenticator, as the account page does, and
+// returns its secret.
+func enrolTOTP(t *testing.T, as *auth.Service, name string, now time.Time) string {
+	t.Helper()
+	ctx := context.Background()
+	p, err := as.Principal(ctx, name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	e, err := as.BeginTOTP(ctx, p.UserID, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	code, err := auth.TOTPCode(e.Secret, now)
+	if err == nil {
+		_, err = as.ConfirmTOTP(ctx, p.UserID, code)
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	return e.Secret
+}
+
+// The users of the town, by name.
+const (
+	gridUser      = "王网格"
+	communityUser = "李社区"
+	districtUser  = "赵路灯所"
+)
+
+// newTown serves the town on d and starts headless Chromium; it skips the test
+// when Chromium is not installed, unless SHEQU_BROWSER=required.
+func newTown(t *testing.T, d *db.DB) *town {
+	t.Helper()
+	chromium := findChromium(t)
+	_, clk := setup(t, d)
+	clk.set("2026-11-25 09:30") // a Wednesday: the deadlines run on working days
+	tw := &town{t: t, d: d, clock: clk, pwd: map[string]string{}, totp: map[string]string{}}
+	ctx := context.Background()
+	as := auth.NewService(d, clk.now)
+	for _, u := range []struct {
+		name string
+		role auth.Role
+		org  string
+	}{{gridUser, auth.RoleGrid, orgtest.Grid}, {communityUser, auth.RoleCommunity, orgtest.Community}, {districtUser, auth.RoleDistrict, orgtest.District}} {
+		pwd, err := as.AddUser(ctx, u.name, u.role, u.org)
+		if err == nil {
+			err = as.WaivePasswordChange(ctx, u.name)
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		tw.pwd[u.name] = pwd
+		if u.role.RequiresSecondFactor() {
+			tw.totp[u.name] = enrolTOTP(t, as, u.name, clk.now())
+		}
+	}
+	srv, err := server.New(server.Config{DB: d, Now: clk.now, Zone: shanghai, Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
+	if err != nil {
+		t.Fatal(err)
+	}
+	tw.net = &line{next: srv}
+	hs := httptest.NewServer(tw.net)
+	t.Cleanup(hs.Close)
+	tw.base = hs.URL
+
+	bctx := t.Context()
+	if deadline, ok := t.Deadline(); ok {
+		var cancel context.CancelFunc
+		bctx, cancel = context.WithDeadline(bctx, deadline.Add(-15*time.Second))
+		t.Cleanup(cancel)
+	}
+	alloc, cancelAlloc := chromedp.NewExecAllocator(bctx, chromedp.ExecPath(chromium), chromedp.Headless, chromedp.NoSandbox,
+		chromedp.DisableGPU, chromedp.NoFirstRun, chromedp.NoDefaultBrowserCheck, chromedp.Flag("hide-scrollbars", true),
+		chromedp.Flag("disable-background-networking", true), chromedp.Flag("disable-component-update", true),
+		chromedp.Flag("disable-dev-shm-usage", true), chromedp.UserDataDir(t.TempDir()),
+		// The users' browsers ask for Chinese; headless Chromium would ask for English.
+		chromedp.Flag("lang", "zh-CN"), chromedp.Flag("accept-lang", "zh-CN,zh"))
+	browser, cancelBrowser := chromedp.NewContext(alloc)
+	t.Cleanup(func() {
+		cancelBrowser()
+		cancelAlloc()
+	})
+	if err := chromedp.Do(browser); err != nil {
+		t.Fatalf("start Chromium: %v", err)
+	}
+	tw.browser = browser
+	return tw
+}
+
+// findChromium returns the browser's path, skipping the test when there is none
+// unless SHEQU_BROWSER=required (as CI sets it).
+func findChromium(t *testing.T) string {
+	t.Helper()
+	for _, name := range []string{"chromium", "chromium-browser", "google-chrome", "google-chrome-stable"} {
+		if p, err := exec.LookPath(name); err == nil {
+			return p
+		}
+	}
+	if os.Getenv("SHEQU_BROWSER") == "required" {
+		t.Fatal("SHEQU_BROWSER=required, but no Chromium is installed (apt-get install chromium fonts-noto-cjk)")
+	}
+	t.Skip("no Chromium installed; set SHEQU_BROWSER=required to fail instead")
+	return ""
+}
+
+// count returns the single number query gives.
+func (tw *town) count(query string, args ...any) int {
+	tw.t.Helper()
+	var n int
+	if err := tw.d.Read().QueryRowContext(context.Background(), query, args...).Scan(&n); err != nil {
+		tw.t.Fatal(err)
+	}
+	return n
+}
+
+// line is the network between the phones and the server. The test can cut it
+// (a stairwell with no signal: nothing reaches the server), and it can lose the
+// answers to reports: a signal that drops while the server answers, so that the
+// server has taken the report and the phone never hears.
+type line struct {
+	next http.Handler
+	mu   sync.Mutex
+	down bool
+	// reached counts what reached the server while the line was down; the
+	// browser's offline emulation must leave it at zero.
+	reached  int
+	dropping bool
+	// keys are the Idempotency-Keys of the reports posted, in order.
+	keys []string
+}
+
+func (l *line) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	l.mu.Lock()
+	down, drop := l.down, false
+	if down {
+		l.reached++
+	}
+	if r.Method == http.MethodPost && r.URL.Path == "/api/v1/cases" && !down {
+		l.keys = append(l.keys, r.Header.Get("Idempotency-Key"))
+		drop = l.dropping
+	}
+	l.mu.Unlock()
+	switch {
+	case down:
+		hangUp(w)
+	case drop:
+		l.next.ServeHTTP(httptest.NewRecorder(), r)
+		hangUp(w)
+	default:
+		l.next.ServeHTTP(w, r)
+	}
+}
+
+// hangUp closes the connection without an answer.
+func hangUp(w http.ResponseWriter) {
+	if conn, _, err := http.NewResponseController(w).Hijack(); err == nil {
+		conn.Close()
+	}
+}
+
+func (l *line) set(down bool) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.down = down
+}
+
+func (l *line) dropAnswers(drop bool) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.dropping = drop
+}
+
+func (l *line) state() (reached int, keys []string) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.reached, append([]string(nil), l.keys...)
+}
+
+// waitForReports waits until n reports have reached the server.
+func (l *line) waitForReports(t *testing.T, n int) {
+	t.Helper()
+	for deadline := time.Now().Add(step); ; {
+		if _, keys := l.state(); len(keys) >= n {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the phone sent fewer than %d reports", n)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}
+
+// tab is one user's browser (a browser context of its own, with its cookies and
+// service workers), on a 390×844 phone or a 1280×900 desk.
+type tab struct {
+	t    *testing.T
+	tw   *town
+	ctx  context.Context
+	name string // the screenshots' prefix
+	temp string
+	dir  string // $SHEQU_SCREENSHOTS, "" for none
+	// worker is the tab's service worker once attached to.
+	worker context.Context
+}
+
+// phone and desk are the two screens the pages are looked at on.
+var (
+	phone = [2]int64{390, 844}
+	desk  = [2]int64{1280, 900}
+)
+
+// open opens a tab on screen as user, signed in through the sign-in form.
+func (tw *town) open(user string, screen [2]int64) *tab {
+	t := tw.t
+	t.Helper()
+	ctx, cancel := chromedp.NewContext(tw.browser, chromedp.WithNewBrowserContext())
+	t.Cleanup(cancel)
+	// The first action opens the tab, which lives as long as that action's
+	// context: it must have no timeout of its own.
+	if err := chromedp.Do(ctx); err != nil {
+		t.Fatalf("open a tab: %v", err)
+	}
+	tb := &tab{t: t, tw: tw, ctx: ctx, temp: t.TempDir(), dir: os.Getenv("SHEQU_SCREENSHOTS")}
+	if screen == phone {
+		tb.do(chromedp.EmulateViewport(screen[0], screen[1], chromedp.EmulateScale(2), chromedp.EmulateMobile))
+	} else {
+		tb.do(chromedp.EmulateViewport(screen[0], screen[1]))
+	}
+	tb.do(call(network.Enable, network.EnableParams{}))
+	tb.go_("/login")
+	tb.do(chromedp.SendKeys(chromedp.CSS("#login-name"), user), chromedp.SendKeys(chromedp.CSS("#login-password"), tw.pwd[user]))
+	tb.load("sign in as "+user, chromedp.Click(chromedp.CSS(`.login-card button[type="submit"]`), chromedp.NodeVisible))
+	if secret, ok := tw.totp[user]; ok {
+		// The code that confirmed the enrolment is used up: the app's next one is good.
+		code, err := auth.TOTPCode(secret, tw.clock.now().Add(30*time.Second))
+		if err != nil {
+			t.Fatal(err)
+		}
+		tb.do(chromedp.SendKeys(chromedp.CSS("#totp-code"), code))
+		tb.load("the code of "+user, chromedp.Click(chromedp.CSS(`.login-card button[type="submit"]`), chromedp.NodeVisible))
+	}
+	if p := tb.path(); p != "/" {
+		t.Fatalf("signing in as %s led to %s, want /", user, p)
+	}
+	return tb
+}
+
+// call runs a DevTools protocol command as an action.
+func call[P, R any](c cdp.Command[P, R], p P) chromedp.Action[chromedp.Void] {
+	return func(ctx context.Context, t *chromedp.Target) (chromedp.Void, error) {
+		_, err := cdp.Call(ctx, t, c, p)
+		return chromedp.Void{}, err
+	}
+}
+
+// step bounds one browser action, so that a page that never comes fails the
+// test instead of hanging it.
+const step = time.Minute
+
+func (tb *tab) do(actions ...chromedp.Action[chromedp.Void]) {
+	tb.t.Helper()
+	ctx, cancel := context.WithTimeout(tb.ctx, step)
+	defer cancel()
+	if err := chromedp.Do(ctx, actions...); err != nil {
+		tb.t.Fatalf("browser at %s: %v", tb.where(), err)
+	}
+}
+
+func eval[T any](tb *tab, js string) T {
+	tb.t.Helper()
+	ctx, cancel := context.WithTimeout(tb.ctx, step)
+	defer cancel()
+	v, err := chromedp.Run(ctx, chromedp.Evaluate[T](js, chromedp.EvalAwaitPromise))
+	if err != nil {
+		tb.t.Fatalf("browser at %s: %s: %v", tb.where(), js, err)
+	}
+	return v
+}
+
+func (tb *tab) where() string {
+	ctx, cancel := context.WithTimeout(tb.ctx, 5*time.Second)
+	defer cancel()
+	loc, _ := chromedp.Run(ctx, chromedp.Location())
+	return loc
+}
+
+func (tb *tab) path() string {
+	tb.t.Helper()
+	u, err := url.Parse(tb.where())
+	if err != nil {
+		tb.t.Fatal(err)
+	}
+	return u.Path
+}
+
+// go_ loads path and expects it to answer 200.
+func (tb *tab) go_(path string) {
+	tb.t.Helper()
+	u := tb.tw.base + path
+	tb.load("open "+path, func(ctx context.Context, t *chromedp.Target) (chromedp.Void, error) {
+		_, err := cdp.Call(ctx, t, page.Navigate, page.NavigateParams{URL: u})
+		return chromedp.Void{}, err
+	})
+}
+
+// load runs trigger, which must make the tab load another page, and waits until
+// that page has loaded with status 200 (or came from the service worker). The
+// old page carries a mark the new one lacks, which tells them apart whatever the
+// URLs and redirects in between.
+func (tb *tab) load(what string, trigger chromedp.Action[chromedp.Void]) {
+	tb.t.Helper()
+	tb.do(chromedp.Evaluate[chromedp.Void](`window.oldPage = true`), trigger)
+	ctx, cancel := context.WithTimeout(tb.ctx, step)
+	defer cancel()
+	for {
+		poll, cancelPoll := context.WithTimeout(ctx, 5*time.Second)
+		// While the new page commits, the evaluation may fail: try again.
+		got, err := chromedp.Run(poll, chromedp.Evaluate[int](`window.oldPage || document.readyState !== "complete" ? -1 :
+			performance.getEntriesByType("navigation")[0].responseStatus`))
+		cancelPoll()
+		if err == nil && got != -1 {
+			if got != http.StatusOK && got != 0 {
+				tb.t.Fatalf("%s: status %d: %.300s", what, got, tb.text())
+			}
+			return
+		}
+		select {
+		case <-ctx.Done():
+			tb.t.Fatalf("%s: no page loaded: %v", what, ctx.Err())
+		case <-time.After(50 * time.Millisecond):
+		}
+	}
+}
+
+// waitFor waits until the script js, evaluated again and again, is true.
+func (tb *tab) waitFor(what, js string) {
+	tb.t.Helper()
+	ctx, cancel := context.WithTimeout(tb.ctx, step)
+	defer cancel()
+	for {
+		poll, cancelPoll := context.WithTimeout(ctx, 5*time.Second)
+		ok, err := chromedp.Run(poll, chromedp.Evaluate[bool](js, chromedp.EvalAwaitPromise))
+		cancelPoll()
+		if err == nil && ok {
+			return
+		}
+		select {
+		case <-ctx.Done():
+			tb.t.Fatalf("%s never happened at %s: %.300s", what, tb.where(), tb.text())
+		case <-time.After(100 * time.Millisecond):
+		}
+	}
+}
+
+// text is what the page shows.
+func (tb *tab) text() string {
+	ctx, cancel := context.WithTimeout(tb.ctx, 5*time.Second)
+	defer cancel()
+	s, _ := chromedp.Run(ctx, chromedp.Evaluate[string](`document.body ? document.body.innerText : ""`))
+	return s
+}
+
+// textOf is what the first element that sel selects shows, "" when none does.
+func (tb *tab) textOf(sel string) string {
+	tb.t.Helper()
+	return eval[string](tb, fmt.Sprintf(`(document.querySelector(%q) || {innerText: ""}).innerText`, sel))
+}
+
+// mustSee checks that the page shows each of want.
+func (tb *tab) mustSee(want ...string) {
+	tb.t.Helper()
+	text := tb.text()
+	for _, s := range want {
+		if !strings.Contains(text, s) {
+			tb.t.Errorf("%s does not show %q: %.400s", tb.path(), s, text)
+		}
+	}
+}
+
+// look checks that the page fits its screen's width, that the header takes at
+// most a fifth of the screen's height, and that it is no error page; it saves
+// the page's screenshot as name.png when screenshots are asked for.
+func (tb *tab) look(name string) {
+	tb.t.Helper()
+	over := eval[int](tb, `document.documentElement.scrollWidth - document.documentElement.clientWidth`)
+	if over > 0 {
+		tb.t.Errorf("%s: the page is %dpx wider than the screen", name, over)
+	}
+	head := eval[float64](tb, `document.querySelector(".site-header").getBoundingClientRect().height / window.innerHeight`)
+	if head > 0.2 {
+		tb.t.Errorf("%s: the header takes %.0f%% of the screen", name, 100*head)
+	}
+	if text := tb.text(); strings.Contains(text, "出错了") {
+		tb.t.Errorf("%s: an error page: %.300s", name, text)
+	}
+	ctx, cancel := context.WithTimeout(tb.ctx, step)
+	defer cancel()
+	png, err := chromedp.Run(ctx, chromedp.FullScreenshot(100))
+	if err != nil {
+		tb.t.Fatal(err)
+	}
+	for _, dir := range []string{tb.temp, tb.dir} {
+		if dir == "" {
+			continue
+		}
+		if err := os.WriteFile(filepath.Join(dir, name+".png"), png, 0o644); err != nil {
+			tb.t.Fatal(err)
+		}
+	}
+}
+
+// offline cuts the phone's network, or gives it back: for the page and for its
+// service worker, which fetches on its own, and the line to the server with it.
+func (tb *tab) offline(off bool) {
+	tb.t.Helper()
+	var rules []*network.Conditions
+	if off {
+		rules = []*network.Conditions{{Offline: true, DownloadThroughput: -1, UploadThroughput: -1}}
+	}
+	conditions := call(network.EmulateNetworkConditionsByRule, network.EmulateNetworkConditionsByRuleParams{
+		EmulateOfflineServiceWorker: &off, MatchedNetworkConditions: rules})
+	tb.tw.net.set(off)
+	tb.do(conditions, call(network.OverrideNetworkState, network.OverrideNetworkStateParams{Offline: off, DownloadThroughput: -1, UploadThroughput: -1}))
+	worker := tb.serviceWorker()
+	ctx, cancel := context.WithTimeout(worker, step)
+	defer cancel()
+	if err := chromedp.Do(ctx, conditions); err != nil {
+		tb.t.Fatalf("the service worker's network: %v", err)
+	}
+}
+
+// serviceWorker returns the tab's service worker, attached to for as long as the
+// tab lives (the network conditions set on it hold while it is).
+func (tb *tab) serviceWorker() context.Context {
+	tb.t.Helper()
+	if tb.worker != nil {
+		return tb.worker
+	}
+	ctx, cancel := context.WithTimeout(tb.ctx, step)
+	defer cancel()
+	targets, err := chromedp.Targets(ctx)
+	if err != nil {
+		tb.t.Fatal(err)
+	}
+	own := chromedp.FromContext(tb.ctx).BrowserContextID
+	for _, ti := range targets {
+		if ti.Type == "service_worker" && ti.BrowserContextID == own && strings.HasSuffix(ti.URL, "/cases/sw.js") {
+			w, cancelWorker := chromedp.NewContext(tb.ctx, chromedp.WithTargetID(ti.TargetID), chromedp.WithDetachOnCancel())
+			tb.t.Cleanup(cancelWorker)
+			if err := chromedp.Do(w); err != nil {
+				tb.t.Fatalf("attach to the service worker: %v", err)
+			}
+			tb.worker = w
+			return w
+		}
+	}
+	tb.t.Fatal("the tab has no service worker")
+	return nil
+}
+
+// state is the case's state as its page shows it.
+func (tb *tab) state() string {
+	tb.t.Helper()
+	return tb.textOf(".page-sub")
+}
+
+// take takes the step named on the case's page, as a user does: opens the
+// step's panel unless it is open, fills it in with fill, and presses its
+// button; the case's page comes back, showing no problem.
+func (tb *tab) take(name string, fill ...chromedp.Action[chromedp.Void]) {
+	tb.t.Helper()
+	panel := fmt.Sprintf(`details.case-step:has(input[name="transition"][value=%q])`, name)
+	if !eval[bool](tb, fmt.Sprintf(`!!document.querySelector(%q)`, panel)) {
+		tb.t.Fatalf("the case's page offers no %s: %.400s", name, tb.text())
+	}
+	if !eval[bool](tb, fmt.Sprintf(`document.querySelector(%q).open`, panel)) {
+		tb.do(chromedp.Click(chromedp.CSS(panel+" > summary"), chromedp.NodeVisible))
+	}
+	tb.do(fill...)
+	tb.load("take "+name, chromedp.Click(chromedp.CSS(panel+` button[type="submit"]`), chromedp.NodeVisible))
+	if problem := tb.textOf("#form-error"); problem != "" {
+		tb.t.Fatalf("%s: the page says %q", name, problem)
+	}
+}
+
+// jpegFile writes a small JPEG, as a phone's camera would give, into dir.
+func jpegFile(t *testing.T, dir, name string, tint color.RGBA) string {
+	t.Helper()
+	img := image.NewRGBA(image.Rect(0, 0, 320, 240))
+	for y := range 240 {
+		for x := range 320 {
+			img.Set(x, y, color.RGBA{R: tint.R, G: uint8(y), B: tint.B, A: 255})
+		}
+	}
+	var b bytes.Buffer
+	if err := jpeg.Encode(&b, img, nil); err != nil {
+		t.Fatal(err)
+	}
+	path := filepath.Join(dir, name)
+	if err := os.WriteFile(path, b.Bytes(), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return path
+}
+
+// TestCases_OnAPhone_FromTheFieldToARating is the cases' walk on a 390 px phone in
+// headless Chromium, each step through the pages' forms: a grid worker opens the
+// report form (its service worker installs), loses the network, opens the form
+// again from the phone's cache, reports a broken lamp with a photo, and sees it
+// waiting in the outbox; when the network returns the report is sent, the answer
+// is lost on the way, and the phone sends it again: there is one case. The
+// community accepts it and dispatches it to the district's lamp department,
+// which returns it (退单); the community dispatches it to its own window,
+// handles it with a result and a photo, verifies it and closes it; the grid
+// worker rates it 满意. It runs on both databases.
+func TestCases_OnAPhone_FromTheFieldToARating(t *testing.T) {
+	dbtest.Each(t, fromTheFieldToARating)
+}
+
+func fromTheFieldToARating(t *testing.T, d *db.DB) {
+	tw := newTown(t, d)
+	worker := tw.open(gridUser, phone)
+	worker.name = "walk"
+	dir := t.TempDir()
+	lampPhoto := jpegFile(t, dir, "路灯.jpg", color.RGBA{R: 200, B: 40})
+	donePhoto := jpegFile(t, dir, "修好.jpg", color.RGBA{R: 40, B: 200})
+
+	// The form, and its service worker, which keeps it for when there is no network.
+	worker.go_("/cases/new")
+	worker.waitFor("the service worker controls the form", `navigator.serviceWorker.controller !== null`)
+	worker.offline(true)
+	worker.load("the form again, offline", chromedp.Reload())
+	worker.mustSee("上报事件", "情况描述", "现场照片")
+	if blue := eval[string](worker, `getComputedStyle(document.querySelector(".site-header")).backgroundColor`); blue != "rgb(29, 95, 168)" {
+		t.Errorf("offline, the form has no style: the header is %s", blue)
+	}
+	worker.do(
+		chromedp.SetValue(chromedp.CSS("#f-category"), "1401"),
+		chromedp.SendKeys(chromedp.CSS("#f-description"), "3栋门口路灯不亮，晚上楼道口很黑"),
+		chromedp.SendKeys(chromedp.CSS("#f-address"), "3栋门口"),
+		chromedp.SetUploadFiles(chromedp.CSS("#f-photos"), []string{lampPhoto}),
+		chromedp.Click(chromedp.CSS(`form[data-outbox] button[type="submit"]`), chromedp.NodeVisible),
+	)
+	worker.waitFor("the report waits in the outbox", `!document.getElementById("outbox").hidden`)
+	worker.mustSee("待发送", "路灯不亮", "1 张照片", "等待发送", "没有网络，已存在手机上")
+	worker.look("case-offline")
+	if n := tw.count(`SELECT COUNT(*) FROM cases`); n != 0 {
+		t.Fatalf("offline, the server has %d cases", n)
+	}
+
+	// The network returns, but the signal drops whenever the server answers: the
+	// phone sends the report, and again when the form is opened again, and
+	// never hears. The server has taken it once.
+	tw.net.dropAnswers(true)
+	worker.offline(false)
+	tw.net.waitForReports(t, 1)
+	worker.load("the form again, the answers lost", chromedp.Reload())
+	tw.net.waitForReports(t, 2)
+	worker.waitFor("the outbox keeps the report it heard nothing about", `!document.getElementById("outbox").hidden &&
+		document.getElementById("outbox").innerText.includes("等待发送")`)
+	if reached, _ := tw.net.state(); reached != 0 {
+		t.Errorf("%d requests reached the server while the phone was offline", reached)
+	}
+	if n := tw.count(`SELECT COUNT(*) FROM cases`); n != 1 {
+		t.Fatalf("after the reports whose answers were lost: %d cases, want 1", n)
+	}
+
+	// A good signal at last: the phone sends the report once more, hears of the
+	// one case, and empties its outbox.
+	tw.net.dropAnswers(false)
+	worker.offline(true)
+	worker.offline(false)
+	var no string
+	if err := d.Read().QueryRowContext(context.Background(), `SELECT no FROM cases`).Scan(&no); err != nil {
+		t.Fatal(err)
+	}
+	worker.waitFor("the outbox says the report is sent", fmt.Sprintf(`document.getElementById("outbox").hidden &&
+		document.getElementById("outbox-status").innerText.includes(%q)`, no))
+	worker.look("case-sent")
+	if n := tw.count(`SELECT COUNT(*) FROM cases`); n != 1 {
+		t.Errorf("after the phone sent the report again: %d cases, want 1", n)
+	}
+	if _, keys := tw.net.state(); len(keys) < 3 || keys[0] == "" || len(slices.Compact(keys)) != 1 {
+		t.Errorf("the reports' Idempotency-Keys: %q, want one key, three times or more", keys)
+	}
+	if n := tw.count(`SELECT COUNT(*) FROM files WHERE owner_id = (SELECT id FROM cases)`); n != 1 {
+		t.Errorf("the case has %d photos, want 1", n)
+	}
+
+	// The community: its work, the case, 立案 and 派遣 to where the district
+	// routes lamps.
+	comm := tw.open(communityUser, phone)
+	comm.go_("/cases")
+	comm.mustSee("我的待办", no, "待立案")
+	comm.load("open the case", chromedp.Click(chromedp.CSS(`a[href="/cases/`+no+`"]`), chromedp.NodeVisible))
+	comm.mustSee("路灯不亮", "3栋门口", gridUser)
+	comm.take("accept")
+	if s := comm.state(); !strings.Contains(s, "待派遣") {
+		t.Errorf("after 立案: %q", s)
+	}
+	if h := eval[string](comm, `document.querySelector("#h-dispatch option:checked").textContent`); !strings.Contains(h, "万秀区市政路灯所") {
+		t.Errorf("the dispatch suggests %q, want the district's lamp department", h)
+	}
+	comm.take("dispatch")
+	if s := comm.state(); !strings.Contains(s, "处置中") {
+		t.Errorf("after 派遣: %q", s)
+	}
+	comm.mustSee("万秀区市政路灯所")
+
+	// The district's department: not theirs, the lamp is in the estate.
+	dist := tw.open(districtUser, phone)
+	dist.go_("/cases")
+	dist.mustSee(no)
+	dist.go_("/cases/" + no)
+	dist.take("return", chromedp.SendKeys(chromedp.CSS("#why-return"), "小区内路灯归物业管理，不属市政路灯"))
+	if s := dist.state(); !strings.Contains(s, "已退单") {
+		t.Errorf("after 退单: %q", s)
+	}
+
+	// The community again: to its own window, which handles it.
+	comm.go_("/cases/" + no)
+	comm.mustSee("小区内路灯归物业管理")
+	comm.take("dispatch", chromedp.SetValue(chromedp.CSS("#h-dispatch"), window))
+	if s := comm.state(); !strings.Contains(s, "处置中") {
+		t.Errorf("after the second 派遣: %q", s)
+	}
+	comm.mustSee("东兴社区民生窗口")
+	comm.take("feedback", chromedp.SendKeys(chromedp.CSS("#r-feedback"), "已通知物业更换灯泡，当晚恢复照明"),
+		chromedp.SetUploadFiles(chromedp.CSS("#p-feedback"), []string{donePhoto}))
+	if s := comm.state(); !strings.Contains(s, "待核查") {
+		t.Errorf("after 反馈: %q", s)
+	}
+	comm.take("verify_pass")
+	if s := comm.state(); !strings.Contains(s, "已结案") {
+		t.Errorf("after 核查: %q", s)
+	}
+
+	// The grid worker who reported it rates it.
+	worker.go_("/cases/" + no)
+	worker.take("rate", chromedp.Click(chromedp.CSS(`input[name="result"][value="satisfied"]`), chromedp.NodeVisible))
+	if s := worker.state(); !strings.Contains(s, "已评价") {
+		t.Errorf("after 评价: %q", s)
+	}
+	worker.mustSee("满意", "已通知物业更换灯泡", "小区内路灯归物业管理", "东兴社区民生窗口")
+	steps := eval[[]string](worker, `Array.from(document.querySelectorAll(".timeline > li strong"), e => e.textContent)`)
+	want := []string{"上报", "立案", "派遣", "退单", "派遣", "反馈结果", "核查通过，结案", "评价"}
+	if strings.Join(steps, " ") != strings.Join(want, " ") {
+		t.Errorf("the timeline: %q, want %q", steps, want)
+	}
+	if n := eval[int](worker, `document.querySelectorAll(".case-photos img").length`); n != 2 {
+		t.Errorf("the case shows %d photos, want the report's and the feedback's", n)
+	}
+	worker.look("case-rated")
+	if n := tw.count(`SELECT COUNT(*) FROM cases`); n != 1 {
+		t.Errorf("at the end: %d cases, want 1", n)
+	}
+	var state string
+	if err := d.Read().QueryRowContext(context.Background(), `SELECT state FROM workflow_instances`).Scan(&state); err != nil {
+		t.Fatal(err)
+	}
+	if state != "rated" {
+		t.Errorf("the case's state in the database: %q, want rated", state)
+	}
+}
