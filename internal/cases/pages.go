@@ -282,6 +282,11 @@ func coordinates(lat, lng string) (*float64, *float64, error) {
 // showPage is a case's page.
 type showPage struct {
 	Detail
+	// Next are the steps that move the case on along its usual path, shown open;
+	// Others the rest the user may take (退单, 延期, 并单, 督办, …), folded.
+	Next, Others []workflow.Transition
+	// Groups are the categories a 重新分类 may choose from.
+	Groups  []categoryGroup
 	ETag    int
 	Files   []files.File
 	Crumbs  []web.Crumb
@@ -290,6 +295,48 @@ type showPage struct {
 	Failed  string
 	Ratings []string
 	Lang    string
+}
+
+// stepForm is one step's form on a case's page.
+type stepForm struct {
+	T    workflow.Transition
+	Open bool
+	Page *showPage
+}
+
+// Step returns the form of t, open when it moves the case on or when its problem
+// is the page's.
+func (p *showPage) Step(t workflow.Transition, onward bool) stepForm {
+	return stepForm{T: t, Open: onward || t.Name == p.Failed, Page: p}
+}
+
+// onward are the steps that move a case on along its usual path: the page shows
+// them first, open.
+var onward = []string{"accept", "dispatch", "feedback", "verify_pass", "rate", "grant_extension"}
+
+// arrange splits the steps the user may take into those that move the case on
+// and the others. The engine offers 督办回复 in every open state; the page offers
+// it only when a 督办 waits for its answer.
+func arrange(allowed []workflow.Transition, timeline []workflow.Action) (next, others []workflow.Transition) {
+	waiting := false
+	for _, a := range timeline {
+		switch a.Transition {
+		case "supervise":
+			waiting = true
+		case "answer_supervision":
+			waiting = false
+		}
+	}
+	for _, t := range allowed {
+		switch {
+		case t.Name == "answer_supervision" && !waiting:
+		case contains(onward, t.Name):
+			next = append(next, t)
+		default:
+			others = append(others, t)
+		}
+	}
+	return next, others
 }
 
 func (pg *Pages) show(w http.ResponseWriter, r *http.Request) {
@@ -308,7 +355,13 @@ func (pg *Pages) showWith(w http.ResponseWriter, r *http.Request, status int, fa
 		pg.render.Error(w, r, err)
 		return
 	}
-	page := showPage{Detail: d, ETag: d.Case.Instance.Version, Files: fs, Problem: problem, Failed: failed, Ratings: Ratings, Lang: web.Lang(r)}
+	page := &showPage{Detail: d, ETag: d.Case.Instance.Version, Files: fs, Problem: problem, Failed: failed, Ratings: Ratings, Lang: web.Lang(r)}
+	page.Next, page.Others = arrange(d.Allowed, d.Timeline)
+	for _, t := range d.Allowed {
+		if t.Effect == workflow.Recategorise {
+			page.Groups = pg.groups(page.Lang)
+		}
+	}
 	if page.Crumbs, err = pg.orgs.Crumbs(r.Context(), p, d.Case.OrgCode, true); err != nil {
 		pg.render.Error(w, r, err)
 		return

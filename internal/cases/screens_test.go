@@ -22,14 +22,18 @@ import (
 	"time"
 
 	"github.com/chromedp/cdproto/cdp"
+	"github.com/chromedp/cdproto/emulation"
 	"github.com/chromedp/cdproto/network"
 	"github.com/chromedp/cdproto/page"
 	"github.com/chromedp/chromedp"
 
+	"shequ/internal/cases"
 	"shequ/internal/org/orgtest"
 	"shequ/internal/platform/auth"
 	"shequ/internal/platform/db"
 	"shequ/internal/platform/db/dbtest"
+	"shequ/internal/platform/files"
+	"shequ/internal/platform/i18n"
 	"shequ/internal/server"
 )
 
@@ -43,9 +47,11 @@ type town struct {
 	base    string
 	net     *line
 	browser context.Context
-	clock   *clock
-	pwd     map[string]string // user name → password
-	totp    map[string]string // user name → authenticator's secret, for the roles that need one
+	// svc is a cases service on the town's clock, for what happened before the test.
+	svc   *cases.Service
+	clock *clock
+	pwd   map[string]string // user name → password
+	totp  map[string]string // user name → authenticator's secret, for the roles that need one
 }
 
 // enrolTOTP gives the user an authenticator, as the account page does, and
@@ -83,9 +89,9 @@ const (
 func newTown(t *testing.T, d *db.DB) *town {
 	t.Helper()
 	chromium := findChromium(t)
-	_, clk := setup(t, d)
+	svc, clk := setup(t, d)
 	clk.set("2026-11-25 09:30") // a Wednesday: the deadlines run on working days
-	tw := &town{t: t, d: d, clock: clk, pwd: map[string]string{}, totp: map[string]string{}}
+	tw := &town{t: t, d: d, svc: svc, clock: clk, pwd: map[string]string{}, totp: map[string]string{}}
 	ctx := context.Background()
 	as := auth.NewService(d, clk.now)
 	for _, u := range []struct {
@@ -176,6 +182,8 @@ type line struct {
 	// browser's offline emulation must leave it at zero.
 	reached  int
 	dropping bool
+	// lost counts the reports the server took whose answers were lost.
+	lost int
 	// keys are the Idempotency-Keys of the reports posted, in order.
 	keys []string
 }
@@ -195,8 +203,14 @@ func (l *line) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	case down:
 		hangUp(w)
 	case drop:
-		l.next.ServeHTTP(httptest.NewRecorder(), r)
+		answer := httptest.NewRecorder()
+		l.next.ServeHTTP(answer, r)
 		hangUp(w)
+		if answer.Code == http.StatusCreated {
+			l.mu.Lock()
+			l.lost++
+			l.mu.Unlock()
+		}
 	default:
 		l.next.ServeHTTP(w, r)
 	}
@@ -227,15 +241,18 @@ func (l *line) state() (reached int, keys []string) {
 	return l.reached, append([]string(nil), l.keys...)
 }
 
-// waitForReports waits until n reports have reached the server.
-func (l *line) waitForReports(t *testing.T, n int) {
+// waitForLost waits until the server has taken n reports whose answers were lost.
+func (l *line) waitForLost(t *testing.T, n int) {
 	t.Helper()
 	for deadline := time.Now().Add(step); ; {
-		if _, keys := l.state(); len(keys) >= n {
+		l.mu.Lock()
+		lost := l.lost
+		l.mu.Unlock()
+		if lost >= n {
 			return
 		}
 		if time.Now().After(deadline) {
-			t.Fatalf("the phone sent fewer than %d reports", n)
+			t.Fatalf("the server took fewer than %d reports whose answers were lost", n)
 		}
 		time.Sleep(50 * time.Millisecond)
 	}
@@ -282,8 +299,9 @@ func (tw *town) open(user string, screen [2]int64) *tab {
 	tb.do(chromedp.SendKeys(chromedp.CSS("#login-name"), user), chromedp.SendKeys(chromedp.CSS("#login-password"), tw.pwd[user]))
 	tb.load("sign in as "+user, chromedp.Click(chromedp.CSS(`.login-card button[type="submit"]`), chromedp.NodeVisible))
 	if secret, ok := tw.totp[user]; ok {
-		// The code that confirmed the enrolment is used up: the app's next one is good.
-		code, err := auth.TOTPCode(secret, tw.clock.now().Add(30*time.Second))
+		// A code is good once: the user signs in a minute after the last code.
+		tw.clock.t = tw.clock.t.Add(time.Minute)
+		code, err := auth.TOTPCode(secret, tw.clock.now())
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -355,10 +373,15 @@ func (tb *tab) go_(path string) {
 }
 
 // load runs trigger, which must make the tab load another page, and waits until
-// that page has loaded with status 200 (or came from the service worker). The
-// old page carries a mark the new one lacks, which tells them apart whatever the
-// URLs and redirects in between.
+// that page has loaded with status 200 (or came from the service worker).
 func (tb *tab) load(what string, trigger chromedp.Action[chromedp.Void]) {
+	tb.t.Helper()
+	tb.loadWith(what, http.StatusOK, trigger)
+}
+
+// loadWith is load with another status. The old page carries a mark the new one
+// lacks, which tells them apart whatever the URLs and redirects in between.
+func (tb *tab) loadWith(what string, status int, trigger chromedp.Action[chromedp.Void]) {
 	tb.t.Helper()
 	tb.do(chromedp.Evaluate[chromedp.Void](`window.oldPage = true`), trigger)
 	ctx, cancel := context.WithTimeout(tb.ctx, step)
@@ -370,7 +393,7 @@ func (tb *tab) load(what string, trigger chromedp.Action[chromedp.Void]) {
 			performance.getEntriesByType("navigation")[0].responseStatus`))
 		cancelPoll()
 		if err == nil && got != -1 {
-			if got != http.StatusOK && got != 0 {
+			if got != status && (status != http.StatusOK || got != 0) {
 				tb.t.Fatalf("%s: status %d: %.300s", what, got, tb.text())
 			}
 			return
@@ -593,7 +616,7 @@ func fromTheFieldToARating(t *testing.T, d *db.DB) {
 		chromedp.Click(chromedp.CSS(`form[data-outbox] button[type="submit"]`), chromedp.NodeVisible),
 	)
 	worker.waitFor("the report waits in the outbox", `!document.getElementById("outbox").hidden`)
-	worker.mustSee("待发送", "路灯不亮", "1 张照片", "等待发送", "没有网络，已存在手机上")
+	worker.mustSee("待发送", "路灯不亮", "1 张照片", "等待发送", "已存在手机上")
 	worker.look("case-offline")
 	if n := tw.count(`SELECT COUNT(*) FROM cases`); n != 0 {
 		t.Fatalf("offline, the server has %d cases", n)
@@ -604,9 +627,9 @@ func fromTheFieldToARating(t *testing.T, d *db.DB) {
 	// never hears. The server has taken it once.
 	tw.net.dropAnswers(true)
 	worker.offline(false)
-	tw.net.waitForReports(t, 1)
+	tw.net.waitForLost(t, 1)
 	worker.load("the form again, the answers lost", chromedp.Reload())
-	tw.net.waitForReports(t, 2)
+	tw.net.waitForLost(t, 2)
 	worker.waitFor("the outbox keeps the report it heard nothing about", `!document.getElementById("outbox").hidden &&
 		document.getElementById("outbox").innerText.includes("等待发送")`)
 	if reached, _ := tw.net.state(); reached != 0 {
@@ -645,6 +668,7 @@ func fromTheFieldToARating(t *testing.T, d *db.DB) {
 	comm.mustSee("我的待办", no, "待立案")
 	comm.load("open the case", chromedp.Click(chromedp.CSS(`a[href="/cases/`+no+`"]`), chromedp.NodeVisible))
 	comm.mustSee("路灯不亮", "3栋门口", gridUser)
+	tw.clock.set("2026-11-25 09:35")
 	comm.take("accept")
 	if s := comm.state(); !strings.Contains(s, "待派遣") {
 		t.Errorf("after 立案: %q", s)
@@ -652,6 +676,7 @@ func fromTheFieldToARating(t *testing.T, d *db.DB) {
 	if h := eval[string](comm, `document.querySelector("#h-dispatch option:checked").textContent`); !strings.Contains(h, "万秀区市政路灯所") {
 		t.Errorf("the dispatch suggests %q, want the district's lamp department", h)
 	}
+	tw.clock.set("2026-11-25 09:36")
 	comm.take("dispatch")
 	if s := comm.state(); !strings.Contains(s, "处置中") {
 		t.Errorf("after 派遣: %q", s)
@@ -663,6 +688,7 @@ func fromTheFieldToARating(t *testing.T, d *db.DB) {
 	dist.go_("/cases")
 	dist.mustSee(no)
 	dist.go_("/cases/" + no)
+	tw.clock.set("2026-11-25 09:40")
 	dist.take("return", chromedp.SendKeys(chromedp.CSS("#why-return"), "小区内路灯归物业管理，不属市政路灯"))
 	if s := dist.state(); !strings.Contains(s, "已退单") {
 		t.Errorf("after 退单: %q", s)
@@ -671,16 +697,19 @@ func fromTheFieldToARating(t *testing.T, d *db.DB) {
 	// The community again: to its own window, which handles it.
 	comm.go_("/cases/" + no)
 	comm.mustSee("小区内路灯归物业管理")
+	tw.clock.set("2026-11-25 09:42")
 	comm.take("dispatch", chromedp.SetValue(chromedp.CSS("#h-dispatch"), window))
 	if s := comm.state(); !strings.Contains(s, "处置中") {
 		t.Errorf("after the second 派遣: %q", s)
 	}
 	comm.mustSee("东兴社区民生窗口")
+	tw.clock.set("2026-11-25 09:48")
 	comm.take("feedback", chromedp.SendKeys(chromedp.CSS("#r-feedback"), "已通知物业更换灯泡，当晚恢复照明"),
 		chromedp.SetUploadFiles(chromedp.CSS("#p-feedback"), []string{donePhoto}))
 	if s := comm.state(); !strings.Contains(s, "待核查") {
 		t.Errorf("after 反馈: %q", s)
 	}
+	tw.clock.set("2026-11-25 09:50")
 	comm.take("verify_pass")
 	if s := comm.state(); !strings.Contains(s, "已结案") {
 		t.Errorf("after 核查: %q", s)
@@ -688,6 +717,7 @@ func fromTheFieldToARating(t *testing.T, d *db.DB) {
 
 	// The grid worker who reported it rates it.
 	worker.go_("/cases/" + no)
+	tw.clock.set("2026-11-25 09:52")
 	worker.take("rate", chromedp.Click(chromedp.CSS(`input[name="result"][value="satisfied"]`), chromedp.NodeVisible))
 	if s := worker.state(); !strings.Contains(s, "已评价") {
 		t.Errorf("after 评价: %q", s)
@@ -711,5 +741,172 @@ func fromTheFieldToARating(t *testing.T, d *db.DB) {
 	}
 	if state != "rated" {
 		t.Errorf("the case's state in the database: %q, want rated", state)
+	}
+}
+
+// TestCases_PagesOnAPhoneAndADesk opens every page of the cases in headless
+// Chromium, on a 390 px phone and on a desk, as the community, the district and a
+// grid worker see them, with cases in every state: each fits its screen's width,
+// its header keeps to a fifth of the screen, none is an error page. With
+// SHEQU_SCREENSHOTS=DIR it leaves a screenshot of each in DIR.
+func TestCases_PagesOnAPhoneAndADesk(t *testing.T) {
+	tw := newTown(t, dbtest.SQLite(t))
+	no := tw.history()
+	for _, screen := range []struct {
+		name string
+		size [2]int64
+	}{{"phone", phone}, {"desk", desk}} {
+		comm := tw.open(communityUser, screen.size)
+		shoot := func(tb *tab, name, path string, want ...string) {
+			t.Helper()
+			tb.go_(path)
+			tb.mustSee(want...)
+			tb.look("cases-" + name + "-" + screen.name)
+		}
+		shoot(comm, "mine", "/cases", "我的待办", no["red"], no["handling"])
+		shoot(comm, "open", "/cases?tab=open", no["due"], no["district"])
+		shoot(comm, "closed", "/cases?tab=closed&category=14", no["closed"])
+		shoot(comm, "all", "/cases?tab=all", no["rejected"])
+		shoot(comm, "new", "/cases/new", "上报事件")
+		shoot(comm, "reported", "/cases/"+no["red"], "红牌", "立案", "不予立案")
+		shoot(comm, "handling", "/cases/"+no["handling"], "反馈结果", "申请延期")
+		shoot(comm, "closed-case", "/cases/"+no["closed"], "基本满意", "138****5678", "已结案")
+		shoot(comm, "rejected-case", "/cases/"+no["rejected"], "不予立案", "属于派出所业务")
+		shoot(comm, "board", "/cases/board", "督办台", no["red"])
+		shoot(comm, "board-red", "/cases/board?show=red", no["red"])
+		shoot(comm, "board-en", "/cases/board?show=yellow&lang=en", "Supervision")
+		shoot(comm, "case-en", "/cases/"+no["closed"]+"?lang=en", "Closed")
+		shoot(comm, "list-en", "/cases?tab=all&lang=en", "All")
+
+		dist := tw.open(districtUser, screen.size)
+		shoot(dist, "district-mine", "/cases", no["district"])
+		shoot(dist, "district-case", "/cases/"+no["district"], "退单", "督办")
+		shoot(dist, "district-board", "/cases/board", "督办台")
+
+		worker := tw.open(gridUser, screen.size)
+		shoot(worker, "grid-mine", "/cases", "没有等您处理的事件")
+		shoot(worker, "grid-case", "/cases/"+no["red"], "消防通道")
+
+		// With script, a form sent empty is not kept: the browser points at the
+		// first field missing.
+		worker.go_("/cases/new")
+		worker.do(chromedp.Click(chromedp.CSS(`form[data-outbox] button[type="submit"]`), chromedp.NodeVisible))
+		if focus := eval[string](worker, `document.activeElement.id`); focus != "f-category" {
+			t.Errorf("an empty report leaves the focus on %q, want the category", focus)
+		}
+		if kept := eval[int](worker, `new Promise((ok) => { const r = indexedDB.open("shequ-outbox", 1);
+			r.onsuccess = () => { const q = r.result.transaction("reports").objectStore("reports").count(); q.onsuccess = () => ok(q.result); }; })`); kept != 0 {
+			t.Errorf("an empty report was kept: %d in the outbox", kept)
+		}
+
+		// Without script the form is sent to the server, which says what is wrong.
+		worker.do(call(emulation.SetScriptExecutionDisabled, emulation.SetScriptExecutionDisabledParams{Value: true}))
+		worker.go_("/cases/new?lang=zh-CN")
+		worker.loadWith("send the form empty", http.StatusUnprocessableEntity, chromedp.Click(chromedp.CSS(`form[data-outbox] button[type="submit"]`), chromedp.NodeVisible))
+		worker.mustSee("不能为空")
+		worker.look("cases-new-errors-" + screen.name)
+	}
+}
+
+// history is what happened in the town before the test: cases in every state a
+// board shows, reported and taken on the town's clock days and weeks ago. It
+// returns their numbers by what they show.
+func (tw *town) history() map[string]string {
+	t := tw.t
+	t.Helper()
+	ctx := context.Background()
+	no := map[string]string{}
+	report := func(key, at string, p auth.Principal, in cases.ReportInput, photos ...files.Prepared) cases.Case {
+		t.Helper()
+		tw.clock.set(at)
+		c, err := tw.svc.Report(ctx, p, in, photos, nil)
+		if err != nil {
+			t.Fatalf("%s: %v", key, err)
+		}
+		no[key] = c.No
+		return c
+	}
+	step := func(c cases.Case, at string, p auth.Principal, in cases.TakeInput, photos ...files.Prepared) cases.Case {
+		t.Helper()
+		tw.clock.set(at)
+		return take(t, tw.svc, p, c, in, photos...)
+	}
+	defer tw.clock.set("2026-11-25 09:30")
+
+	report("red", "2026-11-18 10:05", gridWorker, cases.ReportInput{OrgCode: orgtest.Grid, Category: "1201",
+		Description: "5栋一楼楼道堆放旧家具和纸箱，堵住消防通道", Address: "5栋1单元一楼"}, photo(t))
+	report("due", "2026-11-25 08:10", community, cases.ReportInput{OrgCode: orgtest.GridB, Category: "1101",
+		Description: "8栋302与402因楼上漏水发生争吵，需上门调解", Address: "8栋3单元", ReporterName: "刘先生", ReporterPhone: "13987654321", Channel: cases.ChannelVisit})
+
+	c := report("handling", "2026-11-10 09:00", gridWorker, cases.ReportInput{OrgCode: orgtest.Grid, Category: "0503",
+		Description: "小区东门消防车道长期停放私家车", Address: "东门"})
+	c = step(c, "2026-11-10 10:00", community, cases.TakeInput{Transition: "accept"})
+	step(c, "2026-11-10 10:30", community, cases.TakeInput{Transition: "dispatch", HandlerID: window})
+
+	c = report("district", "2026-11-17 14:00", gridWorker, cases.ReportInput{OrgCode: orgtest.Grid, Category: "1401",
+		Description: "民主路与东兴路路口路灯整排不亮", Address: "民主路与东兴路路口"})
+	c = step(c, "2026-11-19 15:00", community, cases.TakeInput{Transition: "accept"})
+	step(c, "2026-11-19 15:10", community, cases.TakeInput{Transition: "dispatch", HandlerID: department})
+
+	lat, lng := 23.476512, 111.279131
+	c = report("closed", "2026-11-20 08:45", community, cases.ReportInput{OrgCode: orgtest.GridB, Category: "1402",
+		Description: "12栋二次供水水箱漏水，地下室积水约10厘米，居民反映水压不足。物业称需等维修基金审批，居民希望尽快处理。",
+		Address:     "12栋地下室水泵房", Lat: &lat, Lng: &lng, Channel: cases.ChannelHotline, ReporterName: "张阿姨", ReporterPhone: "13812345678"}, photo(t))
+	c = step(c, "2026-11-20 09:30", community, cases.TakeInput{Transition: "accept"})
+	c = step(c, "2026-11-20 09:40", community, cases.TakeInput{Transition: "dispatch", HandlerID: window})
+	c = step(c, "2026-11-23 16:20", community, cases.TakeInput{Transition: "feedback", Result: "已协调物业更换水箱阀门并抽干积水，水压恢复正常"}, photo(t), photo(t))
+	c = step(c, "2026-11-24 10:00", community, cases.TakeInput{Transition: "verify_pass"})
+	step(c, "2026-11-24 11:00", community, cases.TakeInput{Transition: "rate", Result: "basically_satisfied"})
+
+	c = report("rejected", "2026-11-21 10:00", gridWorker, cases.ReportInput{OrgCode: orgtest.Grid, Category: "1503",
+		Description: "居民询问新生儿落户需要哪些材料"})
+	step(c, "2026-11-21 11:00", community, cases.TakeInput{Transition: "not_accept", Reason: "属于派出所业务，已告知居民前往办理"})
+	return no
+}
+
+// TestCases_EveryKeyThePagesUseIsTranslated checks that the pages' messages are
+// in both languages: those the templates name, and those they build from the
+// flow (every state, every step with its help), the channels, the ratings, the
+// reporters' kinds, the list's tabs and the board's lists.
+func TestCases_EveryKeyThePagesUseIsTranslated(t *testing.T) {
+	b, err := i18n.Load(cases.Locales)
+	if err != nil {
+		t.Fatal(err)
+	}
+	missing, err := i18n.MissingTemplateKeys(b, cases.Templates)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(missing) > 0 {
+		t.Errorf("keys used by the templates but not in the locale files: %v", missing)
+	}
+	s, _ := setup(t, dbtest.SQLite(t))
+	flow, _ := s.Engine().Flow(cases.FlowName)
+	keys := []string{"case.step.start", "case.step.not_accept.confirm", "case.step.merge.confirm"}
+	for _, st := range flow.States {
+		keys = append(keys, "case.state."+st.Name)
+	}
+	for _, tr := range flow.Transitions {
+		keys = append(keys, "case.step."+tr.Name, "case.step."+tr.Name+".help")
+		for _, r := range tr.Results {
+			keys = append(keys, "case.result."+r)
+		}
+	}
+	for _, c := range cases.Channels {
+		keys = append(keys, "case.channel."+string(c))
+	}
+	for _, kind := range []string{"worker", "resident", "hotline", "app"} {
+		keys = append(keys, "case.reporter."+kind)
+	}
+	for _, tab := range []string{"mine", "open", "closed", "all"} {
+		keys = append(keys, "case.tab."+tab, "case.empty."+tab)
+	}
+	for _, l := range []string{"open", "due_soon", "yellow", "red"} {
+		keys = append(keys, "case.board.list."+l)
+	}
+	for _, k := range keys {
+		if !b.Has(k) {
+			t.Errorf("missing %s", k)
+		}
 	}
 }
