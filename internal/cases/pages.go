@@ -5,6 +5,7 @@ import (
 	"errors"
 	"net/http"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -73,7 +74,7 @@ func (pg *Pages) list(w http.ResponseWriter, r *http.Request) {
 	p := auth.From(r)
 	q := r.URL.Query()
 	tab := q.Get("tab")
-	if !contains(tabs, tab) {
+	if !slices.Contains(tabs, tab) {
 		tab = "mine"
 	}
 	f := Filter{Category: q.Get("category"), Unit: q.Get("unit"), Mine: tab == "mine", Limit: perPage}
@@ -291,23 +292,33 @@ type showPage struct {
 	Files   []files.File
 	Crumbs  []web.Crumb
 	Problem string
-	// Failed is the step whose form the problem belongs to.
+	// Failed is the step whose form the problem belongs to; Typed what its form
+	// held, shown again.
 	Failed  string
+	Typed   TakeInput
 	Ratings []string
 	Lang    string
 }
 
 // stepForm is one step's form on a case's page.
 type stepForm struct {
-	T    workflow.Transition
-	Open bool
-	Page *showPage
+	T workflow.Transition
+	// Onward marks a step that moves the case on; Open a form shown unfolded.
+	Onward, Open bool
+	Page         *showPage
 }
 
 // Step returns the form of t, open when it moves the case on or when its problem
 // is the page's.
 func (p *showPage) Step(t workflow.Transition, onward bool) stepForm {
-	return stepForm{T: t, Open: onward || t.Name == p.Failed, Page: p}
+	return stepForm{T: t, Onward: onward, Open: onward || t.Name == p.Failed, Page: p}
+}
+
+// Offers reports whether the page offers the step named name, so that a problem
+// with it is shown at its form rather than at the top.
+func (p *showPage) Offers(name string) bool {
+	named := func(t workflow.Transition) bool { return t.Name == name }
+	return slices.ContainsFunc(p.Next, named) || slices.ContainsFunc(p.Others, named)
 }
 
 // onward are the steps that move a case on along its usual path: the page shows
@@ -330,7 +341,7 @@ func arrange(allowed []workflow.Transition, timeline []workflow.Action) (next, o
 	for _, t := range allowed {
 		switch {
 		case t.Name == "answer_supervision" && !waiting:
-		case contains(onward, t.Name):
+		case slices.Contains(onward, t.Name):
 			next = append(next, t)
 		default:
 			others = append(others, t)
@@ -340,10 +351,10 @@ func arrange(allowed []workflow.Transition, timeline []workflow.Action) (next, o
 }
 
 func (pg *Pages) show(w http.ResponseWriter, r *http.Request) {
-	pg.showWith(w, r, http.StatusOK, "", "")
+	pg.showWith(w, r, http.StatusOK, TakeInput{}, "")
 }
 
-func (pg *Pages) showWith(w http.ResponseWriter, r *http.Request, status int, failed, problem string) {
+func (pg *Pages) showWith(w http.ResponseWriter, r *http.Request, status int, failed TakeInput, problem string) {
 	p := auth.From(r)
 	d, err := pg.svc.Detail(r.Context(), p, r.PathValue("id"), web.Lang(r))
 	if err != nil {
@@ -355,7 +366,7 @@ func (pg *Pages) showWith(w http.ResponseWriter, r *http.Request, status int, fa
 		pg.render.Error(w, r, err)
 		return
 	}
-	page := &showPage{Detail: d, ETag: d.Case.Instance.Version, Files: fs, Problem: problem, Failed: failed, Ratings: Ratings, Lang: web.Lang(r)}
+	page := &showPage{Detail: d, ETag: d.Case.Instance.Version, Files: fs, Problem: problem, Failed: failed.Transition, Typed: failed, Ratings: Ratings, Lang: web.Lang(r)}
 	page.Next, page.Others = arrange(d.Allowed, d.Timeline)
 	for _, t := range d.Allowed {
 		if t.Effect == workflow.Recategorise {
@@ -388,7 +399,7 @@ func (pg *Pages) take(w http.ResponseWriter, r *http.Request) {
 	if err != nil {
 		switch apperr.CodeOf(err) {
 		case apperr.Invalid, apperr.Conflict, apperr.PreconditionFailed, apperr.PreconditionRequired:
-			pg.showWith(w, r, web.Status(apperr.CodeOf(err)), in.Transition, pg.render.Message(r, err))
+			pg.showWith(w, r, web.Status(apperr.CodeOf(err)), in, pg.render.Message(r, err))
 		default:
 			pg.render.Error(w, r, err)
 		}
@@ -435,13 +446,4 @@ func (pg *Pages) board(w http.ResponseWriter, r *http.Request) {
 		page.Flags[c.ID] = c.Instance.Flag(now, dueSoon)
 	}
 	pg.render.Page(w, r, http.StatusOK, "cases_board", page)
-}
-
-func contains(list []string, s string) bool {
-	for _, v := range list {
-		if v == s {
-			return true
-		}
-	}
-	return false
 }

@@ -806,6 +806,60 @@ func TestCases_PagesOnAPhoneAndADesk(t *testing.T) {
 		worker.mustSee("不能为空")
 		worker.look("cases-new-errors-" + screen.name)
 	}
+
+	// A report the server refuses waits in the outbox with the reason; the worker
+	// puts it back into the form, corrects it and reports it again.
+	worker := tw.open(gridUser, phone)
+	worker.go_("/cases/new")
+	worker.do(chromedp.SetValue(chromedp.CSS("#f-category"), "1101"),
+		chromedp.SendKeys(chromedp.CSS("#f-description"), "楼上楼下因噪音争吵"),
+		chromedp.Click(chromedp.CSS("details.case-more > summary"), chromedp.NodeVisible),
+		chromedp.SendKeys(chromedp.CSS("#f-rphone"), "12"),
+		chromedp.Click(chromedp.CSS(`form[data-outbox] button[type="submit"]`), chromedp.NodeVisible))
+	worker.waitFor("the outbox shows the refusal", `!!document.querySelector("#outbox .outbox-failed button")`)
+	worker.mustSee("未被受理：联系电话：", "楼上楼下因噪音争吵", "原因见下方")
+	worker.look("cases-outbox-refused-phone")
+	worker.do(chromedp.Click(chromedp.CSS("#outbox .outbox-failed .btn-primary"), chromedp.NodeVisible))
+	worker.waitFor("the report is back in the form", `document.getElementById("outbox").hidden &&
+		document.getElementById("f-description").value === "楼上楼下因噪音争吵" && document.getElementById("f-category").value === "1101"`)
+	worker.do(chromedp.SetValue(chromedp.CSS("#f-rphone"), "13900001111"),
+		chromedp.Click(chromedp.CSS(`form[data-outbox] button[type="submit"]`), chromedp.NodeVisible))
+	worker.waitFor("the corrected report is sent", `document.getElementById("outbox").hidden &&
+		document.getElementById("outbox-status").innerText.includes("已发送")`)
+	if n := tw.count(`SELECT COUNT(*) FROM cases WHERE description = $1`, "楼上楼下因噪音争吵"); n != 1 {
+		t.Errorf("the corrected report made %d cases, want 1", n)
+	}
+
+	// A step the server refuses comes back with the reason at its form; a step
+	// someone else took meanwhile comes back with the case as it is now.
+	comm := tw.open(communityUser, phone)
+	comm.go_("/cases/" + no["red"])
+	const nowhere = orgtest.Community + "-2026-999999"
+	comm.do(chromedp.Click(chromedp.CSS(`details.case-step:has(input[value="merge"]) > summary`), chromedp.NodeVisible),
+		chromedp.SendKeys(chromedp.CSS("#m-into"), nowhere),
+		chromedp.Evaluate[chromedp.Void](`window.confirm = () => true`))
+	comm.loadWith("并单 into a case that is not there", http.StatusBadRequest,
+		chromedp.Click(chromedp.CSS(`details.case-step:has(input[value="merge"]) button[type="submit"]`), chromedp.NodeVisible))
+	if !eval[bool](comm, `!!document.querySelector('details.case-step[open]:has(input[value="merge"]) #form-error')`) {
+		t.Errorf("the problem with 并单 is not at its form: %.400s", comm.text())
+	}
+	if into := eval[string](comm, `document.getElementById("m-into").value`); into != nowhere {
+		t.Errorf("the form of 并单 came back with %q, want what was typed", into)
+	}
+	comm.look("cases-step-problem-phone")
+
+	comm.go_("/cases/" + no["due"])
+	c, err := tw.svc.Get(context.Background(), community, no["due"], "")
+	if err == nil {
+		_, err = tw.svc.Take(context.Background(), community, c.No, c.Instance.Version, cases.TakeInput{Transition: "accept"}, nil)
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	comm.loadWith("立案 taken meanwhile", http.StatusPreconditionFailed,
+		chromedp.Click(chromedp.CSS(`details.case-step:has(input[value="accept"]) button[type="submit"]`), chromedp.NodeVisible))
+	comm.mustSee("在此期间已有其他人办理过", "待派遣")
+	comm.look("cases-stale-phone")
 }
 
 // history is what happened in the town before the test: cases in every state a
@@ -882,12 +936,14 @@ func TestCases_EveryKeyThePagesUseIsTranslated(t *testing.T) {
 	}
 	s, _ := setup(t, dbtest.SQLite(t))
 	flow, _ := s.Engine().Flow(cases.FlowName)
-	keys := []string{"case.step.start", "case.step.not_accept.confirm", "case.step.merge.confirm"}
+	// The names of the states and steps are the workflow engine's labels
+	// (workflow.state.case.*, workflow.step.case.*), which its errors use too.
+	keys := []string{"workflow.step.case.start", "case.step.not_accept.confirm", "case.step.merge.confirm"}
 	for _, st := range flow.States {
-		keys = append(keys, "case.state."+st.Name)
+		keys = append(keys, "workflow.state.case."+st.Name)
 	}
 	for _, tr := range flow.Transitions {
-		keys = append(keys, "case.step."+tr.Name, "case.step."+tr.Name+".help")
+		keys = append(keys, "workflow.step.case."+tr.Name, "case.step."+tr.Name+".help")
 		for _, r := range tr.Results {
 			keys = append(keys, "case.result."+r)
 		}

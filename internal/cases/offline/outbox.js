@@ -72,12 +72,18 @@
       what.textContent = d.summary;
       const when = document.createElement('p');
       when.className = 'outbox-meta muted';
-      when.textContent = `${new Date(d.savedAt).toLocaleString(lang)} · ${msg('photos').replace('{n}', d.photos.length)}`;
+      when.textContent = new Date(d.savedAt).toLocaleString(lang);
+      if (d.photos.length > 0) when.textContent += ` · ${msg('photos').replace('{n}', d.photos.length)}`;
       const state = document.createElement('p');
       state.className = 'outbox-state';
       state.textContent = d.error ? msg('refused').replace('{why}', d.error) : msg('waiting');
       li.append(what, when, state);
       if (d.error) {
+        const fix = document.createElement('button');
+        fix.type = 'button';
+        fix.className = 'btn btn-primary';
+        fix.textContent = msg('edit');
+        fix.addEventListener('click', () => edit(d));
         const drop = document.createElement('button');
         drop.type = 'button';
         drop.className = 'btn btn-danger';
@@ -88,15 +94,41 @@
             show();
           }
         });
-        li.append(drop);
+        const actions = document.createElement('div');
+        actions.className = 'actions';
+        actions.append(fix, drop);
+        li.append(actions);
       }
       list.append(li);
     }
   }
 
-  // say shows text in the status line; "{no}" in it becomes a link to the case.
-  function say(text, no) {
+  // edit puts a refused report back into the form, photos included, for the
+  // worker to correct and report again (with a new key: it is another report).
+  async function edit(d) {
+    for (const [name, value] of Object.entries(d.fields)) {
+      const field = form.elements.namedItem(name);
+      if (field && 'value' in field) field.value = value;
+    }
+    const input = form.querySelector('input[type="file"][name="photos"]');
+    if (input && d.photos.length > 0 && 'DataTransfer' in window) {
+      const files = new DataTransfer();
+      for (const p of d.photos) files.items.add(new File([p.blob], p.name, { type: p.type }));
+      input.files = files.files;
+    }
+    const more = form.querySelector('details');
+    if (more && ['channel', 'reporter_name', 'reporter_phone', 'lat', 'lng'].some((k) => d.fields[k] && d.fields[k] !== 'worker')) more.open = true;
+    await remove(d.key);
+    say('');
+    await show();
+    form.scrollIntoView();
+  }
+
+  // say shows text in the status line, in tone ("ok", "error", or "" for news);
+  // "{no}" in it becomes a link to the case.
+  function say(text, tone, no) {
     if (!status) return;
+    status.className = tone ? `alert alert-${tone}` : 'alert';
     status.replaceChildren();
     const [before, after] = text.split('{no}');
     status.append(before);
@@ -129,7 +161,7 @@
     if (res.status === 201) {
       const c = await res.json();
       await remove(d.key);
-      say(msg('sent'), c.no);
+      say(msg('sent'), 'ok', c.no);
       return true;
     }
     if (res.status >= 400 && res.status < 500 && ![401, 403, 408, 425, 429].includes(res.status)) {
@@ -148,16 +180,21 @@
     if (sending) return;
     sending = true;
     let waiting = 0;
+    let refused = 0;
     try {
       for (const d of (await all()) || []) {
         if (d.error) continue;
-        if (!(await send(d)) && !d.error) waiting++;
+        if (!(await send(d))) {
+          if (d.error) refused++;
+          else waiting++;
+        }
       }
     } finally {
       sending = false;
       await show();
     }
-    if (waiting > 0) say(msg('saved'));
+    if (refused > 0) say(msg('refusedStatus'), 'error');
+    else if (waiting > 0) say(msg('saved'));
   }
 
   const submit = form.querySelector('button[type="submit"]');
