@@ -784,7 +784,7 @@ func TestCases_PagesOnAPhoneAndADesk(t *testing.T) {
 		shoot(dist, "district-board", "/cases/board", "督办台")
 
 		worker := tw.open(gridUser, screen.size)
-		shoot(worker, "grid-mine", "/cases", "没有等您处理的事件")
+		shoot(worker, "grid-open", "/cases", "办理中", no["red"], no["handling"])
 		shoot(worker, "grid-case", "/cases/"+no["red"], "消防通道")
 
 		// With script, a form sent empty is not kept: the browser points at the
