@@ -207,22 +207,22 @@ func (e *Engine) Take(ctx context.Context, tx *sql.Tx, p auth.Principal, id stri
 	if err := requireInput(f.Name, t, &in); err != nil {
 		return Instance{}, err
 	}
-	from := i.State
+	was := i
 	if err := e.apply(ctx, f, t, &i, in, now); err != nil {
 		return Instance{}, err
 	}
-	ok, err = updateInstance(ctx, tx, i, ifMatch)
+	ok, err = updateInstance(ctx, tx, i, was)
 	if err != nil {
 		return Instance{}, err
 	}
 	if !ok {
 		return Instance{}, errStale()
 	}
-	if err := insertAction(ctx, tx, newAction(p, i, t.Name, from, now, in)); err != nil {
+	if err := insertAction(ctx, tx, newAction(p, i, t.Name, was.State, now, in)); err != nil {
 		return Instance{}, err
 	}
 	entry := audit.Of(p, now, ActTransition, i.SubjectKind+":"+i.SubjectID)
-	entry.Reason = describe(f.Name, t.Name, from, i.State, i, in)
+	entry.Reason = describe(f.Name, t.Name, was.State, i.State, i, in)
 	return i, audit.Record(ctx, tx, entry)
 }
 
@@ -479,7 +479,7 @@ func parent(code string) string {
 }
 
 func newAction(p auth.Principal, i Instance, transition, from string, now time.Time, in TakeInput) Action {
-	return Action{ID: db.NewID(), InstanceID: i.ID, Seq: i.Version, Transition: transition, From: from, To: i.State,
+	return Action{InstanceID: i.ID, Seq: i.Version, Transition: transition, From: from, To: i.State,
 		ActorID: p.UserID, ActorName: p.Name, ActorRole: string(p.Role), ActorOrg: p.OrgCode, At: now,
 		Note: in.Note, Reason: in.Reason, Result: in.Result, Photos: in.Photos, Days: in.Days,
 		OwnerOrg: i.OwnerOrg, HandlerOrg: i.HandlerOrg, Category: i.Category}
