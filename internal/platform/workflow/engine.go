@@ -174,7 +174,9 @@ type TakeInput struct {
 // the instance has moved past ifMatch, before or during the call; conflict for a
 // transition not allowed from the current state, naming the steps p may take
 // now, or one whose time window has closed; forbidden when p's role, or the unit
-// p acts for, may not take it.
+// p acts for, may not take it. A refusal writes nothing; the caller records it once
+// its transaction has rolled back, as every service does: audit.RecordOutOfScope
+// for the not found, audit.Refused for the forbidden.
 func (e *Engine) Take(ctx context.Context, tx *sql.Tx, p auth.Principal, id string, ifMatch int, in TakeInput) (Instance, error) {
 	if ifMatch == 0 {
 		return Instance{}, apperr.New(apperr.PreconditionRequired, "workflow.version_required", "")
