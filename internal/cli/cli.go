@@ -42,6 +42,7 @@ Usage:
   shequ audit   verify | export [--since D] [--until D] [--user U] [--action A] [--outcome O] [--format csv|xlsx] [--out F]
                 | retention [--days N] | purge | grants --role R [--schema S]
                 | verify --witness FILE --witness-pub KEY.pub | witness --key FILE [--out F] | witness-key --out FILE
+  shequ calendar list [--db DB] [--year YEAR] | import --year YEAR FILE [--db DB]   the working-day calendar's years; add a year's notice
   shequ version
 
 KIND is org, households, residents or staff; FILE is .csv (UTF-8 or GB18030) or .xlsx.
@@ -93,6 +94,8 @@ func Run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		err = env.templateCmd(ctx, args[1:])
 	case "audit":
 		err = env.auditCmd(ctx, args[1:])
+	case "calendar":
+		err = env.calendarCmd(ctx, args[1:])
 	case "version":
 		fmt.Fprintln(stdout, "shequ", Version)
 	case "help", "-h", "--help":

@@ -26,6 +26,9 @@ const (
 	// PreconditionRequired refuses a change that names no version at all (no
 	// If-Match), where acting on whatever is current could undo another's step.
 	PreconditionRequired Code = "precondition_required"
+	// Unprocessable refuses a request that is well formed but cannot be what the
+	// client meant: an Idempotency-Key sent again with another body.
+	Unprocessable Code = "unprocessable"
 )
 
 // Error is a domain error. Key names a message in the locale files ("err.<key>");

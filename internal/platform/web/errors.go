@@ -30,6 +30,8 @@ func Status(code apperr.Code) int {
 		return http.StatusPreconditionFailed
 	case apperr.PreconditionRequired:
 		return http.StatusPreconditionRequired
+	case apperr.Unprocessable:
+		return http.StatusUnprocessableEntity
 	}
 	return http.StatusInternalServerError
 }

@@ -102,13 +102,30 @@ const StartTransition = "start"
 const instanceColumns = `id, flow, subject_kind, subject_id, org_code, owner_org, handler_org, category, state, starter_id,
 	version, step_started_at, yellow_at, red_at, deadline_warning, created_at, closed_at`
 
-func scanInstance(row interface{ Scan(...any) error }) (Instance, error) {
+// InstanceColumns lists an instance's columns qualified by a table alias, for a
+// domain that reads its own rows joined to their instances in one query; it
+// scans them with ScanInstance.
+func InstanceColumns(alias string) string {
+	cols := strings.Split(instanceColumns, ",")
+	for i, c := range cols {
+		cols[i] = alias + "." + strings.TrimSpace(c)
+	}
+	return strings.Join(cols, ", ")
+}
+
+// ScanInstance reads an instance from the columns InstanceColumns lists, then the
+// domain's own columns into more.
+func ScanInstance(row interface{ Scan(...any) error }, more ...any) (Instance, error) {
+	return scanInstance(row, more...)
+}
+
+func scanInstance(row interface{ Scan(...any) error }, more ...any) (Instance, error) {
 	var i Instance
 	var started, created int64
 	var yellow, red, closed sql.NullInt64
 	var warning int
-	err := row.Scan(&i.ID, &i.Flow, &i.SubjectKind, &i.SubjectID, &i.OrgCode, &i.OwnerOrg, &i.HandlerOrg, &i.Category,
-		&i.State, &i.StarterID, &i.Version, &started, &yellow, &red, &warning, &created, &closed)
+	err := row.Scan(append([]any{&i.ID, &i.Flow, &i.SubjectKind, &i.SubjectID, &i.OrgCode, &i.OwnerOrg, &i.HandlerOrg, &i.Category,
+		&i.State, &i.StarterID, &i.Version, &started, &yellow, &red, &warning, &created, &closed}, more...)...)
 	i.StepStartedAt, i.CreatedAt = fromMillis(started), fromMillis(created)
 	i.YellowAt, i.RedAt, i.ClosedAt = fromNull(yellow), fromNull(red), fromNull(closed)
 	i.DeadlineWarning = warning != 0
