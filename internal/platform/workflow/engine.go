@@ -362,7 +362,7 @@ func (e *Engine) apply(ctx context.Context, f *Flow, t Transition, i *Instance, 
 	case AssignHandler:
 		i.HandlerOrg = in.HandlerOrg
 	case Escalate:
-		up := parent(i.OwnerOrg)
+		up := scope.ParentCode(i.OwnerOrg)
 		if up == "" {
 			return apperr.New(apperr.Conflict, "workflow.no_level_above", "transition")
 		}
@@ -460,24 +460,6 @@ func (e *Engine) add(from time.Time, n int, u Unit) (time.Time, error) {
 		t = from.AddDate(0, 0, n)
 	}
 	return t.UTC(), err
-}
-
-// parent returns the code of the unit above the one code names, read from the code
-// itself (a grid's community is its first 12 digits, a community's street its first
-// 9, a street's district its first 6, a district's city its first 4 and "00"), or
-// "" for a city.
-func parent(code string) string {
-	switch scope.LevelOf(code) {
-	case scope.Grid:
-		return code[:12]
-	case scope.Community:
-		return code[:9]
-	case scope.Street:
-		return code[:6]
-	case scope.District:
-		return code[:4] + "00"
-	}
-	return ""
 }
 
 func newAction(p auth.Principal, i Instance, transition, from string, now time.Time, in TakeInput) Action {

@@ -41,6 +41,10 @@ CREATE UNIQUE INDEX workflow_instances_subject ON workflow_instances (subject_id
 -- than one per list: a step writes each index it changes, and a list's order
 -- cannot come from the index anyway once the scope spans more than one unit.
 CREATE INDEX workflow_board ON workflow_instances (flow, org_code, red_at, yellow_at, created_at, id, closed_at) WHERE closed_at IS NULL;
+-- What waits for a unit ("my work"): as owner (to accept, dispatch, verify) or as
+-- handler, by state, again over the open instances only.
+CREATE INDEX workflow_owner_queue ON workflow_instances (owner_org, flow, state) WHERE closed_at IS NULL;
+CREATE INDEX workflow_handler_queue ON workflow_instances (handler_org, flow, state) WHERE closed_at IS NULL;
 
 -- The timeline: one row per action, keyed by its instance and seq, the instance's
 -- version after it (a photo stored with an action names the two). Each row keeps
