@@ -182,8 +182,13 @@ type Filter struct {
 	Mine bool
 	// MineOrg is the unit whose work Mine lists.
 	MineOrg string
-	Limit   int
-	Offset  int
+	// Nos, Categories (subclasses) and From–To (when reported, inclusive, zero
+	// for unbounded) narrow the list further, for clients that ask for them.
+	Nos        []string
+	Categories []string
+	From, To   time.Time
+	Limit      int
+	Offset     int
 }
 
 // ownerWork and handlerWork are the states in which a case waits for its owner and
@@ -228,6 +233,18 @@ func listCases(ctx context.Context, q db.Querier, sc scope.Scope, f Filter, lang
 		cond += " AND w.closed_at IS NOT NULL"
 	default:
 		cond += " AND w.state = " + arg(f.State)
+	}
+	if len(f.Nos) > 0 {
+		cond += " AND " + inList("c.no", f.Nos, &args)
+	}
+	if len(f.Categories) > 0 {
+		cond += " AND " + inList("c.category_code", f.Categories, &args)
+	}
+	if !f.From.IsZero() {
+		cond += " AND c.reported_at >= " + arg(f.From.UnixMilli())
+	}
+	if !f.To.IsZero() {
+		cond += " AND c.reported_at <= " + arg(f.To.UnixMilli())
 	}
 	if f.Mine {
 		org := arg(f.MineOrg)

@@ -39,6 +39,7 @@ Usage:
   shequ template KIND [--format xlsx|csv] [--out FILE]
   shequ user    add --name N --role R --org CODE | list | token --name N | reset --name N
                 | reset-totp --name N | disable --name N | enable --name N | policy [--password-max-age DAYS]
+  shequ open311 key add --name APP --org CODE | key list | key revoke ID-OR-PREFIX   keys of the Open311 endpoint's client apps
   shequ audit   verify | export [--since D] [--until D] [--user U] [--action A] [--outcome O] [--format csv|xlsx] [--out F]
                 | retention [--days N] | purge | grants --role R [--schema S]
                 | verify --witness FILE --witness-pub KEY.pub | witness --key FILE [--out F] | witness-key --out FILE
@@ -96,6 +97,8 @@ func Run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		err = env.auditCmd(ctx, args[1:])
 	case "calendar":
 		err = env.calendarCmd(ctx, args[1:])
+	case "open311":
+		err = env.open311Cmd(ctx, args[1:])
 	case "version":
 		fmt.Fprintln(stdout, "shequ", Version)
 	case "help", "-h", "--help":

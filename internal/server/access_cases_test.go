@@ -8,50 +8,52 @@ import (
 	"net/http"
 	"net/url"
 	"strconv"
+	"testing"
 	"time"
 
 	"shequ/internal/cases"
 	"shequ/internal/platform/auth"
 	"shequ/internal/platform/calendar"
+	"shequ/internal/platform/db"
 	"shequ/internal/platform/files"
 )
 
-// casesOf returns the cases service on the matrix's database, as the server makes it.
-func (m *matrix) casesOf() *cases.Service {
-	m.t.Helper()
-	cal, err := calendar.NewService(m.db, now, calendar.Settings{Zone: time.UTC})
-	if err != nil {
-		m.t.Fatal(err)
-	}
-	s, err := cases.NewService(context.Background(), m.db, now, time.UTC, cal)
-	if err != nil {
-		m.t.Fatal(err)
-	}
-	return s
-}
-
-// report makes a case in grid, reported by the system with a photo and the
+// reportIn makes a case in grid of d, reported by the system with a photo and the
 // description given, and returns it with its photo's id.
-func (m *matrix) report(grid, description string) (cases.Case, string) {
-	m.t.Helper()
-	ctx, s := context.Background(), m.casesOf()
+func reportIn(t testing.TB, d *db.DB, grid, description string) (cases.Case, string) {
+	t.Helper()
+	ctx := context.Background()
+	cal, err := calendar.NewService(d, now, calendar.Settings{Zone: time.UTC})
+	if err != nil {
+		t.Fatal(err)
+	}
+	s, err := cases.NewService(ctx, d, now, time.UTC, cal)
+	if err != nil {
+		t.Fatal(err)
+	}
 	var b bytes.Buffer
 	if err := jpeg.Encode(&b, image.NewGray(image.Rect(0, 0, 8, 8)), nil); err != nil {
-		m.t.Fatal(err)
+		t.Fatal(err)
 	}
 	photo, err := files.Prepare("现场.jpg", &b, files.Photos())
 	if err != nil {
-		m.t.Fatal(err)
+		t.Fatal(err)
 	}
 	c, err := s.Report(ctx, auth.System(), cases.ReportInput{OrgCode: grid, Category: "1401", Description: description}, []files.Prepared{photo}, nil)
 	if err != nil {
-		m.t.Fatalf("a case in %s: %v", grid, err)
+		t.Fatalf("a case in %s: %v", grid, err)
 	}
 	fs, err := s.Files(ctx, auth.System(), c.ID)
 	if err != nil || len(fs) != 1 {
-		m.t.Fatalf("the case's photo: %v", err)
+		t.Fatalf("the case's photo: %v", err)
 	}
 	return c, fs[0].ID
+}
+
+// report makes a case in grid of the matrix's city.
+func (m *matrix) report(grid, description string) (cases.Case, string) {
+	m.t.Helper()
+	return reportIn(m.t, m.db, grid, description)
 }
 
 // addCases gives every grid of the matrix a case, whose number and description are
@@ -146,6 +148,23 @@ func casesRules() map[string]rule {
 				return r
 			}},
 
+		// Open311 answers its own clients, by their api_key and not by a session:
+		// the catalogue to anyone, requests to no one who comes without a key.
+		"GET /open311/v2/discovery.json":  open311Public("/open311/v2/discovery.json"),
+		"GET /open311/v2/discovery.xml":   open311Public("/open311/v2/discovery.xml"),
+		"GET /open311/v2/services.json":   open311Public("/open311/v2/services.json"),
+		"GET /open311/v2/services.xml":    open311Public("/open311/v2/services.xml"),
+		"GET /open311/v2/services/{file}": open311Public("/open311/v2/services/1401.json"),
+		"GET /open311/v2/requests.json":   open311Keyed(get("/open311/v2/requests.json")),
+		"GET /open311/v2/requests.xml":    open311Keyed(get("/open311/v2/requests.xml")),
+		"POST /open311/v2/requests.json": open311Keyed(form(http.MethodPost, "/open311/v2/requests.json",
+			url.Values{"service_code": {"1401"}, "address_string": {"3栋门口"}, "description": {"路灯不亮"}})),
+		"POST /open311/v2/requests.xml": open311Keyed(form(http.MethodPost, "/open311/v2/requests.xml",
+			url.Values{"service_code": {"1401"}, "address_string": {"3栋门口"}, "description": {"路灯不亮"}})),
+		"GET /open311/v2/requests/{file}": {kind: "api_key", public: true, operators: true,
+			ask: func(_ *matrix, c cell) request { return get("/open311/v2/requests/" + c.caseNo + ".json") }},
+		"GET /open311/v2/tokens/{file}": open311Keyed(get("/open311/v2/tokens/abc.json")),
+
 		"GET /calendar":        {kind: "page", ask: func(*matrix, cell) request { return get("/calendar") }},
 		"GET /calendar/import": {kind: "settings", may: calendar.MayImport, ask: func(*matrix, cell) request { return get("/calendar/import") }},
 		"POST /calendar/import": {kind: "settings", may: calendar.MayImport,
@@ -154,4 +173,16 @@ func casesRules() map[string]rule {
 					"text": {"# source: 国务院办公厅关于2099年部分节假日安排的通知\ndate,kind,name\n2099-01-01,holiday,元旦\n"}})
 			}},
 	}
+}
+
+// open311Public is an Open311 route that answers anyone.
+func open311Public(path string) rule {
+	return rule{kind: "public", public: true, ask: func(*matrix, cell) request { return get(path) }}
+}
+
+// open311Keyed is an Open311 route that answers only a request with an api_key:
+// signed in or not, a request without one is refused with 403, as the spec has it
+// (the rule's operators flag holds every cell to 403).
+func open311Keyed(req request) rule {
+	return rule{kind: "api_key", public: true, operators: true, ask: func(*matrix, cell) request { return req }}
 }

@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"shequ/internal/cases"
+	"shequ/internal/open311"
 	"shequ/internal/org"
 	"shequ/internal/platform/app"
 	"shequ/internal/platform/auth"
@@ -97,6 +98,7 @@ func (s *Server) plug() []app.Domain {
 		registry.Domain(s.registry, s.org),
 		staff.Domain(s.staff, s.org),
 		cases.Domain(s.cases, s.org),
+		open311.Domain(s.cfg.DB, cases.ForOpen311(s.cases), s.now),
 		transfer.Domain(s.cfg.DB, s.now, s.cfg.ImportLimits, timer),
 		calendar.Domain(s.calendar),
 		audit.Domain(s.cfg.DB, s.now),
@@ -220,7 +222,7 @@ func (s *Server) Routes() []string { return s.mux.Patterns() }
 
 const sessionCookie = "shequ_session"
 
-// public paths need no sign-in.
+// public paths need no sign-in. The Open311 endpoint checks its clients' own keys.
 func public(path string) bool {
 	return path == "/login" || path == "/login/totp" || path == "/healthz" || path == "/metrics" || path == "/favicon.ico" ||
 		strings.HasPrefix(path, "/static/") || path == "/api/v1/openapi.json"
