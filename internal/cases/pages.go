@@ -50,8 +50,8 @@ func RegisterPages(mux web.Router, svc *Service, orgs *org.Service, render *web.
 	mux.HandleFunc("GET /cases/{id}", pg.show)
 	mux.HandleFunc("POST /cases/{id}/take", pg.take)
 	photos := files.NewServer(svc.db, svc.files, render, svc.now)
-	mux.HandleFunc("GET /cases/{id}/files/{file}", photos.Handler(SubjectKind, auth.ReadRegister, files.Original))
-	mux.HandleFunc("GET /cases/{id}/files/{file}/thumb", photos.Handler(SubjectKind, auth.ReadRegister, files.Thumb))
+	mux.HandleFunc("GET /cases/{owner}/files/{file}", photos.Handler(SubjectKind, auth.ReadRegister, files.Original))
+	mux.HandleFunc("GET /cases/{owner}/files/{file}/thumb", photos.Handler(SubjectKind, auth.ReadRegister, files.Thumb))
 	mountOffline(mux)
 }
 

@@ -120,9 +120,9 @@ func casesRules() map[string]rule {
 				cs, v := accept(m, c)
 				return form(http.MethodPost, "/cases/"+cs.No+"/take", v)
 			}},
-		"GET /cases/{id}/files/{file}": {kind: "file", targeted: true, may: read,
+		"GET /cases/{owner}/files/{file}": {kind: "file", targeted: true, may: read,
 			ask: func(_ *matrix, c cell) request { return get("/cases/" + c.caseID + "/files/" + c.casePhoto) }},
-		"GET /cases/{id}/files/{file}/thumb": {kind: "file", targeted: true, may: read,
+		"GET /cases/{owner}/files/{file}/thumb": {kind: "file", targeted: true, may: read,
 			ask: func(_ *matrix, c cell) request { return get("/cases/" + c.caseID + "/files/" + c.casePhoto + "/thumb") }},
 		"GET /cases/sw.js":                {kind: "public", public: true, ask: func(*matrix, cell) request { return get("/cases/sw.js") }},
 		"GET /cases/outbox.js":            {kind: "public", public: true, ask: func(*matrix, cell) request { return get("/cases/outbox.js") }},

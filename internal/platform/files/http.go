@@ -28,12 +28,12 @@ func NewServer(d *db.DB, store Store, rend *web.Renderer, now func() time.Time) 
 }
 
 // Handler serves variant v of the file the route names {file}, to a user who may
-// take action read, when the file belongs to an owner of kind and lies in the
-// user's scope; otherwise it is not found, and a file outside the scope is
-// recorded in the audit trail as a denied read. A domain mounts it beside its
-// own pages:
+// take action read, when the file belongs to an owner of kind — and, if the route
+// names one {owner}, to that owner — and lies in the user's scope. Otherwise it is
+// not found, and a file outside the scope is recorded in the audit trail as a
+// denied read. A domain mounts it beside its own pages:
 //
-//	mux.Handle("GET /cases/{case}/photos/{file}", files.Handler("case", auth.ReadCases, files.Original))
+//	mux.Handle("GET /cases/{owner}/photos/{file}", srv.Handler("case", auth.ReadCases, files.Original))
 func (s *Server) Handler(kind string, read auth.Action, v Variant) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		p := auth.From(r)
@@ -42,7 +42,7 @@ func (s *Server) Handler(kind string, read auth.Action, v Variant) http.HandlerF
 			return
 		}
 		f, b, err := s.store.Open(r.Context(), s.db.Read(), p.Scope(), r.PathValue("file"), v)
-		if err == nil && f.OwnerKind != kind {
+		if owner := r.PathValue("owner"); err == nil && (f.OwnerKind != kind || (owner != "" && owner != f.OwnerID)) {
 			err = notFound()
 		}
 		if err != nil {

@@ -65,8 +65,8 @@ type Limits struct {
 
 // Photos are the limits of photos taken in the field: a phone's photo as it
 // comes (a 50-megapixel one at most), stored at most 2560 pixels a side, which
-// shows a cracked slab or a blocked exit as well as the original and is a tenth
-// of its bytes.
+// shows a cracked slab or a blocked exit as well as the original in a fifth of
+// its bytes.
 func Photos() Limits {
 	return Limits{MaxBytes: 10 << 20, MaxPixels: 50_000_000, MaxSide: 2560, Thumb: 320, Accept: []string{JPEG, PNG, WebP}}
 }
@@ -79,9 +79,6 @@ func Materials() Limits {
 
 // accepts reports whether content type ct is one lim takes.
 func (lim Limits) accepts(ct string) bool { return slices.Contains(lim.Accept, ct) }
-
-// Image reports whether f is an image, which has a thumbnail to show.
-func (f File) Image() bool { return strings.HasPrefix(f.ContentType, "image/") }
 
 // acceptNames lists the types lim takes by the names users know, for messages.
 func (lim Limits) acceptNames() string {
@@ -127,3 +124,6 @@ type File struct {
 	CreatedBy   string    `json:"created_by"`
 	CreatedAt   time.Time `json:"created_at"`
 }
+
+// Image reports whether f is an image, which has a thumbnail to show.
+func (f File) Image() bool { return strings.HasPrefix(f.ContentType, "image/") }

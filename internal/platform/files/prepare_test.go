@@ -166,15 +166,22 @@ func TestPrepare_ThumbnailIsBoundedAndNeverEnlarged(t *testing.T) {
 }
 
 func TestPrepare_ScalesALargePhotoDownToItsLimit(t *testing.T) {
-	p, err := files.Prepare("photo.jpg", bytes.NewReader(jpegOf(t, marked(3000, 1000))), files.Photos())
-	if err != nil {
-		t.Fatal(err)
-	}
-	if got := decoded(t, p.Bytes()).Bounds().Size(); got != image.Pt(2560, 853) {
-		t.Errorf("stored %v, want 2560 × 853", got)
-	}
-	if w, h := p.Dimensions(); w != 2560 || h != 853 {
-		t.Errorf("said %d × %d", w, h)
+	for _, tc := range []struct{ w, h, sw, sh int }{
+		{3000, 1000, 2560, 853},  // less than a halving
+		{6000, 4000, 2560, 1706}, // halved, then the rest of the way
+		{2560, 1920, 2560, 1920}, // as large as may be
+	} {
+		p, err := files.Prepare("photo.jpg", bytes.NewReader(jpegOf(t, marked(tc.w, tc.h))), files.Photos())
+		if err != nil {
+			t.Fatal(err)
+		}
+		got := decoded(t, p.Bytes())
+		if w, h := p.Dimensions(); got.Bounds().Size() != image.Pt(tc.sw, tc.sh) || w != tc.sw || h != tc.sh {
+			t.Errorf("%d × %d: stored %v, said %d × %d, want %d × %d", tc.w, tc.h, got.Bounds().Size(), w, h, tc.sw, tc.sh)
+		}
+		if !near(got.At(tc.sw/8, tc.sh/8), red) || !near(got.At(tc.sw-tc.sw/8, tc.sh/8), green) || !near(got.At(tc.sw/2, tc.sh/2), white) {
+			t.Errorf("%d × %d: the picture did not survive the scaling", tc.w, tc.h)
+		}
 	}
 }
 

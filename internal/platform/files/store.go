@@ -79,10 +79,11 @@ func scanFile(row interface{ Scan(...any) error }) (File, error) {
 // notFound is the answer for a file that does not exist, or not for the caller.
 func notFound() error { return apperr.New(apperr.NotFound, "files.not_found", "file") }
 
-// Save stores p as a file of owner, uploaded by user id by at now, in tx: the row
-// and its bytes together, so that a case saved with its photos has them all or
-// none. The owner's unit must lie in sc: the owner's domain has read the owner
-// through the same scope, and a unit outside it here is a fault of that domain.
+// Save stores p as a file of owner, uploaded at now by the user whose id is by,
+// in tx: the row and its bytes together, so that a case saved with its photos has
+// them all or none. The owner's unit must lie in sc: the owner's domain has read
+// the owner through the same scope, and a unit outside it here is a fault of that
+// domain. The domain's own audit record of the write covers the file.
 func (s Store) Save(ctx context.Context, tx *sql.Tx, sc scope.Scope, p Prepared, owner Owner, by string, now time.Time) (File, error) {
 	if p.original == nil {
 		return File{}, errors.New("files: Save of a file that did not pass through Prepare")
