@@ -151,9 +151,8 @@ func (s *Service) Report(ctx context.Context, p auth.Principal, in ReportInput, 
 			// Another request with the key committed first: it is the answer.
 			return s.Report(ctx, p, in, photos, key)
 		}
-		return Case{}, audit.RecordOutOfScope(ctx, s.db, p, now, workflow.ActStart, err)
 	}
-	return s.Get(ctx, p, c.ID, "")
+	return s.refused(ctx, p, now, workflow.ActStart, "case:"+c.ID, err, c.ID)
 }
 
 // isDuplicateKey reports whether err is a unique-key violation, as the losing one
@@ -289,10 +288,19 @@ func (s *Service) Take(ctx context.Context, p auth.Principal, idOrNo string, ifM
 		}
 		return updateCase(ctx, tx, c.ID, set, now)
 	})
-	if err != nil {
-		return Case{}, audit.RecordOutOfScope(ctx, s.db, p, now, workflow.ActTransition, err)
+	return s.refused(ctx, p, now, workflow.ActTransition, "case:"+idOrNo, err, id)
+}
+
+// refused ends a write: the case on success; a refusal for want of a permission
+// recorded as denied, and a case out of scope as a denied read, in the audit trail.
+func (s *Service) refused(ctx context.Context, p auth.Principal, now time.Time, action, object string, err error, id string) (Case, error) {
+	switch {
+	case err == nil:
+		return s.Get(ctx, p, id, "")
+	case apperr.Is(err, apperr.Forbidden):
+		return Case{}, audit.Refused(ctx, s.db, audit.Of(p, now, action, object), err)
 	}
-	return s.Get(ctx, p, id, "")
+	return Case{}, audit.RecordOutOfScope(ctx, s.db, p, now, action, err)
 }
 
 // savePhotos keeps a case's photos, scoped like the case.
