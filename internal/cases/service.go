@@ -11,6 +11,7 @@ import (
 	"shequ/internal/audit"
 	"shequ/internal/platform/apperr"
 	"shequ/internal/platform/auth"
+	"shequ/internal/platform/changes"
 	"shequ/internal/platform/db"
 	"shequ/internal/platform/files"
 	"shequ/internal/platform/idem"
@@ -30,24 +31,47 @@ type Service struct {
 	// files keeps photos (bytes in the database, decision 24).
 	files files.Store
 	// run holds the catalogue and the engine built on its limits; a change to the
-	// catalogue swaps both at once.
-	run atomic.Pointer[running]
+	// catalogue, here or in another process, swaps both at once.
+	run   atomic.Pointer[running]
+	watch *changes.Watch
 }
+
+// catalogueTopic is the catalogue's row of change_versions.
+const catalogueTopic changes.Topic = "case_catalogue"
 
 type running struct {
 	cat    *Catalogue
 	engine *workflow.Engine
+	gen    uint64
 }
 
 // NewService returns the cases service on d, counting deadlines on wt in the
 // city's zone, with the catalogue as the database holds it.
 func NewService(ctx context.Context, d *db.DB, now func() time.Time, zone *time.Location, wt workflow.WorkingTime) (*Service, error) {
-	s := &Service{db: d, now: now, wt: wt, zone: zone, files: files.NewStore(files.InDatabase{})}
+	s := &Service{db: d, now: now, wt: wt, zone: zone, files: files.NewStore(files.InDatabase{}),
+		watch: changes.NewWatch(d, catalogueTopic, changes.DefaultInterval)}
 	return s, s.Reload(ctx)
+}
+
+// current returns the catalogue and engine as the database holds them now,
+// rebuilt when another process (or this one) changed the catalogue; on a failure
+// to look, what is held.
+func (s *Service) current(ctx context.Context) *running {
+	run := s.run.Load()
+	if gen, err := s.watch.Generation(ctx); err == nil && gen != run.gen {
+		if s.Reload(ctx) == nil {
+			run = s.run.Load()
+		}
+	}
+	return run
 }
 
 // Reload reads the catalogue again and rebuilds the engine on its limits.
 func (s *Service) Reload(ctx context.Context) error {
+	gen, err := s.watch.Generation(ctx)
+	if err != nil {
+		return err
+	}
 	cat, err := loadCatalogue(ctx, s.db.Read())
 	if err != nil {
 		return err
@@ -60,16 +84,16 @@ func (s *Service) Reload(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	s.run.Store(&running{cat: cat, engine: e})
+	s.run.Store(&running{cat: cat, engine: e, gen: gen})
 	return nil
 }
 
 // Catalogue returns the categories.
-func (s *Service) Catalogue() *Catalogue { return s.run.Load().cat }
+func (s *Service) Catalogue() *Catalogue { return s.current(context.Background()).cat }
 
 // Engine returns the workflow engine the cases run on, for pages that show the
 // flow's steps.
-func (s *Service) Engine() *workflow.Engine { return s.run.Load().engine }
+func (s *Service) Engine() *workflow.Engine { return s.current(context.Background()).engine }
 
 // Report takes a case into the intake of the community where it happened: checks
 // it, numbers it, records the reporter (the user, and the resident who reported it
@@ -89,7 +113,7 @@ func (s *Service) Report(ctx context.Context, p auth.Principal, in ReportInput, 
 		}
 		return s.Get(ctx, p, id, "")
 	}
-	run := s.run.Load()
+	run := s.current(ctx)
 	in.normalise()
 	errs := in.Check()
 	if in.Category != "" && !run.cat.Reportable(in.Category) {
@@ -237,7 +261,7 @@ func (s *Service) Detail(ctx context.Context, p auth.Principal, idOrNo, lang str
 // handler that does not serve the case's place, a merge into a case that is not
 // open and in scope, an unknown category, a rating that is not one of Ratings.
 func (s *Service) Take(ctx context.Context, p auth.Principal, idOrNo string, ifMatch int, in TakeInput, photos []files.Prepared) (Case, error) {
-	run := s.run.Load()
+	run := s.current(ctx)
 	now := s.now().UTC()
 	var id string
 	err := s.db.InTx(ctx, func(tx *sql.Tx) error {

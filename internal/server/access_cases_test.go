@@ -124,6 +124,17 @@ func casesRules() map[string]rule {
 			ask: func(_ *matrix, c cell) request { return get("/cases/" + c.caseID + "/files/" + c.casePhoto) }},
 		"GET /cases/{owner}/files/{file}/thumb": {kind: "file", targeted: true, may: read,
 			ask: func(_ *matrix, c cell) request { return get("/cases/" + c.caseID + "/files/" + c.casePhoto + "/thumb") }},
+		"GET /cases/catalogue": {kind: "page", may: func(p auth.Principal) bool { return p.Can(auth.ReadRegister) || cases.MayKeepCatalogue(p) },
+			ask: func(*matrix, cell) request { return get("/cases/catalogue") }},
+		"POST /cases/catalogue": {kind: "settings", may: cases.MayKeepCatalogue,
+			ask: func(*matrix, cell) request {
+				return form(http.MethodPost, "/cases/catalogue", url.Values{"code": {"9901"}, "name_zh": {"其他"}, "name_en": {"Other"}})
+			}},
+		"GET /cases/routes": {kind: "page", may: read, ask: func(*matrix, cell) request { return get("/cases/routes") }},
+		"POST /cases/routes": {kind: "settings", may: cases.MayRoute,
+			ask: func(*matrix, cell) request {
+				return form(http.MethodPost, "/cases/routes", url.Values{"category": {"1401"}, "handler_id": {""}})
+			}},
 		"GET /cases/sw.js":                {kind: "public", public: true, ask: func(*matrix, cell) request { return get("/cases/sw.js") }},
 		"GET /cases/outbox.js":            {kind: "public", public: true, ask: func(*matrix, cell) request { return get("/cases/outbox.js") }},
 		"GET /cases/manifest.webmanifest": {kind: "public", public: true, ask: func(*matrix, cell) request { return get("/cases/manifest.webmanifest") }},
