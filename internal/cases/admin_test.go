@@ -95,3 +95,36 @@ func TestRouting_ADistrictSendsACategoryToAHandlerItServes(t *testing.T) {
 		}
 	})
 }
+
+func TestDispatchMany_AllOrNone(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, d *db.DB) {
+		s, _ := setup(t, d)
+		ctx := context.Background()
+		var batch []cases.Versioned
+		for range 3 {
+			c, err := s.Report(ctx, gridWorker, lamp(), nil, nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			c = take(t, s, community, c, cases.TakeInput{Transition: "accept"})
+			batch = append(batch, cases.Versioned{ID: c.ID, Version: c.Instance.Version})
+		}
+		stale := append([]cases.Versioned{}, batch...)
+		stale[2].Version--
+		if _, err := s.DispatchMany(ctx, community, stale, window); apperr.CodeOf(err) != apperr.PreconditionFailed {
+			t.Fatalf("a batch with one stale case: %v", err)
+		}
+		if n, _ := s.MyWorkCount(ctx, community); n != 3 {
+			t.Fatalf("after the refused batch %d cases wait for the community, want all 3 still", n)
+		}
+		got, err := s.DispatchMany(ctx, community, batch, window)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, c := range got {
+			if c.Instance.State != "handling" || c.HandlerName == "" {
+				t.Errorf("%s: %s by %q", c.No, c.Instance.State, c.HandlerName)
+			}
+		}
+	})
+}
