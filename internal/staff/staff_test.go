@@ -113,7 +113,7 @@ func TestWorker_BadInputNamesTheField(t *testing.T) {
 			{func(w *staff.WorkerInput) { w.Position = "boss" }, "position"},
 			{func(w *staff.WorkerInput) { w.Education = "phd" }, "education"},
 			{func(w *staff.WorkerInput) { w.Education = "50" }, "education"}, // 技工学校 in GB/T 4658-1984, not a code now
-			{func(w *staff.WorkerInput) { w.Education = "本科" }, "education"},  // a group's label is the import's, not the API's
+			{func(w *staff.WorkerInput) { w.Education = "本科" }, "education"}, // a group's label is the import's, not the API's
 			{func(w *staff.WorkerInput) { w.Education = "" }, "education"},
 			{func(w *staff.WorkerInput) { w.HiredOn = "2011/07/01" }, "hired_on"},
 			{func(w *staff.WorkerInput) { w.CommunityCode = orgtest.Street }, "community_code"},
