@@ -39,9 +39,11 @@ Usage:
   shequ template KIND [--format xlsx|csv] [--out FILE]
   shequ user    add --name N --role R --org CODE | list | token --name N | reset --name N
                 | reset-totp --name N | disable --name N | enable --name N | policy [--password-max-age DAYS]
+  shequ open311 key add --name APP --org CODE | key list | key revoke ID-OR-PREFIX   keys of the Open311 endpoint's client apps
   shequ audit   verify | export [--since D] [--until D] [--user U] [--action A] [--outcome O] [--format csv|xlsx] [--out F]
                 | retention [--days N] | purge | grants --role R [--schema S]
                 | verify --witness FILE --witness-pub KEY.pub | witness --key FILE [--out F] | witness-key --out FILE
+  shequ calendar list [--db DB] [--year YEAR] | import --year YEAR FILE [--db DB]   the working-day calendar's years; add a year's notice
   shequ version
 
 KIND is org, households, residents or staff; FILE is .csv (UTF-8 or GB18030) or .xlsx.
@@ -93,6 +95,10 @@ func Run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		err = env.templateCmd(ctx, args[1:])
 	case "audit":
 		err = env.auditCmd(ctx, args[1:])
+	case "calendar":
+		err = env.calendarCmd(ctx, args[1:])
+	case "open311":
+		err = env.open311Cmd(ctx, args[1:])
 	case "version":
 		fmt.Fprintln(stdout, "shequ", Version)
 	case "help", "-h", "--help":

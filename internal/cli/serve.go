@@ -13,6 +13,7 @@ import (
 	"os"
 	"time"
 
+	"shequ/internal/platform/calendar"
 	"shequ/internal/platform/db"
 	"shequ/internal/platform/i18n"
 	"shequ/internal/platform/ops"
@@ -36,12 +37,17 @@ func (e *env) serve(ctx context.Context, args []string) error {
 	importLimits := limitFlags(fs)
 	witness := addWitnessFlags(fs)
 	tz := zoneFlag(fs)
+	workHours := fs.String("work-hours", calendar.DefaultHours().String(), "the sessions of a working day that deadlines in working hours count, such as 08:30-12:00,14:30-17:30")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
 	zone, err := loadZone(*tz)
 	if err != nil {
 		return err
+	}
+	hours, err := calendar.ParseHours(*workHours)
+	if err != nil {
+		return usageError{"--work-hours " + *workHours + ": want sessions such as 08:30-12:00,14:30-17:30"}
 	}
 	// Before the database: a server that cannot serve what it was asked to must not
 	// start at all, let alone serve plain HTTP instead.
@@ -97,7 +103,7 @@ func (e *env) serve(ctx context.Context, args []string) error {
 		}
 	}
 	h, err := server.New(server.Config{DB: d, Now: e.now, Logger: logger, Demo: isDemo, SecureCookies: tlsConfig != nil,
-		TrustedProxies: proxies, ImportLimits: importLimits(), AccessLogLevel: accessLevel, MetricsFrom: metricsNets, Zone: zone})
+		TrustedProxies: proxies, ImportLimits: importLimits(), AccessLogLevel: accessLevel, MetricsFrom: metricsNets, Zone: zone, WorkHours: hours})
 	if err != nil {
 		return err
 	}

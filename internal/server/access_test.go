@@ -73,6 +73,7 @@ func askAll(t *testing.T, d *db.DB) string {
 	m := newMatrix(t, d)
 	rules := accessRules()
 	maps.Copy(rules, registryRules())
+	maps.Copy(rules, casesRules())
 	var rows []matrixRow
 	for _, pattern := range m.srv.Routes() {
 		r, ok := rules[pattern]
@@ -111,17 +112,18 @@ type place struct {
 }
 
 // records are the things in a unit's first grid: a household, its resident, who is
-// the grid's group leader, and the worker of the grid.
+// the grid's group leader, the worker of the grid, and a case with a photo.
 type records struct {
 	grid, gridName                                 string
 	household, householdNo, resident, residentName string
 	worker, workerName                             string
+	caseNo, caseID, caseDescription, casePhoto     string
 }
 
 // markers are what must not appear in an answer that refuses a place, and what an
 // answer that allows it may show.
 func (r records) markers() []string {
-	return []string{r.household, r.resident, r.worker, r.residentName, r.workerName, r.gridName}
+	return []string{r.household, r.resident, r.worker, r.residentName, r.workerName, r.gridName, r.caseNo, r.caseDescription}
 }
 
 // The places of the matrix. For every unit a user of the matrix is bound to, a
@@ -260,6 +262,7 @@ func newMatrix(t *testing.T, d *db.DB) *matrix {
 	for unit, r := range siblingImporters {
 		addUser(string(r)+"-"+unit, r, unit)
 	}
+	m.addCases()
 	srv, err := server.New(server.Config{DB: d, Now: now, Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
 	if err != nil {
 		t.Fatal(err)
@@ -457,6 +460,7 @@ type request struct {
 	method, path string
 	body         []byte
 	contentType  string
+	header       map[string]string
 }
 
 func get(path string) request { return request{method: http.MethodGet, path: path} }
@@ -475,6 +479,9 @@ func (m *matrix) send(user, addr string, req request) *httptest.ResponseRecorder
 	hr.RemoteAddr = addr
 	if req.contentType != "" {
 		hr.Header.Set("Content-Type", req.contentType)
+	}
+	for k, v := range req.header {
+		hr.Header.Set(k, v)
 	}
 	if user != "" {
 		hr.Header.Set("Authorization", "Bearer "+m.tokens[user])
@@ -955,7 +962,9 @@ func (m *matrix) check(t *testing.T, pattern string, r rule, c cell) string {
 func checkHeaders(t *testing.T, name string, rec *httptest.ResponseRecorder, records bool) {
 	t.Helper()
 	h := rec.Header()
-	if !strings.Contains(h.Get("Content-Security-Policy"), "default-src 'self'") || h.Get("X-Content-Type-Options") != "nosniff" ||
+	// A stored file is served with a stricter policy of its own (files.Write).
+	csp := h.Get("Content-Security-Policy")
+	if !(strings.Contains(csp, "default-src 'self'") || strings.Contains(csp, "default-src 'none'")) || h.Get("X-Content-Type-Options") != "nosniff" ||
 		h.Get("X-Frame-Options") != "DENY" || h.Get("Referrer-Policy") != "same-origin" {
 		t.Errorf("%s: security headers missing: %v", name, h)
 	}

@@ -68,6 +68,8 @@ func newWorld(t *testing.T, d *db.DB) *world {
 		}
 		w.ids["household"+g.letter], w.ids["resident"+g.letter], w.ids["worker"+g.letter] = h.ID, r.ID, wk.ID
 		w.ids["idnumber"+g.letter] = r.IDNumber
+		c, _ := reportIn(t, d, g.grid, "路灯不亮"+g.letter)
+		w.ids["case"+g.letter] = c.ID
 	}
 	as := auth.NewService(d, now)
 	for _, u := range []struct {
@@ -135,18 +137,22 @@ func readRoutes(w *world) map[string][2]string {
 		"GET /api/v1/exports/{kind}":         {"/api/v1/exports/residents?scope=" + orgtest.Grid, "/api/v1/exports/residents?scope=" + orgtest.GridB},
 		"GET /api/v1/templates/{kind}":       {"/api/v1/templates/residents", ""},
 		"GET /api/v1/me":                     {"/api/v1/me", ""},
+		"GET /api/v1/case-categories":        {"/api/v1/case-categories", ""},
+		"GET /api/v1/cases":                  {"/api/v1/cases?unit=" + orgtest.Grid, "/api/v1/cases?unit=" + orgtest.GridB},
+		"GET /api/v1/cases/board":            {"/api/v1/cases/board?unit=" + orgtest.Grid, "/api/v1/cases/board?unit=" + orgtest.GridB},
+		"GET /api/v1/cases/{id}":             {"/api/v1/cases/" + w.ids["caseA"], "/api/v1/cases/" + w.ids["caseB"]},
 		"GET /api/v1/openapi.json":           {"/api/v1/openapi.json", ""},
 	}
 }
 
 // leaked reports whether body shows anything of grid B.
 func leaked(w *world, body string) bool {
-	for _, k := range []string{"householdB", "residentB", "workerB"} {
+	for _, k := range []string{"householdB", "residentB", "workerB", "caseB"} {
 		if strings.Contains(body, w.ids[k]) {
 			return true
 		}
 	}
-	return strings.Contains(body, "居民B") || strings.Contains(body, "社工B") || strings.Contains(body, orgtest.GridB)
+	return strings.Contains(body, "居民B") || strings.Contains(body, "社工B") || strings.Contains(body, "路灯不亮B") || strings.Contains(body, orgtest.GridB)
 }
 
 func TestAPI_GridWorkerSeesOnlyItsGrid(t *testing.T) {

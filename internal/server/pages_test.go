@@ -127,9 +127,12 @@ func TestPages_NavigationLeadsToWorkingPages(t *testing.T) {
 	for _, user := range []string{"city", "district", "street", "community", "grid", "auditor"} {
 		body := w.check(t, page{name: user + " home", user: user, path: "/", status: 200})
 		links := href.FindAllStringSubmatch(nav.FindString(body), -1)
-		want := 6 // home, tree, search, staff, import, account
-		if user == "auditor" {
-			want = 5 // an auditor imports nothing
+		want := 7 // home, tree, search, staff, cases, import, account
+		switch user {
+		case "city":
+			want = 8 // and the working-day calendar, whose years the city adds
+		case "auditor":
+			want = 6 // an auditor imports nothing
 		}
 		if len(links) != want {
 			t.Fatalf("%s: navigation has %d links, want %d", user, len(links), want)

@@ -4,7 +4,9 @@
 package server
 
 import (
+	"context"
 	"embed"
+	"errors"
 	"io/fs"
 	"log/slog"
 	"net/http"
@@ -13,8 +15,12 @@ import (
 	"strings"
 	"time"
 
+	"shequ/internal/cases"
+	"shequ/internal/open311"
 	"shequ/internal/org"
+	"shequ/internal/platform/app"
 	"shequ/internal/platform/auth"
+	"shequ/internal/platform/calendar"
 	"shequ/internal/platform/db"
 	"shequ/internal/platform/i18n"
 	"shequ/internal/platform/ops"
@@ -51,6 +57,9 @@ type Config struct {
 	// Zone is the city's time zone (serve --tz), in which pages show instants and
 	// "today" begins; nil is web.DefaultZone, Asia/Shanghai.
 	Zone *time.Location
+	// WorkHours are the sessions of a working day that deadlines in working hours
+	// count (serve --work-hours); nil is calendar.DefaultHours.
+	WorkHours calendar.Hours
 }
 
 // Server is the assembled application.
@@ -63,25 +72,45 @@ type Server struct {
 	registry *registry.Service
 	staff    *staff.Service
 	stats    *stats.Cache
-	transfer *transfer.Service
-	audit    *audit.Service
-	imports  *transfer.Pages
+	calendar *calendar.Service
+	cases    *cases.Service
 	render   *web.Renderer
 	bundle   *i18n.Bundle
 	metrics  *ops.Metrics
+	// domains are the domains plugged in, in navigation order; the server's own
+	// pages (sign-in aside) are the last.
+	domains []app.Domain
 	// now is Config.Now in the city's zone: the domains get it, so that the day of
 	// an instant they take from it (the "today" an ID number's birth date must not
 	// pass, an age) is the city's.
 	now func() time.Time
 }
 
+// plug lists the domains the server serves: one line a domain. Their values only
+// capture what they are given, so a bare server lists their messages (Locales).
+func (s *Server) plug() []app.Domain {
+	var timer transfer.Timer
+	if s.metrics != nil {
+		timer = s.metrics.Transfer
+	}
+	return []app.Domain{
+		org.Domain(s.org),
+		registry.Domain(s.registry, s.org),
+		staff.Domain(s.staff, s.org),
+		cases.Domain(s.cases, s.org),
+		open311.Domain(s.cfg.DB, cases.ForOpen311(s.cases), s.now),
+		transfer.Domain(s.cfg.DB, s.now, s.cfg.ImportLimits, timer),
+		calendar.Domain(s.calendar),
+		audit.Domain(s.cfg.DB, s.now),
+		s.own(),
+	}
+}
+
 // LoadBundle loads the messages of every domain.
 func LoadBundle() (*i18n.Bundle, error) { return i18n.Load(Locales()...) }
 
 // Locales returns the message files of every domain with pages.
-func Locales() []fs.FS {
-	return []fs.FS{localeFS, org.Locales, registry.Locales, staff.Locales, transfer.Locales, audit.Locales}
-}
+func Locales() []fs.FS { return app.LocaleFiles(new(Server).plug()) }
 
 //go:embed locales/*.json
 var localeFS embed.FS
@@ -102,20 +131,6 @@ func New(cfg Config) (*Server, error) {
 		cfg.Zone = zone
 	}
 	now := func() time.Time { return cfg.Now().In(cfg.Zone) }
-	b, err := LoadBundle()
-	if err != nil {
-		return nil, err
-	}
-	pages, err := fs.Sub(templates, "templates")
-	if err != nil {
-		return nil, err
-	}
-	r, err := web.NewRenderer(b, pages, org.Templates, registry.Templates, staff.Templates, transfer.Templates, audit.Templates)
-	if err != nil {
-		return nil, err
-	}
-	r.SetDemo(cfg.Demo)
-	r.SetZone(cfg.Zone)
 	s := &Server{
 		cfg:      cfg,
 		now:      now,
@@ -125,12 +140,27 @@ func New(cfg Config) (*Server, error) {
 		staff:    staff.NewService(cfg.DB, now).WithZone(cfg.Zone),
 		stats:    stats.NewCache(cfg.DB, stats.DefaultCacheSize),
 		metrics:  newMetrics(cfg.DB),
-		audit:    audit.NewService(cfg.DB, b, now),
-		render:   r,
-		bundle:   b,
 	}
 	s.auth.Audit = audit.RecordAuth
-	s.transfer = transfer.NewService(cfg.DB, b, now).WithLimits(cfg.ImportLimits).WithTimer(s.metrics.Transfer)
+	var err error
+	if s.calendar, err = calendar.NewService(cfg.DB, now, calendar.Settings{Zone: cfg.Zone, Hours: cfg.WorkHours}); err != nil {
+		return nil, err
+	}
+	if s.cases, err = cases.NewService(context.Background(), cfg.DB, now, cfg.Zone, s.calendar); err != nil {
+		return nil, err
+	}
+	s.domains = s.plug()
+	b, err := i18n.Load(app.LocaleFiles(s.domains)...)
+	if err != nil {
+		return nil, err
+	}
+	r, err := web.NewRenderer(b, app.TemplateFiles(s.domains)...)
+	if err != nil {
+		return nil, err
+	}
+	r.SetDemo(cfg.Demo)
+	r.SetZone(cfg.Zone)
+	s.render, s.bundle = r, b
 	mux := web.NewMux()
 	mux.Handle("GET /static/", web.StaticHandler())
 	mux.Handle("GET /favicon.ico", web.Favicon())
@@ -141,9 +171,10 @@ func New(cfg Config) (*Server, error) {
 	mux.HandleFunc("GET /login/totp", s.loginTOTPPage)
 	mux.HandleFunc("POST /login/totp", s.loginTOTP)
 	mux.HandleFunc("POST /logout", s.logout)
-	mux.HandleFunc("GET /{$}", s.home)
 	s.mux = mux
-	s.routes(mux)
+	for _, d := range s.domains {
+		d.Mount(app.Host{Mux: mux, Render: r, Bundle: b})
+	}
 
 	var h http.Handler = mux
 	h = s.authenticate(h)
@@ -174,16 +205,24 @@ func crossOriginProtection(r *web.Renderer) *http.CrossOriginProtection {
 // ServeHTTP serves a request through the middleware chain.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.handler.ServeHTTP(w, r) }
 
-// Close releases what the server holds beyond its requests: the uploaded import
-// files nobody confirmed.
-func (s *Server) Close() error { return s.imports.Close() }
+// Close releases what the domains hold beyond their requests, such as the uploaded
+// import files nobody confirmed.
+func (s *Server) Close() error {
+	var errs []error
+	for _, d := range s.domains {
+		if d.Close != nil {
+			errs = append(errs, d.Close())
+		}
+	}
+	return errors.Join(errs...)
+}
 
 // Routes returns every registered route pattern, for tests of the route table.
 func (s *Server) Routes() []string { return s.mux.Patterns() }
 
 const sessionCookie = "shequ_session"
 
-// public paths need no sign-in.
+// public paths need no sign-in. The Open311 endpoint checks its clients' own keys.
 func public(path string) bool {
 	return path == "/login" || path == "/login/totp" || path == "/healthz" || path == "/metrics" || path == "/favicon.ico" ||
 		strings.HasPrefix(path, "/static/") || path == "/api/v1/openapi.json"
@@ -195,7 +234,7 @@ func public(path string) bool {
 // that settles it: other pages go there, API calls get 403.
 func (s *Server) authenticate(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if public(r.URL.Path) {
+		if public(r.URL.Path) || app.IsPublic(r.URL.Path, s.domains) {
 			next.ServeHTTP(w, r)
 			return
 		}
@@ -226,16 +265,7 @@ func (s *Server) authenticate(next http.Handler) http.Handler {
 		}
 		ctx := withObligation(auth.WithPrincipal(r.Context(), p), must)
 		v := web.Viewer{UserName: p.Name, Role: string(p.Role), OrgCode: p.OrgCode, Register: p.Can(auth.ReadRegister)}
-		if len(transfer.Importable(p)) > 0 {
-			v.Links = append(v.Links, web.NavLink{Key: "transfer.nav", URL: "/imports"})
-		}
-		if p.MayListUsers() {
-			v.Links = append(v.Links, web.NavLink{Key: "users.nav", URL: "/users"})
-		}
-		if p.Can(auth.ReadAudit) {
-			v.Links = append(v.Links, web.NavLink{Key: "audit.nav", URL: "/audit"})
-		}
-		v.Links = append(v.Links, web.NavLink{Key: "account.nav", URL: "/account"})
+		v.Links = app.Links(ctx, p, s.domains)
 		if u, err := s.org.Lookup(ctx, p.OrgCode); err == nil && u != nil {
 			v.OrgName = u.Name
 		}

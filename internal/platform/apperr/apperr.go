@@ -20,6 +20,15 @@ const (
 	Conflict     Code = "conflict"
 	Unauthorized Code = "unauthorized"
 	Internal     Code = "internal"
+	// PreconditionFailed refuses a change made on a version the caller read before
+	// someone else changed it (If-Match with an old ETag): reload and decide again.
+	PreconditionFailed Code = "precondition_failed"
+	// PreconditionRequired refuses a change that names no version at all (no
+	// If-Match), where acting on whatever is current could undo another's step.
+	PreconditionRequired Code = "precondition_required"
+	// Unprocessable refuses a request that is well formed but cannot be what the
+	// client meant: an Idempotency-Key sent again with another body.
+	Unprocessable Code = "unprocessable"
 )
 
 // Error is a domain error. Key names a message in the locale files ("err.<key>");

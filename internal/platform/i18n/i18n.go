@@ -213,19 +213,34 @@ func (b *Bundle) format(lang, key string, arg func(name string) (any, bool)) str
 		if !ok {
 			return ph
 		}
-		s := fmt.Sprint(v)
-		if label := m[2]; label != "" {
-			// An empty value has no label of its own; "<label>.none" says so in words.
-			value := s
-			if value == "" {
-				value = "none"
+		if list, ok := v.([]string); ok {
+			// A list reads as its values, each labelled, joined the language's way
+			// ("派遣、退单", "Dispatch, Return").
+			out := make([]string, len(list))
+			for i, s := range list {
+				out[i] = labelled(msgs, m[2], s)
 			}
-			if l, ok := msgs[label+"."+value]; ok {
-				return l
-			}
+			return strings.Join(out, msgs["fmt.list_separator"])
 		}
-		return s
+		return labelled(msgs, m[2], fmt.Sprint(v))
 	})
+}
+
+// labelled returns the message "<label>.<s>" when label is given and msgs has it,
+// and s itself otherwise.
+func labelled(msgs map[string]string, label, s string) string {
+	if label == "" {
+		return s
+	}
+	// An empty value has no label of its own; "<label>.none" says so in words.
+	value := s
+	if value == "" {
+		value = "none"
+	}
+	if l, ok := msgs[label+"."+value]; ok {
+		return l
+	}
+	return s
 }
 
 // Error returns the message a user sees for err in lang: the message "err.<Key>"

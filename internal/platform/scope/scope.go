@@ -143,3 +143,20 @@ func (s Scope) String() string {
 	}
 	return "scope(" + s.prefix + "*)"
 }
+
+// ParentCode returns the code of the unit above code: a grid's community, a
+// community's street, a street's district, a district's city (its first four
+// digits and 00); "" for a city or a code of no level.
+func ParentCode(code string) string {
+	switch LevelOf(code) {
+	case Grid:
+		return code[:12]
+	case Community:
+		return code[:9]
+	case Street:
+		return code[:6]
+	case District:
+		return code[:4] + "00"
+	}
+	return ""
+}

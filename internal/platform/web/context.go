@@ -28,9 +28,11 @@ type Viewer struct {
 	Links                            []NavLink
 }
 
-// NavLink is an entry of the main navigation: a message key and where it leads.
+// NavLink is an entry of the main navigation: a message key, where it leads, and
+// the number of things waiting there for the user (shown when above zero).
 type NavLink struct {
 	Key, URL string
+	Count    int
 }
 
 // WithViewer returns ctx carrying v; the auth middleware calls it for signed-in users.

@@ -26,6 +26,12 @@ func Status(code apperr.Code) int {
 		return http.StatusConflict
 	case apperr.Unauthorized:
 		return http.StatusUnauthorized
+	case apperr.PreconditionFailed:
+		return http.StatusPreconditionFailed
+	case apperr.PreconditionRequired:
+		return http.StatusPreconditionRequired
+	case apperr.Unprocessable:
+		return http.StatusUnprocessableEntity
 	}
 	return http.StatusInternalServerError
 }
