@@ -774,6 +774,7 @@ func TestCases_PagesOnAPhoneAndADesk(t *testing.T) {
 		shoot(comm, "rejected-case", "/cases/"+no["rejected"], "不予立案", "属于派出所业务")
 		shoot(comm, "board", "/cases/board", "督办台", no["red"])
 		shoot(comm, "board-red", "/cases/board?show=red", no["red"])
+		shoot(comm, "catalogue", "/cases/catalogue", "事件类别", "路灯损坏")
 		shoot(comm, "board-en", "/cases/board?show=yellow&lang=en", "Supervision")
 		shoot(comm, "case-en", "/cases/"+no["closed"]+"?lang=en", "Closed")
 		shoot(comm, "list-en", "/cases?tab=all&lang=en", "All")
@@ -782,6 +783,7 @@ func TestCases_PagesOnAPhoneAndADesk(t *testing.T) {
 		shoot(dist, "district-mine", "/cases", no["district"])
 		shoot(dist, "district-case", "/cases/"+no["district"], "退单", "督办")
 		shoot(dist, "district-board", "/cases/board", "督办台")
+		shoot(dist, "routes", "/cases/routes", "派遣路由", "万秀区市政路灯所")
 
 		worker := tw.open(gridUser, screen.size)
 		shoot(worker, "grid-open", "/cases", "办理中", no["red"], no["handling"])
