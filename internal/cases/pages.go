@@ -48,6 +48,7 @@ func RegisterPages(mux web.Router, svc *Service, orgs *org.Service, render *web.
 	mux.HandleFunc("GET /cases/new", pg.newForm)
 	mux.HandleFunc("POST /cases", pg.report)
 	mux.HandleFunc("GET /cases/board", pg.board)
+	mux.HandleFunc("POST /cases/dispatch", pg.dispatchMany)
 	mux.HandleFunc("GET /cases/catalogue", pg.catalogue)
 	mux.HandleFunc("POST /cases/catalogue", pg.saveCategory)
 	mux.HandleFunc("GET /cases/routes", pg.routes)
@@ -70,11 +71,21 @@ type listPage struct {
 	Pager    web.Pager
 	Flags    map[string]workflow.Flag
 	Lang     string
+	// Dispatchable are the listed cases the user's unit may dispatch now, and
+	// Handlers where to: the batch dispatch form ("回来再分家" in one click).
+	Dispatchable []Case
+	Handlers     []Handler
+	Problem      string
+	Dispatched   string
 }
 
 var tabs = []string{"mine", "open", "closed", "all"}
 
 func (pg *Pages) list(w http.ResponseWriter, r *http.Request) {
+	pg.listWith(w, r, http.StatusOK, "")
+}
+
+func (pg *Pages) listWith(w http.ResponseWriter, r *http.Request, status int, problem string) {
 	p := auth.From(r)
 	q := r.URL.Query()
 	tab := q.Get("tab")
@@ -98,7 +109,21 @@ func (pg *Pages) list(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	pager = web.TotalPager(r, total, perPage)
-	page := listPage{Tab: tab, Tabs: tabs, Category: f.Category, Cases: cs, Pager: pager, Flags: map[string]workflow.Flag{}, Lang: web.Lang(r)}
+	page := listPage{Tab: tab, Tabs: tabs, Category: f.Category, Cases: cs, Pager: pager, Flags: map[string]workflow.Flag{}, Lang: web.Lang(r),
+		Problem: problem, Dispatched: q.Get("dispatched")}
+	if tab == "mine" {
+		for _, c := range cs {
+			if (c.Instance.State == "accepted" || c.Instance.State == "returned") && c.Instance.OwnerOrg == p.OrgCode {
+				page.Dispatchable = append(page.Dispatchable, c)
+			}
+		}
+		if len(page.Dispatchable) > 0 {
+			if page.Handlers, err = pg.svc.Handlers(r.Context(), p, web.Lang(r)); err != nil {
+				pg.render.Error(w, r, err)
+				return
+			}
+		}
+	}
 	for _, c := range pg.svc.Catalogue().All() {
 		if c.Parent == "" && !c.Retired {
 			page.Classes = append(page.Classes, c)
@@ -108,7 +133,34 @@ func (pg *Pages) list(w http.ResponseWriter, r *http.Request) {
 	for _, c := range cs {
 		page.Flags[c.ID] = c.Instance.Flag(now, dueSoon)
 	}
-	pg.render.Page(w, r, http.StatusOK, "cases_list", page)
+	pg.render.Page(w, r, status, "cases_list", page)
+}
+
+// dispatchMany dispatches the cases ticked on the list to one handling unit; each
+// box carries the case's ID and the version the list showed ("id:version").
+func (pg *Pages) dispatchMany(w http.ResponseWriter, r *http.Request) {
+	if err := r.ParseForm(); err != nil {
+		pg.render.Error(w, r, apperr.Invalidf("cases", "case.batch").With("max", maxBatch))
+		return
+	}
+	var batch []Versioned
+	for _, v := range r.PostForm["case"] {
+		id, version, _ := strings.Cut(v, ":")
+		n, _ := strconv.Atoi(version)
+		batch = append(batch, Versioned{ID: id, Version: n})
+	}
+	cs, err := pg.svc.DispatchMany(r.Context(), auth.From(r), batch, r.PostFormValue("handler_id"))
+	if err != nil {
+		switch apperr.CodeOf(err) {
+		case apperr.Invalid, apperr.Conflict, apperr.PreconditionFailed:
+			r.URL.RawQuery = "tab=mine"
+			pg.listWith(w, r, web.Status(apperr.CodeOf(err)), pg.render.Message(r, err))
+		default:
+			pg.render.Error(w, r, err)
+		}
+		return
+	}
+	http.Redirect(w, r, "/cases?tab=mine&dispatched="+strconv.Itoa(len(cs)), http.StatusSeeOther)
 }
 
 // reportForm is the report form with what the user typed and what is wrong.

@@ -218,6 +218,12 @@ func casesRules() map[string]rule {
 				return jsonBody(http.MethodPost, "/api/v1/cases/dispatch", `{"handler_id":"`+m.windowOf(c)+`","cases":[{"id":"`+cs.ID+`","version":`+strconv.Itoa(cs.Instance.Version)+`}]}`)
 			}},
 
+		"POST /cases/dispatch": {kind: "case", targeted: true, may: accepts, wrote: caseDispatched,
+			ask: func(m *matrix, c cell) request {
+				cs := m.acceptedCase(c)
+				return form(http.MethodPost, "/cases/dispatch", url.Values{"handler_id": {m.windowOf(c)}, "case": {cs.ID + ":" + strconv.Itoa(cs.Instance.Version)}})
+			}},
+
 		"GET /calendar":        {kind: "page", ask: func(*matrix, cell) request { return get("/calendar") }},
 		"GET /calendar/import": {kind: "settings", may: calendar.MayImport, ask: func(*matrix, cell) request { return get("/calendar/import") }},
 		"POST /calendar/import": {kind: "settings", may: calendar.MayImport,
