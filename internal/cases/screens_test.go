@@ -261,12 +261,10 @@ func (l *line) waitForLost(t *testing.T, n int) {
 // tab is one user's browser (a browser context of its own, with its cookies and
 // service workers), on a 390×844 phone or a 1280×900 desk.
 type tab struct {
-	t    *testing.T
-	tw   *town
-	ctx  context.Context
-	name string // the screenshots' prefix
-	temp string
-	dir  string // $SHEQU_SCREENSHOTS, "" for none
+	t   *testing.T
+	tw  *town
+	ctx context.Context
+	dir string // $SHEQU_SCREENSHOTS, "" for none
 	// worker is the tab's service worker once attached to.
 	worker context.Context
 }
@@ -288,14 +286,14 @@ func (tw *town) open(user string, screen [2]int64) *tab {
 	if err := chromedp.Do(ctx); err != nil {
 		t.Fatalf("open a tab: %v", err)
 	}
-	tb := &tab{t: t, tw: tw, ctx: ctx, temp: t.TempDir(), dir: os.Getenv("SHEQU_SCREENSHOTS")}
+	tb := &tab{t: t, tw: tw, ctx: ctx, dir: os.Getenv("SHEQU_SCREENSHOTS")}
 	if screen == phone {
 		tb.do(chromedp.EmulateViewport(screen[0], screen[1], chromedp.EmulateScale(2), chromedp.EmulateMobile))
 	} else {
 		tb.do(chromedp.EmulateViewport(screen[0], screen[1]))
 	}
 	tb.do(call(network.Enable, network.EnableParams{}))
-	tb.go_("/login")
+	tb.visit("/login")
 	tb.do(chromedp.SendKeys(chromedp.CSS("#login-name"), user), chromedp.SendKeys(chromedp.CSS("#login-password"), tw.pwd[user]))
 	tb.load("sign in as "+user, chromedp.Click(chromedp.CSS(`.login-card button[type="submit"]`), chromedp.NodeVisible))
 	if secret, ok := tw.totp[user]; ok {
@@ -362,8 +360,8 @@ func (tb *tab) path() string {
 	return u.Path
 }
 
-// go_ loads path and expects it to answer 200.
-func (tb *tab) go_(path string) {
+// visit loads path and expects it to answer 200.
+func (tb *tab) visit(path string) {
 	tb.t.Helper()
 	u := tb.tw.base + path
 	tb.load("open "+path, func(ctx context.Context, t *chromedp.Target) (chromedp.Void, error) {
@@ -467,19 +465,17 @@ func (tb *tab) look(name string) {
 	if text := tb.text(); strings.Contains(text, "出错了") {
 		tb.t.Errorf("%s: an error page: %.300s", name, text)
 	}
+	if tb.dir == "" {
+		return
+	}
 	ctx, cancel := context.WithTimeout(tb.ctx, step)
 	defer cancel()
 	png, err := chromedp.Run(ctx, chromedp.FullScreenshot(100))
 	if err != nil {
 		tb.t.Fatal(err)
 	}
-	for _, dir := range []string{tb.temp, tb.dir} {
-		if dir == "" {
-			continue
-		}
-		if err := os.WriteFile(filepath.Join(dir, name+".png"), png, 0o644); err != nil {
-			tb.t.Fatal(err)
-		}
+	if err := os.WriteFile(filepath.Join(tb.dir, name+".png"), png, 0o644); err != nil {
+		tb.t.Fatal(err)
 	}
 }
 
@@ -594,13 +590,12 @@ func TestCases_OnAPhone_FromTheFieldToARating(t *testing.T) {
 func fromTheFieldToARating(t *testing.T, d *db.DB) {
 	tw := newTown(t, d)
 	worker := tw.open(gridUser, phone)
-	worker.name = "walk"
 	dir := t.TempDir()
 	lampPhoto := jpegFile(t, dir, "路灯.jpg", color.RGBA{R: 200, B: 40})
 	donePhoto := jpegFile(t, dir, "修好.jpg", color.RGBA{R: 40, B: 200})
 
 	// The form, and its service worker, which keeps it for when there is no network.
-	worker.go_("/cases/new")
+	worker.visit("/cases/new")
 	worker.waitFor("the service worker controls the form", `navigator.serviceWorker.controller !== null`)
 	worker.offline(true)
 	worker.load("the form again, offline", chromedp.Reload())
@@ -642,7 +637,7 @@ func fromTheFieldToARating(t *testing.T, d *db.DB) {
 	// A good signal at last: the phone sends the report once more, hears of the
 	// one case, and empties its outbox.
 	tw.net.dropAnswers(false)
-	worker.offline(true)
+	worker.offline(true) // the signal comes and goes: the page hears "online"
 	worker.offline(false)
 	var no string
 	if err := d.Read().QueryRowContext(context.Background(), `SELECT no FROM cases`).Scan(&no); err != nil {
@@ -664,7 +659,7 @@ func fromTheFieldToARating(t *testing.T, d *db.DB) {
 	// The community: its work, the case, 立案 and 派遣 to where the district
 	// routes lamps.
 	comm := tw.open(communityUser, phone)
-	comm.go_("/cases")
+	comm.visit("/cases")
 	comm.mustSee("我的待办", no, "待立案")
 	comm.load("open the case", chromedp.Click(chromedp.CSS(`a[href="/cases/`+no+`"]`), chromedp.NodeVisible))
 	comm.mustSee("路灯不亮", "3栋门口", gridUser)
@@ -685,9 +680,9 @@ func fromTheFieldToARating(t *testing.T, d *db.DB) {
 
 	// The district's department: not theirs, the lamp is in the estate.
 	dist := tw.open(districtUser, phone)
-	dist.go_("/cases")
+	dist.visit("/cases")
 	dist.mustSee(no)
-	dist.go_("/cases/" + no)
+	dist.visit("/cases/" + no)
 	tw.clock.set("2026-11-25 09:40")
 	dist.take("return", chromedp.SendKeys(chromedp.CSS("#why-return"), "小区内路灯归物业管理，不属市政路灯"))
 	if s := dist.state(); !strings.Contains(s, "已退单") {
@@ -695,7 +690,7 @@ func fromTheFieldToARating(t *testing.T, d *db.DB) {
 	}
 
 	// The community again: to its own window, which handles it.
-	comm.go_("/cases/" + no)
+	comm.visit("/cases/" + no)
 	comm.mustSee("小区内路灯归物业管理")
 	tw.clock.set("2026-11-25 09:42")
 	comm.take("dispatch", chromedp.SetValue(chromedp.CSS("#h-dispatch"), window))
@@ -716,7 +711,7 @@ func fromTheFieldToARating(t *testing.T, d *db.DB) {
 	}
 
 	// The grid worker who reported it rates it.
-	worker.go_("/cases/" + no)
+	worker.visit("/cases/" + no)
 	tw.clock.set("2026-11-25 09:52")
 	worker.take("rate", chromedp.Click(chromedp.CSS(`input[name="result"][value="satisfied"]`), chromedp.NodeVisible))
 	if s := worker.state(); !strings.Contains(s, "已评价") {
@@ -759,7 +754,7 @@ func TestCases_PagesOnAPhoneAndADesk(t *testing.T) {
 		comm := tw.open(communityUser, screen.size)
 		shoot := func(tb *tab, name, path string, want ...string) {
 			t.Helper()
-			tb.go_(path)
+			tb.visit(path)
 			tb.mustSee(want...)
 			tb.look("cases-" + name + "-" + screen.name)
 		}
@@ -791,7 +786,7 @@ func TestCases_PagesOnAPhoneAndADesk(t *testing.T) {
 
 		// With script, a form sent empty is not kept: the browser points at the
 		// first field missing.
-		worker.go_("/cases/new")
+		worker.visit("/cases/new")
 		worker.do(chromedp.Click(chromedp.CSS(`form[data-outbox] button[type="submit"]`), chromedp.NodeVisible))
 		if focus := eval[string](worker, `document.activeElement.id`); focus != "f-category" {
 			t.Errorf("an empty report leaves the focus on %q, want the category", focus)
@@ -803,7 +798,7 @@ func TestCases_PagesOnAPhoneAndADesk(t *testing.T) {
 
 		// Without script the form is sent to the server, which says what is wrong.
 		worker.do(call(emulation.SetScriptExecutionDisabled, emulation.SetScriptExecutionDisabledParams{Value: true}))
-		worker.go_("/cases/new?lang=zh-CN")
+		worker.visit("/cases/new?lang=zh-CN")
 		worker.loadWith("send the form empty", http.StatusUnprocessableEntity, chromedp.Click(chromedp.CSS(`form[data-outbox] button[type="submit"]`), chromedp.NodeVisible))
 		worker.mustSee("不能为空")
 		worker.look("cases-new-errors-" + screen.name)
@@ -812,7 +807,7 @@ func TestCases_PagesOnAPhoneAndADesk(t *testing.T) {
 	// A report the server refuses waits in the outbox with the reason; the worker
 	// puts it back into the form, corrects it and reports it again.
 	worker := tw.open(gridUser, phone)
-	worker.go_("/cases/new")
+	worker.visit("/cases/new")
 	worker.do(chromedp.SetValue(chromedp.CSS("#f-category"), "1101"),
 		chromedp.SendKeys(chromedp.CSS("#f-description"), "楼上楼下因噪音争吵"),
 		chromedp.Click(chromedp.CSS("details.case-more > summary"), chromedp.NodeVisible),
@@ -835,7 +830,7 @@ func TestCases_PagesOnAPhoneAndADesk(t *testing.T) {
 	// A step the server refuses comes back with the reason at its form; a step
 	// someone else took meanwhile comes back with the case as it is now.
 	comm := tw.open(communityUser, phone)
-	comm.go_("/cases/" + no["red"])
+	comm.visit("/cases/" + no["red"])
 	const nowhere = orgtest.Community + "-2026-999999"
 	comm.do(chromedp.Click(chromedp.CSS(`details.case-step:has(input[value="merge"]) > summary`), chromedp.NodeVisible),
 		chromedp.SendKeys(chromedp.CSS("#m-into"), nowhere),
@@ -850,7 +845,7 @@ func TestCases_PagesOnAPhoneAndADesk(t *testing.T) {
 	}
 	comm.look("cases-step-problem-phone")
 
-	comm.go_("/cases/" + no["due"])
+	comm.visit("/cases/" + no["due"])
 	c, err := tw.svc.Get(context.Background(), community, no["due"], "")
 	if err == nil {
 		_, err = tw.svc.Take(context.Background(), community, c.No, c.Instance.Version, cases.TakeInput{Transition: "accept"}, nil)
