@@ -32,6 +32,7 @@ func RegisterAPI(mux web.Router, svc *Service, render *web.Renderer) {
 	mux.HandleFunc("GET /api/v1/cases/dashboard", a.dashboard)
 	mux.HandleFunc("GET /api/v1/cases/{id}", a.detail)
 	mux.HandleFunc("POST /api/v1/cases/{id}/transitions", a.take)
+	mux.HandleFunc("POST /api/v1/cases/dispatch", a.dispatch)
 }
 
 // List is a page of cases with the number of all the filter selects.
@@ -179,4 +180,26 @@ func canonical(in ReportInput, photoHashes []string) []byte {
 		Photos []string    `json:"photos"`
 	}{in, photoHashes})
 	return b
+}
+
+// DispatchInput is several cases dispatched to one handling unit at once.
+type DispatchInput struct {
+	HandlerID string      `json:"handler_id"`
+	Cases     []Versioned `json:"cases"`
+}
+
+// dispatch dispatches several cases at once, all or none; each names the version
+// the user saw, as a single step's If-Match does.
+func (a *API) dispatch(w http.ResponseWriter, r *http.Request) {
+	var in DispatchInput
+	if err := web.DecodeJSON(w, r, &in); err != nil {
+		a.render.Error(w, r, err)
+		return
+	}
+	cs, err := a.svc.DispatchMany(r.Context(), auth.From(r), in.Cases, in.HandlerID)
+	if err != nil {
+		a.render.Error(w, r, err)
+		return
+	}
+	web.WriteJSON(w, http.StatusOK, cs)
 }

@@ -3,6 +3,7 @@ package cases
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"strconv"
 	"strings"
 	"sync/atomic"
@@ -11,6 +12,7 @@ import (
 	"shequ/internal/audit"
 	"shequ/internal/platform/apperr"
 	"shequ/internal/platform/auth"
+	"shequ/internal/platform/changes"
 	"shequ/internal/platform/db"
 	"shequ/internal/platform/files"
 	"shequ/internal/platform/idem"
@@ -30,24 +32,47 @@ type Service struct {
 	// files keeps photos (bytes in the database, decision 24).
 	files files.Store
 	// run holds the catalogue and the engine built on its limits; a change to the
-	// catalogue swaps both at once.
-	run atomic.Pointer[running]
+	// catalogue, here or in another process, swaps both at once.
+	run   atomic.Pointer[running]
+	watch *changes.Watch
 }
+
+// catalogueTopic is the catalogue's row of change_versions.
+const catalogueTopic changes.Topic = "case_catalogue"
 
 type running struct {
 	cat    *Catalogue
 	engine *workflow.Engine
+	gen    uint64
 }
 
 // NewService returns the cases service on d, counting deadlines on wt in the
 // city's zone, with the catalogue as the database holds it.
 func NewService(ctx context.Context, d *db.DB, now func() time.Time, zone *time.Location, wt workflow.WorkingTime) (*Service, error) {
-	s := &Service{db: d, now: now, wt: wt, zone: zone, files: files.NewStore(files.InDatabase{})}
+	s := &Service{db: d, now: now, wt: wt, zone: zone, files: files.NewStore(files.InDatabase{}),
+		watch: changes.NewWatch(d, catalogueTopic, changes.DefaultInterval)}
 	return s, s.Reload(ctx)
+}
+
+// current returns the catalogue and engine as the database holds them now,
+// rebuilt when another process (or this one) changed the catalogue; on a failure
+// to look, what is held.
+func (s *Service) current(ctx context.Context) *running {
+	run := s.run.Load()
+	if gen, err := s.watch.Generation(ctx); err == nil && gen != run.gen {
+		if s.Reload(ctx) == nil {
+			run = s.run.Load()
+		}
+	}
+	return run
 }
 
 // Reload reads the catalogue again and rebuilds the engine on its limits.
 func (s *Service) Reload(ctx context.Context) error {
+	gen, err := s.watch.Generation(ctx)
+	if err != nil {
+		return err
+	}
 	cat, err := loadCatalogue(ctx, s.db.Read())
 	if err != nil {
 		return err
@@ -60,16 +85,16 @@ func (s *Service) Reload(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	s.run.Store(&running{cat: cat, engine: e})
+	s.run.Store(&running{cat: cat, engine: e, gen: gen})
 	return nil
 }
 
 // Catalogue returns the categories.
-func (s *Service) Catalogue() *Catalogue { return s.run.Load().cat }
+func (s *Service) Catalogue() *Catalogue { return s.current(context.Background()).cat }
 
 // Engine returns the workflow engine the cases run on, for pages that show the
 // flow's steps.
-func (s *Service) Engine() *workflow.Engine { return s.run.Load().engine }
+func (s *Service) Engine() *workflow.Engine { return s.current(context.Background()).engine }
 
 // Report takes a case into the intake of the community where it happened: checks
 // it, numbers it, records the reporter (the user, and the resident who reported it
@@ -89,7 +114,7 @@ func (s *Service) Report(ctx context.Context, p auth.Principal, in ReportInput, 
 		}
 		return s.Get(ctx, p, id, "")
 	}
-	run := s.run.Load()
+	run := s.current(ctx)
 	in.normalise()
 	errs := in.Check()
 	if in.Category != "" && !run.cat.Reportable(in.Category) {
@@ -151,9 +176,8 @@ func (s *Service) Report(ctx context.Context, p auth.Principal, in ReportInput, 
 			// Another request with the key committed first: it is the answer.
 			return s.Report(ctx, p, in, photos, key)
 		}
-		return Case{}, audit.RecordOutOfScope(ctx, s.db, p, now, workflow.ActStart, err)
 	}
-	return s.Get(ctx, p, c.ID, "")
+	return s.refused(ctx, p, now, workflow.ActStart, "case:"+c.ID, err, c.ID)
 }
 
 // isDuplicateKey reports whether err is a unique-key violation, as the losing one
@@ -238,7 +262,7 @@ func (s *Service) Detail(ctx context.Context, p auth.Principal, idOrNo, lang str
 // handler that does not serve the case's place, a merge into a case that is not
 // open and in scope, an unknown category, a rating that is not one of Ratings.
 func (s *Service) Take(ctx context.Context, p auth.Principal, idOrNo string, ifMatch int, in TakeInput, photos []files.Prepared) (Case, error) {
-	run := s.run.Load()
+	run := s.current(ctx)
 	now := s.now().UTC()
 	var id string
 	err := s.db.InTx(ctx, func(tx *sql.Tx) error {
@@ -289,10 +313,19 @@ func (s *Service) Take(ctx context.Context, p auth.Principal, idOrNo string, ifM
 		}
 		return updateCase(ctx, tx, c.ID, set, now)
 	})
-	if err != nil {
-		return Case{}, audit.RecordOutOfScope(ctx, s.db, p, now, workflow.ActTransition, err)
+	return s.refused(ctx, p, now, workflow.ActTransition, "case:"+idOrNo, err, id)
+}
+
+// refused ends a write: the case on success; a refusal for want of a permission
+// recorded as denied, and a case out of scope as a denied read, in the audit trail.
+func (s *Service) refused(ctx context.Context, p auth.Principal, now time.Time, action, object string, err error, id string) (Case, error) {
+	switch {
+	case err == nil:
+		return s.Get(ctx, p, id, "")
+	case apperr.Is(err, apperr.Forbidden):
+		return Case{}, audit.Refused(ctx, s.db, audit.Of(p, now, action, object), err)
 	}
-	return s.Get(ctx, p, id, "")
+	return Case{}, audit.RecordOutOfScope(ctx, s.db, p, now, action, err)
 }
 
 // savePhotos keeps a case's photos, scoped like the case.
@@ -405,4 +438,76 @@ func (s *Service) Board(ctx context.Context, p auth.Principal, unit string, show
 		cs[i].CategoryName = s.Catalogue().Name(cs[i].Category, lang)
 	}
 	return cs, counts, next, err
+}
+
+// Versioned names a case as the user saw it: its ID or number and its version.
+type Versioned struct {
+	ID      string `json:"id"`
+	Version int    `json:"version"`
+}
+
+// maxBatch is the most cases one batch dispatch takes.
+const maxBatch = 100
+
+// DispatchMany dispatches several cases to one handling unit at once ("回来再分家"
+// for a morning's reports): each a 派遣 step on the version the user saw, all in
+// one transaction, so that either every case is dispatched or none is, and the
+// error names the case that stopped them.
+//
+// Errors: invalid for none or more than maxBatch cases, or naming handler_id; as
+// Take for each case, with the case's number in the error's "case" argument.
+func (s *Service) DispatchMany(ctx context.Context, p auth.Principal, cases []Versioned, handlerID string) ([]Case, error) {
+	if len(cases) == 0 || len(cases) > maxBatch {
+		return nil, apperr.Invalidf("cases", "case.batch").With("max", maxBatch)
+	}
+	run := s.current(ctx)
+	now := s.now().UTC()
+	var ids []string
+	err := s.db.InTx(ctx, func(tx *sql.Tx) error {
+		for _, v := range cases {
+			c, err := getCase(ctx, tx, p.Scope(), v.ID, "")
+			if err != nil {
+				return err
+			}
+			h, err := s.handlerFor(ctx, tx, c, handlerID)
+			if err != nil {
+				return err
+			}
+			if _, err := run.engine.Take(ctx, tx, p, c.Instance.ID, v.Version, workflow.TakeInput{Transition: "dispatch", HandlerOrg: h.OrgCode}); err != nil {
+				var e *apperr.Error
+				if errors.As(err, &e) {
+					return e.With("case", c.No)
+				}
+				return err
+			}
+			if err := updateCase(ctx, tx, c.ID, map[string]any{"handler_id": h.ID}, now); err != nil {
+				return err
+			}
+			ids = append(ids, c.ID)
+		}
+		return nil
+	})
+	if err != nil {
+		_, err = s.refused(ctx, p, now, workflow.ActTransition, "case:batch", err, "")
+		return nil, err
+	}
+	out := make([]Case, 0, len(ids))
+	for _, id := range ids {
+		c, err := s.Get(ctx, p, id, "")
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, c)
+	}
+	return out, nil
+}
+
+// Handlers returns the handling units that serve p's unit and the units under it:
+// those on the path from the city down to p's unit, the nearest first, for a
+// dispatcher choosing where several cases go.
+func (s *Service) Handlers(ctx context.Context, p auth.Principal, lang string) ([]Handler, error) {
+	if err := p.Require(auth.ReadRegister); err != nil {
+		return nil, err
+	}
+	return handlers(ctx, s.db.Read(), p.OrgCode, lang)
 }

@@ -273,13 +273,45 @@ func listCases(ctx context.Context, q db.Querier, sc scope.Scope, f Filter, lang
 	return out, total, rows.Err()
 }
 
-// casesOf returns the cases of the given workflow instances, in their order.
+// casesOf returns the cases of the given workflow instances, in their order, in one
+// statement: a board page of 50 read case by case was 50 round trips, a third of
+// the page's time on PostgreSQL. The IN list is padded to a power of two with the
+// last ID, so that pages of any length share a few statement texts, each prepared
+// once (decision 13). Errors: not found if a case is not in sc.
 func casesOf(ctx context.Context, q db.Querier, sc scope.Scope, instances []workflow.Instance, lang string) ([]Case, error) {
-	out := make([]Case, 0, len(instances))
+	if len(instances) == 0 {
+		return []Case{}, nil
+	}
+	ids := make([]string, 0, len(instances))
 	for _, i := range instances {
-		c, err := getCase(ctx, q, sc, i.SubjectID, lang)
+		ids = append(ids, i.SubjectID)
+	}
+	for len(ids)&(len(ids)-1) != 0 {
+		ids = append(ids, ids[len(ids)-1])
+	}
+	w, args := sc.Where("c.org_code", 1)
+	rows, err := q.QueryContext(ctx, `SELECT `+workflow.InstanceColumns("w")+`, `+caseColumns+caseFrom+
+		` WHERE `+inList("c.id", ids, &args)+` AND `+w, args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	byID := make(map[string]Case, len(instances))
+	for rows.Next() {
+		c, err := scanCase(rows, lang)
 		if err != nil {
 			return nil, err
+		}
+		byID[c.ID] = c
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	out := make([]Case, 0, len(instances))
+	for _, i := range instances {
+		c, ok := byID[i.SubjectID]
+		if !ok {
+			return nil, errNotFound()
 		}
 		out = append(out, c)
 	}

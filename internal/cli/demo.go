@@ -39,6 +39,16 @@ func (e *env) loadDemo(ctx context.Context, d *db.DB) error {
 	}
 	fmt.Fprintf(e.stdout, "demo city loaded in %.1fs: %d units, %d households, %d registered and %d floating residents, %d workers\n",
 		time.Since(start).Seconds(), sum.OrgUnits, sum.Households, sum.Registered, sum.Floating, sum.Workers)
+	start = time.Now()
+	zone, err := loadZone("")
+	if err != nil {
+		return err
+	}
+	n, err := demo.LoadCases(ctx, d, e.now(), zone, e.stdout)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(e.stdout, "demo cases in %.1fs: %d cases in every state of the flow, taken up in the last weeks\n", time.Since(start).Seconds(), n)
 	return nil
 }
 

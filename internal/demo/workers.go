@@ -4,6 +4,8 @@ import (
 	"math/rand/v2"
 	"slices"
 	"time"
+
+	"shequ/internal/platform/codes"
 )
 
 // The workforce figures of the report (section 一 and 二(一)).
@@ -12,25 +14,33 @@ const (
 	hiredIn2011 = 132 // 2011 年招聘 132 名大专以上学历、40 岁以下的社区工作人员
 )
 
-// profile is what a worker's row is built from: age on the report date, education,
-// and whether the worker came in with the 2011 recruitment.
+// profile is what a worker's row is built from: age on the report date, education
+// (a GB/T 4658 code), and whether the worker came in with the 2011 recruitment.
 type profile struct {
 	age       int
 	education string
 	in2011    bool
 }
 
+// educated is how many workers of a pool hold an education code.
+type educated struct {
+	code string
+	n    int
+}
+
 // profiles returns the workforce the report describes, as two shuffled pools: the
 // 132 recruits of 2011 (all college-educated, under 40 when hired) and the 304
 // others. Together they give the report's age groups (<35: 130, 35–50: 282,
 // >50: 24) and education groups (junior middle or below 8, senior high or
-// technical 164, college or above 264).
+// technical 164, college or above 264), each group spread over the GB/T 4658 codes
+// workers hold: 71 初中毕业, 61 普通高中毕业, 41 中等专科, 44 职业高中 and 47 技工学校毕业,
+// 31 大学专科毕业, 21 大学本科毕业, 14 硕士研究生毕业.
 func profiles(rng *rand.Rand) (veterans, recruits []profile) {
 	type group struct {
 		n      int
 		lo, hi int // ages, inclusive
 	}
-	build := func(in2011 bool, ages []group, educations map[string]int, order []string) []profile {
+	build := func(in2011 bool, ages []group, educations []educated) []profile {
 		var ps []profile
 		for _, a := range ages {
 			for range a.n {
@@ -38,9 +48,9 @@ func profiles(rng *rand.Rand) (veterans, recruits []profile) {
 			}
 		}
 		var eds []string
-		for _, e := range order {
-			for range educations[e] {
-				eds = append(eds, e)
+		for _, e := range educations {
+			for range e.n {
+				eds = append(eds, e.code)
 			}
 		}
 		rng.Shuffle(len(eds), func(i, j int) { eds[i], eds[j] = eds[j], eds[i] })
@@ -52,12 +62,10 @@ func profiles(rng *rand.Rand) (veterans, recruits []profile) {
 	}
 	recruits = build(true,
 		[]group{{100, 23, 34}, {hiredIn2011 - 100, 35, 40}},
-		map[string]int{"junior_college": 58, "bachelor": 70, "postgraduate": 4},
-		[]string{"junior_college", "bachelor", "postgraduate"})
+		[]educated{{"31", 58}, {"21", 70}, {"14", 4}})
 	veterans = build(false,
 		[]group{{30, 25, 34}, {250, 35, 50}, {24, 51, 57}},
-		map[string]int{"junior_middle_or_below": 8, "senior_high": 100, "technical_secondary": 64, "junior_college": 92, "bachelor": 40},
-		[]string{"junior_middle_or_below", "senior_high", "technical_secondary", "junior_college", "bachelor"})
+		[]educated{{"71", 8}, {"61", 100}, {"41", 40}, {"44", 12}, {"47", 12}, {"31", 92}, {"21", 40}})
 	return veterans, recruits
 }
 
@@ -157,7 +165,8 @@ func (g *gen) worker(cm *community, position string, p profile, male bool) (id, 
 		return "", "", err
 	}
 	certificate := ""
-	if college := p.education == "junior_college" || p.education == "bachelor" || p.education == "postgraduate"; college {
+	switch group, _ := codes.EducationGroupOf(p.education); group {
+	case codes.EduJuniorCollege, codes.EduBachelor, codes.EduPostgraduate:
 		switch r := g.rng.IntN(100); {
 		case r < 6:
 			certificate = "社会工作者职业水平证书(社会工作师)"

@@ -6,7 +6,8 @@ import (
 )
 
 // Domain plugs the register's API and pages into the server; its pages name units
-// through orgs.
+// through orgs. Its navigation entry is the 流入原因 dictionary, for those who keep
+// it.
 func Domain(svc *Service, orgs *org.Service) app.Domain {
 	return app.Domain{
 		Name:      "registry",
@@ -16,5 +17,6 @@ func Domain(svc *Service, orgs *org.Service) app.Domain {
 			RegisterAPI(h.Mux, svc, h.Render)
 			RegisterPages(h.Mux, svc, orgs, h.Render)
 		},
+		Nav: []app.Nav{{Key: "dictionary.nav", URL: dictionaryURL(DictInflowReason), Show: MayKeepDictionaries}},
 	}
 }

@@ -40,6 +40,7 @@ type Household struct {
 	Street      string `json:"street,omitempty"` // 小区或街路巷
 	DoorNo      string `json:"door_no,omitempty"`
 	Building    string `json:"building,omitempty"`
+	BuildingID  string `json:"-"` // for the link to the building's page
 	UnitNo      string `json:"unit_no,omitempty"`
 	FloorNo     string `json:"floor_no,omitempty"`
 	RoomNo      string `json:"room_no,omitempty"`

@@ -67,6 +67,15 @@ func RegisterPages(mux web.Router, svc *Service, orgs *org.Service, render *web.
 	mux.HandleFunc("GET /org/{code}/residents", p.gridResidents)
 	mux.HandleFunc("GET /org/{code}/permits", p.permits)
 	mux.HandleFunc("GET /search", p.search)
+	mux.HandleFunc("GET /dictionaries/{name}", p.dictionary)
+	mux.HandleFunc("POST /dictionaries/{name}", p.addDictionaryEntry)
+	mux.HandleFunc("GET /dictionaries/{name}/{code}/edit", p.dictionaryEntryForm)
+	mux.HandleFunc("POST /dictionaries/{name}/{code}/edit", p.renameDictionaryEntry)
+	mux.HandleFunc("GET /dictionaries/{name}/{code}/retire", p.retireDictionaryEntryForm)
+	mux.HandleFunc("POST /dictionaries/{name}/{code}/retire", p.retireDictionaryEntry)
+	mux.HandleFunc("GET /buildings/{id}", p.building)
+	mux.HandleFunc("GET /buildings/{id}/edit", p.buildingForm)
+	mux.HandleFunc("POST /buildings/{id}/edit", p.updateBuilding)
 }
 
 // place is where a household sits: the breadcrumbs down to its grid, and the grid.

@@ -14,7 +14,7 @@ import (
 // The notices a page shows after a write sent the browser there (?done=…), each
 // the message "done.<notice>".
 var notices = []string{"household_created", "household_saved", "resident_created", "resident_saved", "moved",
-	"deregistered", "registered", "split", "merged", "erased"}
+	"deregistered", "registered", "split", "merged", "erased", "entry_added", "entry_renamed", "entry_retired", "building_saved"}
 
 // notice is the request's ?done= when it is one of notices, else "".
 func notice(r *http.Request) string {

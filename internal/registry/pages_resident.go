@@ -157,8 +157,9 @@ func (p *Pages) residentWith(w http.ResponseWriter, r *http.Request, status int,
 	p.render.Page(w, r, status, "registry_resident", page)
 }
 
-// inflowName is the name of a 流入原因 code in the local dictionary, the code itself
-// when the dictionary no longer holds it.
+// inflowName is the name of a 流入原因 code in the local dictionary, in the
+// request's language, retired or not; the code itself when the dictionary does not
+// hold it.
 func (p *Pages) inflowName(r *http.Request, code string) (string, error) {
 	if code == "" {
 		return "", nil
@@ -169,7 +170,7 @@ func (p *Pages) inflowName(r *http.Request, code string) (string, error) {
 	}
 	for _, e := range entries {
 		if e.Code == code {
-			return e.Name, nil
+			return e.Label(web.Lang(r)), nil
 		}
 	}
 	return code, nil
@@ -222,9 +223,9 @@ func residentFields(f form, lang string, inflow []DictionaryEntry, isNew bool) m
 	for i, t := range PopulationTypes {
 		pops[i] = option{Value: t, Key: "pop." + t}
 	}
-	reasons := make([]option, len(inflow))
-	for i, e := range inflow {
-		reasons[i] = option{Value: e.Code, Label: e.Name}
+	var reasons []option
+	for _, e := range Offered(inflow, f.values.Get("inflow_reason")) {
+		reasons = append(reasons, option{Value: e.Code, Label: e.Label(lang)})
 	}
 	fs := map[string]field{
 		"name":                  f.text("name", "field.name").req().max(30),

@@ -32,9 +32,15 @@ type phone struct {
 	dir  string // where screenshots go, "" for none
 }
 
-// newPhone serves w's pages and opens a browser on them; it skips the test when
-// Chromium is not installed.
+// newPhone serves w's pages and opens a browser on them, signed in as the
+// community's user; it skips the test when Chromium is not installed.
 func newPhone(t *testing.T, w pagesWorld) *phone {
+	t.Helper()
+	return newPhoneAs(t, w, community)
+}
+
+// newPhoneAs is newPhone signed in as p.
+func newPhoneAs(t *testing.T, w pagesWorld, p auth.Principal) *phone {
 	t.Helper()
 	chromium, err := exec.LookPath("chromium")
 	if err != nil {
@@ -43,7 +49,7 @@ func newPhone(t *testing.T, w pagesWorld) *phone {
 	mux := http.NewServeMux()
 	mux.Handle("GET /static/", web.StaticHandler())
 	mux.Handle("/", http.HandlerFunc(func(rw http.ResponseWriter, r *http.Request) {
-		w.h.ServeHTTP(rw, r.WithContext(auth.WithPrincipal(r.Context(), community)))
+		w.h.ServeHTTP(rw, r.WithContext(auth.WithPrincipal(r.Context(), p)))
 	}))
 	srv := httptest.NewServer(web.SecurityHeaders(mux))
 	t.Cleanup(srv.Close)

@@ -24,7 +24,8 @@ import (
 
 // householdColumns bring a household with its member count and head, in the same
 // statement: a list of fifty households is one query, not a hundred and one.
-const householdColumns = `h.id, h.household_no, h.org_code, h.street, h.door_no, COALESCE(b.name, ''), h.unit_no, h.floor_no, h.room_no,
+const householdColumns = `h.id, h.household_no, h.org_code, h.street, h.door_no, COALESCE(b.name, ''), COALESCE(b.id, ''), h.unit_no,
+	h.floor_no, h.room_no,
 	h.address, h.established_on, COALESCE(h.dissolved_on, ''),
 	(SELECT COUNT(*) FROM residents r WHERE r.household_id = h.id AND r.deregistered_on IS NULL),
 	COALESCE((SELECT MIN(r.name) FROM residents r WHERE r.household_id = h.id AND r.relation IN ` + headRelations + `
@@ -34,7 +35,7 @@ const householdFrom = ` FROM households h LEFT JOIN buildings b ON b.id = h.buil
 
 func scanHousehold(row interface{ Scan(...any) error }) (Household, error) {
 	var h Household
-	err := row.Scan(&h.ID, &h.No, &h.GridCode, &h.Street, &h.DoorNo, &h.Building, &h.UnitNo, &h.FloorNo, &h.RoomNo,
+	err := row.Scan(&h.ID, &h.No, &h.GridCode, &h.Street, &h.DoorNo, &h.Building, &h.BuildingID, &h.UnitNo, &h.FloorNo, &h.RoomNo,
 		&h.Address, &h.Established, &h.Dissolved, &h.Members, &h.Head)
 	return h, err
 }

@@ -90,6 +90,42 @@ func (m *matrix) freshCase(c cell) cases.Case {
 var caseAccepted = wroteWhere(`SELECT COUNT(*) FROM cases c JOIN workflow_instances w ON w.subject_id = c.id
 	WHERE c.description = $1 AND w.state = 'accepted'`)
 
+// caseDispatched reports whether the fresh case was dispatched.
+var caseDispatched = wroteWhere(`SELECT COUNT(*) FROM cases c JOIN workflow_instances w ON w.subject_id = c.id
+	WHERE c.description = $1 AND w.state = 'handling'`)
+
+// acceptedCase makes a fresh case in c's grid and has its community accept it,
+// for a rule that dispatches one.
+func (m *matrix) acceptedCase(c cell) cases.Case {
+	m.t.Helper()
+	cs := m.freshCase(c)
+	cal, err := calendar.NewService(m.db, now, calendar.Settings{Zone: time.UTC})
+	if err != nil {
+		m.t.Fatal(err)
+	}
+	svc, err := cases.NewService(context.Background(), m.db, now, time.UTC, cal)
+	if err != nil {
+		m.t.Fatal(err)
+	}
+	office := auth.Principal{UserID: "office", Name: "值班员", Role: auth.RoleCommunity, OrgCode: c.grid[:12]}
+	if cs, err = svc.Take(context.Background(), office, cs.ID, cs.Instance.Version, cases.TakeInput{Transition: "accept"}, nil); err != nil {
+		m.t.Fatal(err)
+	}
+	return cs
+}
+
+// windowOf is the handling unit of the community of c's grid, made on first use.
+func (m *matrix) windowOf(c cell) string {
+	m.t.Helper()
+	id := "window-" + c.grid[:12]
+	_, err := m.db.Write().ExecContext(context.Background(), `INSERT INTO case_handlers (id, org_code, name_zh, name_en, kind)
+		VALUES ($1, $2, '窗口', 'window', 'window') ON CONFLICT (id) DO NOTHING`, id, c.grid[:12])
+	if err != nil {
+		m.t.Fatal(err)
+	}
+	return id
+}
+
 // caseReported reports whether a case with the fresh description exists.
 var caseReported = wroteWhere(`SELECT COUNT(*) FROM cases WHERE description = $1`)
 
@@ -127,6 +163,17 @@ func casesRules() map[string]rule {
 			ask: func(_ *matrix, c cell) request { return get("/cases/" + c.caseID + "/files/" + c.casePhoto) }},
 		"GET /cases/{owner}/files/{file}/thumb": {kind: "file", targeted: true, may: read,
 			ask: func(_ *matrix, c cell) request { return get("/cases/" + c.caseID + "/files/" + c.casePhoto + "/thumb") }},
+		"GET /cases/catalogue": {kind: "page", may: func(p auth.Principal) bool { return p.Can(auth.ReadRegister) || cases.MayKeepCatalogue(p) },
+			ask: func(*matrix, cell) request { return get("/cases/catalogue") }},
+		"POST /cases/catalogue": {kind: "settings", may: cases.MayKeepCatalogue,
+			ask: func(*matrix, cell) request {
+				return form(http.MethodPost, "/cases/catalogue", url.Values{"code": {"9901"}, "name_zh": {"其他"}, "name_en": {"Other"}})
+			}},
+		"GET /cases/routes": {kind: "page", may: read, ask: func(*matrix, cell) request { return get("/cases/routes") }},
+		"POST /cases/routes": {kind: "settings", may: cases.MayRoute,
+			ask: func(*matrix, cell) request {
+				return form(http.MethodPost, "/cases/routes", url.Values{"category": {"1401"}, "handler_id": {""}})
+			}},
 		"GET /cases/sw.js":                {kind: "public", public: true, ask: func(*matrix, cell) request { return get("/cases/sw.js") }},
 		"GET /cases/outbox.js":            {kind: "public", public: true, ask: func(*matrix, cell) request { return get("/cases/outbox.js") }},
 		"GET /cases/manifest.webmanifest": {kind: "public", public: true, ask: func(*matrix, cell) request { return get("/cases/manifest.webmanifest") }},
@@ -170,6 +217,18 @@ func casesRules() map[string]rule {
 		"GET /open311/v2/requests/{file}": {kind: "api_key", public: true, operators: true,
 			ask: func(_ *matrix, c cell) request { return get("/open311/v2/requests/" + c.caseNo + ".json") }},
 		"GET /open311/v2/tokens/{file}": open311Keyed(get("/open311/v2/tokens/abc.json")),
+
+		"POST /api/v1/cases/dispatch": {kind: "case", targeted: true, may: accepts, wrote: caseDispatched,
+			ask: func(m *matrix, c cell) request {
+				cs := m.acceptedCase(c)
+				return jsonBody(http.MethodPost, "/api/v1/cases/dispatch", `{"handler_id":"`+m.windowOf(c)+`","cases":[{"id":"`+cs.ID+`","version":`+strconv.Itoa(cs.Instance.Version)+`}]}`)
+			}},
+
+		"POST /cases/dispatch": {kind: "case", targeted: true, may: accepts, wrote: caseDispatched,
+			ask: func(m *matrix, c cell) request {
+				cs := m.acceptedCase(c)
+				return form(http.MethodPost, "/cases/dispatch", url.Values{"handler_id": {m.windowOf(c)}, "case": {cs.ID + ":" + strconv.Itoa(cs.Instance.Version)}})
+			}},
 
 		"GET /calendar":        {kind: "page", ask: func(*matrix, cell) request { return get("/calendar") }},
 		"GET /calendar/import": {kind: "settings", may: calendar.MayImport, ask: func(*matrix, cell) request { return get("/calendar/import") }},

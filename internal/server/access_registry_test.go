@@ -4,6 +4,7 @@ import (
 	"context"
 	"net/http"
 	"net/url"
+	"strconv"
 	"testing"
 	"time"
 
@@ -44,6 +45,38 @@ func (m *matrix) deregistered(c cell) (registry.Household, registry.Resident) {
 		m.t.Fatal(err)
 	}
 	return h, rs[0]
+}
+
+// building returns a building of c's grid, for a rule that reads one, or one of its
+// own with a fresh name, for a rule that changes one; made with a household in it.
+func (m *matrix) building(c cell, own bool) string {
+	m.t.Helper()
+	ctx := context.Background()
+	if !own {
+		var id string
+		err := m.db.Read().QueryRowContext(ctx, `SELECT MIN(id) FROM buildings WHERE org_code = $1`, c.grid).Scan(&id)
+		if err == nil && id != "" {
+			return id
+		}
+	}
+	h, err := registry.NewService(m.db, now, time.UTC).CreateHousehold(ctx, auth.System(),
+		registry.HouseholdInput{No: "B" + strconv.Itoa(m.seq+1), GridCode: c.grid, Address: "楼栋路1号", Building: m.newName("楼")})
+	if err != nil {
+		m.t.Fatalf("a building in %s: %v", c.grid, err)
+	}
+	return h.BuildingID
+}
+
+// dictionaryEntry adds an entry of its own with a fresh name to the 流入原因
+// dictionary, for a rule that retires one, and returns its code.
+func (m *matrix) dictionaryEntry() string {
+	m.t.Helper()
+	code := "R" + strconv.Itoa(m.seq+1)
+	if _, err := registry.NewService(m.db, now, time.UTC).AddDictionaryEntry(context.Background(), auth.System(), registry.DictInflowReason,
+		registry.DictionaryInput{Code: code, Name: m.newName("待停用原因")}); err != nil {
+		m.t.Fatal(err)
+	}
+	return code
 }
 
 // wroteWhere reports whether a query about the fresh name finds a row.
@@ -203,6 +236,40 @@ func registryRules() map[string]rule {
 		"POST /residents/{id}/deregister": {kind: "write", targeted: true, may: write, wrote: offTheRegister, ask: formAt("/residents/", "/deregister", deregister)},
 		"GET /residents/{id}/register":    {kind: "page", targeted: true, may: write, ask: onResident("/register"), shows: residentName},
 		"POST /residents/{id}/register":   {kind: "write", targeted: true, may: write, wrote: onTheRegister, ask: formAt("/residents/", "/register", register)},
+
+		// The 流入原因 dictionary is the city's, kept by the city and the district.
+		"GET /dictionaries/{name}": {kind: "page", may: registry.MayKeepDictionaries,
+			ask: func(*matrix, cell) request { return get("/dictionaries/inflow_reason") }, shows: func(cell) string { return "务工" }},
+		"POST /dictionaries/{name}": {kind: "write", may: registry.MayKeepDictionaries,
+			wrote: wroteWhere(`SELECT COUNT(*) FROM dictionary_entries WHERE name = $1`),
+			ask: func(m *matrix, _ cell) request {
+				name := m.newName("新原因")
+				return form(http.MethodPost, "/dictionaries/inflow_reason", url.Values{"code": {"N" + strconv.Itoa(m.seq)}, "entry_name": {name}})
+			}},
+		"GET /dictionaries/{name}/{code}/edit": {kind: "page", may: registry.MayKeepDictionaries,
+			ask: func(*matrix, cell) request { return get("/dictionaries/inflow_reason/01/edit") }, shows: func(cell) string { return "务工" }},
+		"POST /dictionaries/{name}/{code}/edit": {kind: "write", may: registry.MayKeepDictionaries,
+			wrote: wroteWhere(`SELECT COUNT(*) FROM dictionary_entries WHERE code = '02' AND name = $1`),
+			ask: func(m *matrix, _ cell) request {
+				return form(http.MethodPost, "/dictionaries/inflow_reason/02/edit", url.Values{"entry_name": {m.newName("经商改名")}})
+			}},
+		"GET /dictionaries/{name}/{code}/retire": {kind: "page", may: registry.MayKeepDictionaries,
+			ask: func(*matrix, cell) request { return get("/dictionaries/inflow_reason/01/retire") }, shows: func(cell) string { return "务工" }},
+		"POST /dictionaries/{name}/{code}/retire": {kind: "write", may: registry.MayKeepDictionaries,
+			wrote: wroteWhere(`SELECT COUNT(*) FROM dictionary_entries WHERE name = $1 AND retired_on IS NOT NULL`),
+			ask: func(m *matrix, _ cell) request {
+				return form(http.MethodPost, "/dictionaries/inflow_reason/"+m.dictionaryEntry()+"/retire", url.Values{})
+			}},
+
+		"GET /buildings/{id}": {kind: "page", targeted: true, may: read, shows: func(c cell) string { return c.gridName },
+			ask: func(m *matrix, c cell) request { return get("/buildings/" + m.building(c, false)) }},
+		"GET /buildings/{id}/edit": {kind: "page", targeted: true, may: write, shows: func(c cell) string { return c.gridName },
+			ask: func(m *matrix, c cell) request { return get("/buildings/" + m.building(c, false) + "/edit") }},
+		"POST /buildings/{id}/edit": {kind: "write", targeted: true, may: write,
+			wrote: wroteWhere(`SELECT COUNT(*) FROM buildings WHERE name = $1 AND floors = 6`),
+			ask: func(m *matrix, c cell) request {
+				return form(http.MethodPost, "/buildings/"+m.building(c, true)+"/edit", url.Values{"floors": {"6"}})
+			}},
 
 		"GET /org/{code}/households": {kind: "list", targeted: true, may: read, ask: onUnit("/households"), shows: unitName},
 		"GET /org/{code}/residents":  {kind: "list", targeted: true, may: read, ask: onUnit("/residents"), shows: unitName},

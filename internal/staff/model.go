@@ -11,6 +11,7 @@ import (
 
 	"shequ/internal/platform/apperr"
 	"shequ/internal/platform/auth"
+	"shequ/internal/platform/codes"
 	"shequ/internal/platform/pii"
 )
 
@@ -18,42 +19,47 @@ import (
 // holding both top posts), 书记, 主任, 副书记, 副主任, 委员, 网格员.
 var Positions = []string{"secretary_director", "secretary", "director", "deputy_secretary", "deputy_director", "member", "grid_worker"}
 
-// Educations lists the education levels: 初中及以下, 高中, 中专, 大专, 本科, 研究生.
-var Educations = []string{"junior_middle_or_below", "senior_high", "technical_secondary", "junior_college", "bachelor", "postgraduate"}
-
 // MaxWorkersPerGrid is the size of a grid team: one or two workers.
 const MaxWorkersPerGrid = 2
 
 // Worker is a community worker. Sex and BirthDate come from the ID number;
 // GridCodes are the grids they serve, now or on the day the worker was read as of.
 type Worker struct {
-	ID            string   `json:"id"`
-	Name          string   `json:"name"`
-	IDNumber      string   `json:"id_number"`
-	Sex           string   `json:"sex"`
-	BirthDate     string   `json:"birth_date"`
-	CommunityCode string   `json:"community_code"`
-	Position      string   `json:"position"`
-	Education     string   `json:"education"`
-	HiredOn       string   `json:"hired_on"`
-	Certificates  string   `json:"certificates"`
-	Phone         string   `json:"phone"`
-	GridCodes     []string `json:"grid_codes"`
+	ID            string `json:"id"`
+	Name          string `json:"name"`
+	IDNumber      string `json:"id_number"`
+	Sex           string `json:"sex"`
+	BirthDate     string `json:"birth_date"`
+	CommunityCode string `json:"community_code"`
+	Position      string `json:"position"`
+	// Education is the worker's 学历, a GB/T 4658-2006 code (21 大学本科毕业);
+	// EducationName is its name and EducationGroup the report's group it falls in
+	// (codes.EducationGroupOf), both derived from the code when it is read.
+	Education      string   `json:"education"`
+	EducationName  string   `json:"education_name"`
+	EducationGroup string   `json:"education_group"`
+	HiredOn        string   `json:"hired_on"`
+	Certificates   string   `json:"certificates"`
+	Phone          string   `json:"phone"`
+	GridCodes      []string `json:"grid_codes"`
 }
 
 // WorkerInput is what a user types to create or change a worker. GridCodes are the
 // grids the worker serves from then on: a new worker serves them from the day they
 // were hired, and a change of grids takes effect on the day it is made (see Put).
 type WorkerInput struct {
-	Name          string   `json:"name"`
-	IDNumber      string   `json:"id_number"`
-	CommunityCode string   `json:"community_code"`
-	Position      string   `json:"position"`
-	Education     string   `json:"education"`
-	HiredOn       string   `json:"hired_on"`
-	Certificates  string   `json:"certificates"`
-	Phone         string   `json:"phone"`
-	GridCodes     []string `json:"grid_codes"`
+	Name          string `json:"name"`
+	IDNumber      string `json:"id_number"`
+	CommunityCode string `json:"community_code"`
+	Position      string `json:"position"`
+	// Education is a GB/T 4658 code or name, or one of the report's six groups,
+	// which the workforce took before the codes (bachelor), and which becomes the
+	// group's own code (codes.EducationOfGroup).
+	Education    string   `json:"education"`
+	HiredOn      string   `json:"hired_on"`
+	Certificates string   `json:"certificates"`
+	Phone        string   `json:"phone"`
+	GridCodes    []string `json:"grid_codes"`
 }
 
 // Validate checks the fields on their own and returns the parsed ID number, or the
@@ -74,8 +80,8 @@ func (in *WorkerInput) Check(today time.Time) (pii.IDNumber, []*apperr.Error) {
 	if !slices.Contains(Positions, in.Position) {
 		errs = append(errs, apperr.Invalidf("position", "worker.position"))
 	}
-	if !slices.Contains(Educations, in.Education) {
-		errs = append(errs, apperr.Invalidf("education", "worker.education"))
+	if err := educationCode(&in.Education); err != nil {
+		errs = append(errs, err)
 	}
 	d, derr := time.Parse(time.DateOnly, in.HiredOn)
 	if derr != nil || d.After(today) || d.Before(id.Birth) {
@@ -95,6 +101,31 @@ func (in *WorkerInput) Check(today time.Time) (pii.IDNumber, []*apperr.Error) {
 	}
 	in.GridCodes = grids
 	return id, errs
+}
+
+// educationCode turns a worker's 学历 as typed into its GB/T 4658 code: a code, a
+// name (codes.Table.Lookup), or a group of the report as the workforce kept it
+// before the codes, by key. It is required.
+func educationCode(v *string) *apperr.Error {
+	*v = strings.TrimSpace(*v)
+	if *v == "" {
+		return apperr.Invalidf("education", "required")
+	}
+	if e, ok := codes.Education().Lookup(*v); ok {
+		*v = e.Code
+		return nil
+	}
+	if code, ok := codes.EducationOfGroup(*v); ok {
+		*v = code
+		return nil
+	}
+	return apperr.Invalidf("education", "code.unknown").With("table", codes.Education().Standard)
+}
+
+// named fills in what a worker's education code gives: its name and its group.
+func (w *Worker) named() {
+	w.EducationName = codes.Education().Name(w.Education)
+	w.EducationGroup, _ = codes.EducationGroupOf(w.Education)
 }
 
 // Masked returns a copy with the ID number and phone masked.

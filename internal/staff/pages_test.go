@@ -68,7 +68,7 @@ func newSite(t *testing.T, d *db.DB) *site {
 	for _, in := range []staff.WorkerInput{
 		chen,
 		{Name: "黄强", IDNumber: idNumber("19600310", "031"), CommunityCode: orgtest.Community, Position: "secretary_director",
-			Education: "senior_high", HiredOn: "2001-03-01", Phone: phoneHuang},
+			Education: "普通高中毕业", HiredOn: "2001-03-01", Phone: phoneHuang},
 		{Name: "刘洋", IDNumber: idNumber("19950920", "042"), CommunityCode: orgtest.Community2, Position: "grid_worker",
 			Education: "junior_college", HiredOn: "2019-09-01", Phone: phoneLiu, GridCodes: []string{orgtest.Grid2}},
 	} {
@@ -132,7 +132,7 @@ func TestStaffPage_ListsTheWorkersUnderTheUnitMasked(t *testing.T) {
 			t.Fatalf("status %d\n%s", code, body)
 		}
 		for _, want := range []string{"社区工作者", "万秀区（区）", "陈丽", "黄强", "刘洋", "东兴社区", "南环社区", "书记兼主任", "网格员",
-			"高中", "大专", "2001-03-01", "139****1111", `<a href="/org/` + orgtest.Grid + `">东兴第一网格</a>`,
+			`<td data-label="学历">普通高中毕业</td>`, `<td data-label="学历">大学专科教育</td>`, `<td data-label="学历">大学本科毕业</td>`, "2001-03-01", "139****1111", `<a href="/org/` + orgtest.Grid + `">东兴第一网格</a>`,
 			`href="/staff?scope=` + orgtest.Street + `"`, "按街道查看", "3 <small>/ 14</small>", "缺编 11 人", "共 3 人",
 			`<a href="/staff/` + s.made[0].ID + `">陈丽</a>`} {
 			if !strings.Contains(body, want) {

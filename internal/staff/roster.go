@@ -9,6 +9,7 @@ import (
 	"shequ/internal/org"
 	"shequ/internal/platform/apperr"
 	"shequ/internal/platform/auth"
+	"shequ/internal/platform/codes"
 	"shequ/internal/platform/scope"
 	"shequ/internal/platform/web"
 )
@@ -73,7 +74,7 @@ func (p *Pages) roster(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	asked := filterOf(r)
-	page := rosterPage{Unit: unit, Filter: asked, Positions: Positions, Educations: Educations,
+	page := rosterPage{Unit: unit, Filter: asked, Positions: Positions, Educations: codes.EducationGroups(),
 		Narrowed:    asked.Position != "" || asked.Education != "" || asked.Sex != "" || asked.AsOf != "",
 		Communities: unit.Level != scope.Community && unit.Level != scope.Grid}
 	status, f := http.StatusOK, asked
@@ -204,8 +205,8 @@ func summarize(profiles []Profile, posts int, day string) summary {
 		default:
 			s.Over50++
 		}
-		switch p.Education {
-		case "junior_college", "bachelor", "postgraduate":
+		switch g, _ := codes.EducationGroupOf(p.Education); g {
+		case codes.EduJuniorCollege, codes.EduBachelor, codes.EduPostgraduate:
 			s.CollegeOrAbove++
 		}
 	}

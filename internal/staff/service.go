@@ -11,6 +11,7 @@ import (
 	"shequ/internal/org"
 	"shequ/internal/platform/apperr"
 	"shequ/internal/platform/auth"
+	"shequ/internal/platform/codes"
 	"shequ/internal/platform/db"
 	"shequ/internal/platform/scope"
 )
@@ -60,7 +61,7 @@ func (s *Service) CheckFilter(f *Filter) error {
 		values            []string
 	}{
 		{"position", "worker.position", f.Position, Positions},
-		{"education", "worker.education", f.Education, Educations},
+		{"education", "worker.education", f.Education, codes.EducationGroups()},
 		{"sex", "worker.sex", f.Sex, []string{"M", "F"}},
 	} {
 		if c.value != "" && !slices.Contains(c.values, c.value) {
@@ -247,6 +248,7 @@ func (s *Service) save(ctx context.Context, p auth.Principal, id string, in Work
 	}
 	w := Worker{ID: id, Name: in.Name, IDNumber: idn.Value, Sex: string(idn.Sex), BirthDate: idn.BirthDate(), CommunityCode: in.CommunityCode,
 		Position: in.Position, Education: in.Education, HiredOn: in.HiredOn, Certificates: in.Certificates, Phone: in.Phone, GridCodes: in.GridCodes}
+	w.named()
 	err = s.db.InTx(ctx, func(tx *sql.Tx) error {
 		if !insert {
 			if _, err := Get(ctx, tx, s.db.Keys(), p.Scope(), id); err != nil {

@@ -2,6 +2,7 @@ package staff_test
 
 import (
 	"context"
+	"fmt"
 	"testing"
 	"time"
 
@@ -25,7 +26,7 @@ var district = auth.Principal{UserID: "d", Role: auth.RoleDistrict, OrgCode: org
 
 func worker(name, birth, seq string, grids ...string) staff.WorkerInput {
 	return staff.WorkerInput{Name: name, IDNumber: idNumber(birth, seq), CommunityCode: orgtest.Community, Position: "grid_worker",
-		Education: "bachelor", HiredOn: "2011-07-01", GridCodes: grids}
+		Education: "21", HiredOn: "2011-07-01", GridCodes: grids}
 }
 
 func TestWorker_SexAndAgeComeFromTheIDNumber(t *testing.T) {
@@ -68,6 +69,39 @@ func TestWorker_AGridHasAtMostTwoWorkersOfItsOwnCommunity(t *testing.T) {
 	})
 }
 
+// TestWorker_EducationIsAGBT4658CodeReadByCodeNameOrTheOldGroup: a worker's 学历 is
+// kept as its GB/T 4658 code, typed as the code or the name, or as one of the six
+// groups the workforce took before the codes, which becomes the level's own code;
+// the name and the report's group come with the worker.
+func TestWorker_EducationIsAGBT4658CodeReadByCodeNameOrTheOldGroup(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, d *db.DB) {
+		orgtest.Build(t, d)
+		s := staff.NewService(d, now)
+		ctx := context.Background()
+		for i, tc := range []struct {
+			typed, code, name, group string
+		}{
+			{"21", "21", "大学本科毕业", "bachelor"},
+			{" 技工学校毕业 ", "47", "技工学校毕业", "technical_secondary"},
+			{"８１", "81", "小学毕业", "junior_middle_or_below"},
+			{"postgraduate", "10", "研究生教育", "postgraduate"},
+			{"senior_high", "60", "普通高级中学教育", "senior_high"},
+		} {
+			in := worker("学历"+tc.code, "19900101", fmt.Sprintf("%03d", 11+2*i))
+			in.Education = tc.typed
+			w, err := s.Create(ctx, district, in)
+			if err != nil {
+				t.Fatalf("%q: %v", tc.typed, err)
+			}
+			got, err := s.Worker(ctx, district, w.ID)
+			if err != nil || got.Education != tc.code || got.EducationName != tc.name || got.EducationGroup != tc.group {
+				t.Errorf("%q: kept %q %q %q, %v; want %s %s %s", tc.typed, got.Education, got.EducationName, got.EducationGroup, err,
+					tc.code, tc.name, tc.group)
+			}
+		}
+	})
+}
+
 func TestWorker_BadInputNamesTheField(t *testing.T) {
 	dbtest.Each(t, func(t *testing.T, d *db.DB) {
 		orgtest.Build(t, d)
@@ -78,6 +112,9 @@ func TestWorker_BadInputNamesTheField(t *testing.T) {
 		}{
 			{func(w *staff.WorkerInput) { w.Position = "boss" }, "position"},
 			{func(w *staff.WorkerInput) { w.Education = "phd" }, "education"},
+			{func(w *staff.WorkerInput) { w.Education = "50" }, "education"}, // 技工学校 in GB/T 4658-1984, not a code now
+			{func(w *staff.WorkerInput) { w.Education = "本科" }, "education"}, // a group's label is the import's, not the API's
+			{func(w *staff.WorkerInput) { w.Education = "" }, "education"},
 			{func(w *staff.WorkerInput) { w.HiredOn = "2011/07/01" }, "hired_on"},
 			{func(w *staff.WorkerInput) { w.CommunityCode = orgtest.Street }, "community_code"},
 			{func(w *staff.WorkerInput) { w.IDNumber = "123" }, "id_number"},

@@ -7,11 +7,13 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"shequ/internal/audit"
 	"shequ/internal/org"
 	"shequ/internal/platform/apperr"
+	"shequ/internal/platform/codes"
 	"shequ/internal/platform/crypt"
 	"shequ/internal/platform/db"
 	"shequ/internal/platform/scope"
@@ -40,6 +42,7 @@ func scanWorker(keys crypt.Keyring, row interface{ Scan(...any) error }, extra .
 	if err != nil {
 		return w, err
 	}
+	w.named()
 	if w.IDNumber, err = keys.Open(crypt.IDNumber, id); err != nil {
 		return w, err
 	}
@@ -73,21 +76,21 @@ type Filter struct {
 	AsOf      string   // the day the roster is read as of, YYYY-MM-DD; "" is Current
 	Name      string   // a piece of the name
 	Position  string   // one of Positions, or "" for all
-	Education string   // one of Educations, or "" for all
+	Education string   // one of the report's groups (codes.EducationGroups), or "" for all
 	Sex       string   // "M", "F", or "" for both
 	Sort      web.Sort // from RosterSorting; the zero Sort is its default
 }
 
 // RosterSorting is the roster's whitelist of orders: by community then name (the
 // default), by name, by position from the head of the community down, by hiring
-// date, by education from the lowest. Ties fall to the community and the name, and
+// date, by education from the lowest group. Ties fall to the community and the name, and
 // the id keeps a page the same each time it is read.
 var RosterSorting = web.Sorting{Columns: web.SortColumns{
 	"community": {"w.org_code", "w.name"},
 	"name":      {"w.name"},
 	"position":  {rank("w.position", Positions), "w.org_code", "w.name"},
 	"hired_on":  {"w.hired_on", "w.org_code", "w.name"},
-	"education": {rank("w.education", Educations), "w.org_code", "w.name"},
+	"education": {rank(educationGroup(), codes.EducationGroups()), "w.org_code", "w.name"},
 }, Default: "community"}
 
 // orderBy is the ORDER BY of a roster sorted by sort; the zero Sort, of a caller
@@ -98,6 +101,20 @@ func orderBy(sort web.Sort) string {
 	}
 	return sort.OrderBy("w.id")
 }
+
+// educationGroup is a SQL expression for the report's group of a worker's
+// education code, listing each code of the table with codes.EducationGroupOf's
+// answer: the roster filters and sorts by group with the rule the statistics use.
+var educationGroup = sync.OnceValue(func() string {
+	var b strings.Builder
+	b.WriteString("CASE w.education")
+	for _, e := range codes.Education().Entries() {
+		g, _ := codes.EducationGroupOf(e.Code)
+		b.WriteString(" WHEN '" + e.Code + "' THEN '" + g + "'")
+	}
+	b.WriteString(" END")
+	return b.String()
+})
 
 // rank is a SQL expression for the place of column's value in values.
 func rank(column string, values []string) string {
@@ -124,7 +141,7 @@ func asOf(day string) string {
 // narrowed is the condition and arguments for the workers of a roster that f keeps.
 func narrowed(sc scope.Scope, code string, f Filter) (string, []any) {
 	cond, args := visible(sc, code, 1, asOf(f.AsOf))
-	return cond + ` AND ($6 = '' OR w.position = $6) AND ($7 = '' OR w.education = $7) AND ($8 = '' OR w.sex = $8)
+	return cond + ` AND ($6 = '' OR w.position = $6) AND ($7 = '' OR ` + educationGroup() + ` = $7) AND ($8 = '' OR w.sex = $8)
 		AND w.name LIKE $9 ESCAPE '\'`,
 		append(args, f.Position, f.Education, f.Sex, "%"+likeEscape(f.Name)+"%")
 }
@@ -172,7 +189,7 @@ func List(ctx context.Context, q db.Querier, keys crypt.Keyring, sc scope.Scope,
 	return ws, err
 }
 
-// Profile is what the report counts a worker by.
+// Profile is what the report counts a worker by; Education is the GB/T 4658 code.
 type Profile struct {
 	Sex, BirthDate, Education string
 }

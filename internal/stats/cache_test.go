@@ -71,11 +71,11 @@ var registerWrites = []struct {
 	{"a household moves to another district", `UPDATE households SET org_code = '450404001' WHERE id = 'h9'`},
 	{"a household leaves", `DELETE FROM households WHERE id = 'h9'`},
 	{"a worker is hired", `INSERT INTO workers (id, name, id_number_bidx, sex, birth_date, org_code, position, education, hired_on, created_at, updated_at)
-		VALUES ('w9', '社工', 'w9', 'M', '1990-01-01', '450403001002', 'member', 'bachelor', '2012-01-01', 0, 0)`},
+		VALUES ('w9', '社工', 'w9', 'M', '1990-01-01', '450403001002', 'member', '21', '2012-01-01', 0, 0)`},
 	{"a resident's period is corrected to floating", `UPDATE resident_periods SET population_type = 'floating' WHERE resident_id = 'r1'`},
 	{"a resident left the register before the day", `UPDATE resident_periods SET ends_on = '2013-01-01' WHERE resident_id = 'r3'`},
 	{"a resident's record is erased", `DELETE FROM residents WHERE id = 'r2'`},
-	{"a worker's education is corrected", `UPDATE workers SET education = 'postgraduate' WHERE id = 'w1'`},
+	{"a worker's education is corrected", `UPDATE workers SET education = '11' WHERE id = 'w1'`},
 	{"a worker leaves", `DELETE FROM workers WHERE id = 'w0'`},
 	{"the street closes", `DELETE FROM org_units WHERE code = '450404001'`},
 }

@@ -16,6 +16,7 @@ import (
 
 	"shequ/internal/platform/apperr"
 	"shequ/internal/platform/area"
+	"shequ/internal/platform/codes"
 	"shequ/internal/platform/db"
 	"shequ/internal/platform/scope"
 )
@@ -75,8 +76,9 @@ type AgeGroups struct {
 	Over50     int `json:"over_50"`
 }
 
-// Education groups the education codes as the report does: 初中以下; 高中和中专
-// (senior_high, technical_secondary); 大专以上 (junior_college, bachelor, postgraduate).
+// Education groups the workers' GB/T 4658 education codes as the report does, by
+// the six groups of codes.EducationGroupOf: 初中以下; 高中和中专 (senior_high,
+// technical_secondary); 大专以上 (junior_college, bachelor, postgraduate).
 type Education struct {
 	JuniorMiddleOrBelow   int `json:"junior_middle_or_below"`
 	SeniorHighOrTechnical int `json:"senior_high_or_technical"`
@@ -299,6 +301,7 @@ func (t *tally) workers(ctx context.Context, q db.Querier, cond string, args []a
 			continue // not yet on the staff, or of a unit not yet established
 		}
 		age, ageKnown := ageOn(birth, asOf)
+		group, _ := codes.EducationGroupOf(education)
 		t.each(org, func(s *Stats) {
 			st := &s.Staff
 			st.Filled++
@@ -311,12 +314,12 @@ func (t *tally) workers(ctx context.Context, q db.Querier, cond string, args []a
 			default:
 				st.Age.Over50++
 			}
-			switch education {
-			case "junior_middle_or_below":
+			switch group {
+			case codes.EduJuniorMiddleOrBelow:
 				st.Education.JuniorMiddleOrBelow++
-			case "senior_high", "technical_secondary":
+			case codes.EduSeniorHigh, codes.EduTechnicalSecondary:
 				st.Education.SeniorHighOrTechnical++
-			case "junior_college", "bachelor", "postgraduate":
+			case codes.EduJuniorCollege, codes.EduBachelor, codes.EduPostgraduate:
 				st.Education.CollegeOrAbove++
 			}
 			switch sex {

@@ -309,7 +309,7 @@ func TestTemplateAPI(t *testing.T) {
 	if rows := xlsxRows(t, rec.Body); len(rows) != 1 || !slices.Equal(rows[0], transfer.Residents.Headers("zh-CN")) {
 		t.Errorf("template rows %q", rows)
 	}
-	if body := s.get(gridUser, "/api/v1/templates/staff?format=csv").Body.String(); body != "\uFEFF"+staffHeader+"\r\n" {
+	if body := s.get(gridUser, "/api/v1/templates/staff?format=csv").Body.String(); body != "\uFEFF"+staffTemplate+"\r\n" {
 		t.Errorf("CSV template %q", body)
 	}
 	if rec := s.get(gridUser, "/api/v1/templates/staff?format=xls"); rec.Code != http.StatusBadRequest {

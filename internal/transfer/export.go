@@ -341,8 +341,14 @@ func (e *exporter) staff(ctx context.Context) error {
 		sep = ";"
 	}
 	for _, w := range workers {
-		if err := e.write(w.Name, e.idNumber(w.IDNumber), w.CommunityCode, e.enum("position", w.Position),
-			e.enum("education", w.Education), w.HiredOn, w.Certificates, strings.Join(w.GridCodes, sep)); err != nil {
+		cells := e.cells()
+		for field, v := range map[string]string{"name": w.Name, "id_number": e.idNumber(w.IDNumber), "community_code": w.CommunityCode,
+			"position": e.enum("position", w.Position), "hired_on": w.HiredOn, "certificates": w.Certificates,
+			"grid_codes": strings.Join(w.GridCodes, sep)} {
+			e.set(cells, field, v)
+		}
+		e.coded(cells, "education", w.Education)
+		if err := e.write(cells...); err != nil {
 			return err
 		}
 	}

@@ -242,7 +242,7 @@ func TestExportPage_SendsTheFileOrAnErrorPage(t *testing.T) {
 	if rows := xlsxRows(t, rec.Body); len(rows) != 3 || rows[1][1] != pii.MaskIDNumber(idLi) {
 		t.Errorf("rows %q", rows)
 	}
-	if rec := s.get(communityUser, "/exports/staff?format=csv"); rec.Code != http.StatusOK || !bytes.HasPrefix(rec.Body.Bytes(), []byte("\uFEFF"+staffHeader)) {
+	if rec := s.get(communityUser, "/exports/staff?format=csv"); rec.Code != http.StatusOK || !bytes.HasPrefix(rec.Body.Bytes(), []byte("\uFEFF"+staffTemplate)) {
 		t.Errorf("CSV: %d %s", rec.Code, rec.Body)
 	}
 	for target, status := range map[string]int{

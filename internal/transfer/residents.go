@@ -77,6 +77,9 @@ func newResidentImport(ctx context.Context, r *run) (*residentImport, error) {
 	inflow := map[string]string{}
 	for _, e := range dict {
 		inflow[e.Code], inflow[e.Name] = e.Code, e.Code
+		if e.NameEN != "" {
+			inflow[e.NameEN] = e.Code
+		}
 	}
 	return &residentImport{run: r, seen: seenKeys{}, inflow: inflow, ins: r.bulk.NewInserter(), residentRows: newResidentRows()}, nil
 }
@@ -203,8 +206,9 @@ func (ri *residentImport) tags(rec *record) ([]string, bool) {
 	return out, true
 }
 
-// inflowReason reads a 流入原因: a code or a name of the dictionary an
-// administrator keeps.
+// inflowReason reads a 流入原因: a code, a name or an English name of the
+// dictionary an administrator keeps, retired entries included (a record may keep
+// one, and a file exported before it was retired imports back).
 func (ri *residentImport) inflowReason(rec *record) (string, bool) {
 	cell := rec.get("inflow_reason")
 	if cell == "" {

@@ -3,10 +3,12 @@ package transfer
 import (
 	"context"
 	"slices"
+	"strings"
 	"time"
 
 	"shequ/internal/org"
 	"shequ/internal/platform/apperr"
+	"shequ/internal/platform/codes"
 	"shequ/internal/platform/db"
 	"shequ/internal/platform/scope"
 	"shequ/internal/platform/sheet"
@@ -25,7 +27,7 @@ func (s *staffImport) finish(context.Context) error { return nil }
 func (s *staffImport) row(ctx context.Context, rec *record) error {
 	r := s.run
 	position, ok1 := rec.enum("position", "worker.position")
-	education, ok2 := rec.enum("education", "worker.education")
+	education, ok2 := rec.coded("education", s.educationOf)
 	hired, ok3 := rec.get("hired_on"), true
 	if hired != "" {
 		d, err := sheet.ParseDate(hired)
@@ -95,6 +97,21 @@ func (s *staffImport) row(ctx context.Context, rec *record) error {
 		r.res.Updated++
 	}
 	return nil
+}
+
+// educationOf reads a cell of 学历: what codes.Education reads (a GB/T 4658 code or
+// name), and what shequ took and exported before it kept the codes — one of the
+// report's six groups, by key or by its label in either language (本科, Bachelor's
+// degree) — as the group's own code (codes.EducationOfGroup).
+func (s *staffImport) educationOf(c Column, cell string) (string, bool) {
+	if code, ok := c.codeOf(cell); ok {
+		return code, true
+	}
+	groups := Column{Enum: "education.", Values: codes.EducationGroups()}
+	if g, ok := groups.valueOf(s.run.bundle, strings.TrimSpace(cell)); ok {
+		return codes.EducationOfGroup(g)
+	}
+	return "", false
 }
 
 func sortedCopy(s []string) []string {

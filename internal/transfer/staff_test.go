@@ -3,6 +3,7 @@ package transfer_test
 import (
 	"context"
 	"slices"
+	"strings"
 	"testing"
 
 	"shequ/internal/org/orgtest"
@@ -52,6 +53,32 @@ func TestImport_StaffGridsCarryTheirDates(t *testing.T) {
 		refused(t, res)
 		if p, ok := problem(t, res, 2, "入职日期", "worker.hired_after_assignment"); ok && !argIs(p, "date", "2015-09-01") {
 			t.Errorf("problem %+v", p)
+		}
+	})
+}
+
+// TestExport_StaffEducationByNameWithItsCodeBeside: a worker's 学历 leaves as its
+// GB/T 4658 name with the code in the column beside it, in English too (the table's
+// names are proper terms), and a sheet of the old six groups, read back, says the
+// same as one of codes.
+func TestExport_StaffEducationByNameWithItsCodeBeside(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, d *db.DB) {
+		svc := seed(t, d)
+		for lang, want := range map[string]string{
+			"zh-CN": "陈静," + idChen + "," + orgtest.Community + ",网格员,大学本科毕业,21,2013-05-20,",
+			"en":    "陈静," + idChen + "," + orgtest.Community + ",grid_worker,大学本科毕业,21,2013-05-20,",
+		} {
+			if got, _ := exportCSV(t, svc, communityUser, transfer.Staff, lang); !strings.Contains(string(got), want) {
+				t.Errorf("%s export lacks %s:\n%s", lang, want, got)
+			}
+		}
+		old := csvFile(t, staffHeader, "刘洋,"+idLiu+","+orgtest.Community+",委员,本科,2015-09-01,,")
+		if res := importAs(t, svc, auth.System(), transfer.Staff, old, transfer.Options{}); !res.OK() || res.Inserted != 1 {
+			t.Fatalf("result: %+v", res)
+		}
+		got, _ := exportCSV(t, svc, auth.System(), transfer.Staff, "zh-CN")
+		if want := ",委员,大学本科教育,20,2015-09-01,"; !strings.Contains(string(got), want) {
+			t.Errorf("本科 exported without %s:\n%s", want, got)
 		}
 	})
 }

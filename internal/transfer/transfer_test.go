@@ -105,9 +105,9 @@ func seed(t *testing.T, d *db.DB) *transfer.Service {
 	}
 	workers := staff.NewService(d, fixedNow)
 	for _, in := range []staff.WorkerInput{
-		{Name: "陈静", IDNumber: idChen, CommunityCode: orgtest.Community, Position: "grid_worker", Education: "bachelor",
+		{Name: "陈静", IDNumber: idChen, CommunityCode: orgtest.Community, Position: "grid_worker", Education: "21",
 			HiredOn: "2013-05-20", Certificates: "社会工作者", GridCodes: []string{orgtest.Grid, orgtest.GridB}},
-		{Name: "周强", IDNumber: idZhou, CommunityCode: orgtest.Community2, Position: "secretary_director", Education: "postgraduate",
+		{Name: "周强", IDNumber: idZhou, CommunityCode: orgtest.Community2, Position: "secretary_director", Education: "硕士研究生毕业",
 			HiredOn: "2010-03-01", GridCodes: []string{orgtest.Grid2}},
 	} {
 		if _, err := workers.Create(ctx, auth.System(), in); err != nil {
@@ -123,6 +123,9 @@ const (
 	householdHeader = "户编号,网格代码,地址,楼栋"
 	residentHeader  = "姓名,公民身份号码,户编号,与户主关系,人口类型,联系电话,标签"
 	staffHeader     = "姓名,公民身份号码,社区代码,职务,学历,入职日期,证书,网格代码"
+	// staffTemplate is the header of a staff template and export: 学历 by name and
+	// by code.
+	staffTemplate = "姓名,公民身份号码,社区代码,职务,学历,学历代码,入职日期,证书,网格代码"
 )
 
 // A new row of each kind that imports into the seeded register without a problem.
@@ -320,7 +323,13 @@ func TestImport_RefusesABadRowAndWritesNoneOfTheFile(t *testing.T) {
 		{name: "position not in the list", kind: transfer.Staff, bad: "刘敏," + idLiu2 + "," + orgtest.Community + ",保安,大专,2015-09-01,,",
 			column: "职务", key: "worker.position", value: "保安"},
 		{name: "education not in the list", kind: transfer.Staff, bad: "刘敏," + idLiu2 + "," + orgtest.Community + ",委员,小学,2015-09-01,,",
-			column: "学历", key: "worker.education", value: "小学"},
+			column: "学历", key: "code.unknown", value: "小学", args: map[string]any{"table": "GB/T 4658-2006"}},
+		{name: "education code not in the table", kind: transfer.Staff,
+			data:   []byte(staffHeader + ",学历代码\n" + goodWorker + ",\n刘敏," + idLiu2 + "," + orgtest.Community + ",委员,,2015-09-01,,,50\n"),
+			column: "学历代码", key: "code.unknown", value: "50", args: map[string]any{"table": "GB/T 4658-2006"}},
+		{name: "education name and code disagree", kind: transfer.Staff,
+			data:   []byte(staffHeader + ",学历代码\n" + goodWorker + ",\n刘敏," + idLiu2 + "," + orgtest.Community + ",委员,大学本科毕业,2015-09-01,,,31\n"),
+			column: "学历代码", key: "transfer.code_mismatch", value: "31", args: map[string]any{"column": "学历", "value": "大学本科毕业"}},
 		{name: "level not in the list", kind: transfer.Org, bad: "450403001001004,东兴第四网格,小区," + orgtest.Community + ",,,",
 			column: "层级", key: "org.level", value: "小区"},
 		{name: "stray quote", kind: transfer.Residents, bad: `孙"强,` + idSun2 + ",H002,配偶,户籍,,",
@@ -830,6 +839,12 @@ func TestImport_AcceptsCodesAndLabels(t *testing.T) {
 			`SELECT level FROM org_units WHERE code = '450403001002'`, "", "community"},
 		{transfer.Staff, "刘洋," + idLiu + "," + orgtest.Community + ",%s,大专,2015-09-01,,", []string{"网格员", "grid_worker", "Grid worker"},
 			`SELECT position FROM workers WHERE id_number_bidx = $1`, idLiu, "grid_worker"},
+		{transfer.Staff, "刘洋," + idLiu + "," + orgtest.Community + ",委员,%s,2015-09-01,,", []string{"大学专科毕业", "31", "３１", " 31 "},
+			`SELECT education FROM workers WHERE id_number_bidx = $1`, idLiu, "31"},
+		// The six groups the sheet held before GB/T 4658, as shequ wrote them in either
+		// language, become their level's code.
+		{transfer.Staff, "刘洋," + idLiu + "," + orgtest.Community + ",委员,%s,2015-09-01,,", []string{"大专", "junior_college", "Junior college", "大学专科教育"},
+			`SELECT education FROM workers WHERE id_number_bidx = $1`, idLiu, "30"},
 	} {
 		for _, cell := range tc.cells {
 			t.Run(string(tc.kind)+"/"+cell, func(t *testing.T) {

@@ -161,7 +161,9 @@ func TestT_FillsPlaceholdersAndShowsMistakes(t *testing.T) {
 		{"en", "err.org.parent_level", []any{"want", "street"}, "the parent unit is at the wrong level; it should be: Street"},
 		{"zh-CN", "err.org.parent_level", []any{"want", ""}, "上级单位的层级不对，应为：无（市没有上级单位）"},
 		{"en", "err.org.parent_level", []any{"want", "moon"}, "the parent unit is at the wrong level; it should be: moon"},
-		{"en", "err.resident.tag", []any{"tag", "{max}"}, "unknown tag “{max}”"}, // arguments are not re-read
+		{"en", "err.resident.tag", []any{"tag", "{max}"}, "unknown tag “{max}”"},                        // arguments are not re-read
+		{"zh-CN", "err.workflow.result", []any{"allowed", []string{"x.a", "x.b"}}, "请从以下选项中选择：x.a、x.b"}, // a list, joined the language's way
+		{"en", "err.workflow.result", []any{"allowed", []string{"x.a", "x.b"}}, "choose one of: x.a, x.b"},
 	} {
 		if got := b.T(tc.lang, tc.key, tc.args...); got != tc.want {
 			t.Errorf("T(%s, %s, %v) = %q, want %q", tc.lang, tc.key, tc.args, got, tc.want)

@@ -174,7 +174,9 @@ type TakeInput struct {
 // the instance has moved past ifMatch, before or during the call; conflict for a
 // transition not allowed from the current state, naming the steps p may take
 // now, or one whose time window has closed; forbidden when p's role, or the unit
-// p acts for, may not take it.
+// p acts for, may not take it. A refusal writes nothing; the caller records it once
+// its transaction has rolled back, as every service does: audit.RecordOutOfScope
+// for the not found, audit.Refused for the forbidden.
 func (e *Engine) Take(ctx context.Context, tx *sql.Tx, p auth.Principal, id string, ifMatch int, in TakeInput) (Instance, error) {
 	if ifMatch == 0 {
 		return Instance{}, apperr.New(apperr.PreconditionRequired, "workflow.version_required", "")
@@ -207,22 +209,22 @@ func (e *Engine) Take(ctx context.Context, tx *sql.Tx, p auth.Principal, id stri
 	if err := requireInput(f.Name, t, &in); err != nil {
 		return Instance{}, err
 	}
-	from := i.State
+	was := i
 	if err := e.apply(ctx, f, t, &i, in, now); err != nil {
 		return Instance{}, err
 	}
-	ok, err = updateInstance(ctx, tx, i, ifMatch)
+	ok, err = updateInstance(ctx, tx, i, was)
 	if err != nil {
 		return Instance{}, err
 	}
 	if !ok {
 		return Instance{}, errStale()
 	}
-	if err := insertAction(ctx, tx, newAction(p, i, t.Name, from, now, in)); err != nil {
+	if err := insertAction(ctx, tx, newAction(p, i, t.Name, was.State, now, in)); err != nil {
 		return Instance{}, err
 	}
 	entry := audit.Of(p, now, ActTransition, i.SubjectKind+":"+i.SubjectID)
-	entry.Reason = describe(f.Name, t.Name, from, i.State, i, in)
+	entry.Reason = describe(f.Name, t.Name, was.State, i.State, i, in)
 	return i, audit.Record(ctx, tx, entry)
 }
 
@@ -360,7 +362,7 @@ func (e *Engine) apply(ctx context.Context, f *Flow, t Transition, i *Instance, 
 	case AssignHandler:
 		i.HandlerOrg = in.HandlerOrg
 	case Escalate:
-		up := parent(i.OwnerOrg)
+		up := scope.ParentCode(i.OwnerOrg)
 		if up == "" {
 			return apperr.New(apperr.Conflict, "workflow.no_level_above", "transition")
 		}
@@ -460,26 +462,8 @@ func (e *Engine) add(from time.Time, n int, u Unit) (time.Time, error) {
 	return t.UTC(), err
 }
 
-// parent returns the code of the unit above the one code names, read from the code
-// itself (a grid's community is its first 12 digits, a community's street its first
-// 9, a street's district its first 6, a district's city its first 4 and "00"), or
-// "" for a city.
-func parent(code string) string {
-	switch scope.LevelOf(code) {
-	case scope.Grid:
-		return code[:12]
-	case scope.Community:
-		return code[:9]
-	case scope.Street:
-		return code[:6]
-	case scope.District:
-		return code[:4] + "00"
-	}
-	return ""
-}
-
 func newAction(p auth.Principal, i Instance, transition, from string, now time.Time, in TakeInput) Action {
-	return Action{ID: db.NewID(), InstanceID: i.ID, Seq: i.Version, Transition: transition, From: from, To: i.State,
+	return Action{InstanceID: i.ID, Seq: i.Version, Transition: transition, From: from, To: i.State,
 		ActorID: p.UserID, ActorName: p.Name, ActorRole: string(p.Role), ActorOrg: p.OrgCode, At: now,
 		Note: in.Note, Reason: in.Reason, Result: in.Result, Photos: in.Photos, Days: in.Days,
 		OwnerOrg: i.OwnerOrg, HandlerOrg: i.HandlerOrg, Category: i.Category}

@@ -126,3 +126,43 @@ func TestIfMatch_ReadsOnlyOurStrongTags(t *testing.T) {
 		t.Errorf("ETag(7) = %s does not read back", got)
 	}
 }
+
+// TestActors_SayWhichUsersRelativeToTheInstanceMayTakeAStep pins each actor on an
+// instance that happened in a grid, is owned by its community and handled by its
+// street, and was started by the grid worker.
+func TestActors_SayWhichUsersRelativeToTheInstanceMayTakeAStep(t *testing.T) {
+	every := []auth.Role{auth.RoleGrid, auth.RoleCommunity, auth.RoleStreet, auth.RoleDistrict, auth.RoleCity}
+	var steps []workflow.Transition
+	for _, a := range []workflow.Actor{workflow.Owner, workflow.Handler, workflow.Above, workflow.Starter, workflow.Place} {
+		steps = append(steps, workflow.Transition{Name: string(a), From: []string{"open"}, Roles: every, Actors: []workflow.Actor{a}})
+	}
+	steps = append(steps, workflow.Transition{Name: "close", From: []string{"open"}, To: "done", Roles: every, Actors: []workflow.Actor{workflow.Owner}})
+	f := workflow.Flow{Name: "actors", Initial: "open", StartRoles: every, Transitions: steps,
+		States: []workflow.State{{Name: "open"}, {Name: "done", Final: true}}}
+	e, err := workflow.NewEngine(weekdays{}, nil, f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	i := workflow.Instance{Flow: "actors", State: "open", OrgCode: gridCode, OwnerOrg: communityCode, HandlerOrg: streetCode, StarterID: gridWorker.UserID}
+	for _, tc := range []struct {
+		p    auth.Principal
+		want string
+	}{
+		{gridWorker, "starter place"},
+		{community, "owner place close"},
+		{street, "handler above place"},
+		{district, "above place"},
+		{city, "above place"},
+		{neighbour, ""},
+		{streetB, ""},
+		{readOnly, ""}, // the read-only role is none of the step's roles
+	} {
+		var got []string
+		for _, s := range e.Allowed(tc.p, i) {
+			got = append(got, s.Name)
+		}
+		if strings.Join(got, " ") != tc.want {
+			t.Errorf("%s: %v, want %q", tc.p.Name, got, tc.want)
+		}
+	}
+}

@@ -76,9 +76,8 @@ func (i Instance) Flag(now time.Time, soon time.Duration) Flag {
 // from which state to which, with what they gave, and the instance's units and
 // category after it, so that a reassignment or a new category keeps the old one.
 type Action struct {
-	ID         string    `json:"id"`
 	InstanceID string    `json:"instance_id"`
-	Seq        int       `json:"seq"` // the instance's version after the action
+	Seq        int       `json:"seq"` // the instance's version after the action: with InstanceID, its key
 	Transition string    `json:"transition"`
 	From       string    `json:"from"` // "" for the start
 	To         string    `json:"to"`
@@ -187,7 +186,7 @@ func GetBySubject(ctx context.Context, q db.Querier, sc scope.Scope, flow, kind,
 	return i, err
 }
 
-const actionColumns = `a.id, a.instance_id, a.seq, a.transition, a.from_state, a.to_state, a.actor_id, a.actor_name, a.actor_role,
+const actionColumns = `a.instance_id, a.seq, a.transition, a.from_state, a.to_state, a.actor_id, a.actor_name, a.actor_role,
 	a.actor_org, a.at, a.note, a.reason, a.result, a.photos, a.days, a.owner_org, a.handler_org, a.category`
 
 // Timeline returns every action of an instance, oldest first, in one statement. An
@@ -205,7 +204,7 @@ func Timeline(ctx context.Context, q db.Querier, sc scope.Scope, id string) ([]A
 	for rows.Next() {
 		var a Action
 		var at int64
-		if err := rows.Scan(&a.ID, &a.InstanceID, &a.Seq, &a.Transition, &a.From, &a.To, &a.ActorID, &a.ActorName, &a.ActorRole,
+		if err := rows.Scan(&a.InstanceID, &a.Seq, &a.Transition, &a.From, &a.To, &a.ActorID, &a.ActorName, &a.ActorRole,
 			&a.ActorOrg, &at, &a.Note, &a.Reason, &a.Result, &a.Photos, &a.Days, &a.OwnerOrg, &a.HandlerOrg, &a.Category); err != nil {
 			return nil, err
 		}
@@ -235,15 +234,46 @@ func insertInstance(ctx context.Context, q db.Querier, i Instance) error {
 	return err
 }
 
-// updateInstance writes i over the row at version was, and reports false if the
-// row is no longer at that version: someone else's step came first. On PostgreSQL
-// the UPDATE waits for that step to commit and then finds the version moved.
-func updateInstance(ctx context.Context, q db.Querier, i Instance, was int) (bool, error) {
-	res, err := q.ExecContext(ctx, `UPDATE workflow_instances SET owner_org = $1, handler_org = $2, category = $3, state = $4,
-		version = $5, step_started_at = $6, yellow_at = $7, red_at = $8, deadline_warning = $9, closed_at = $10
-		WHERE id = $11 AND version = $12`,
-		i.OwnerOrg, i.HandlerOrg, i.Category, i.State, i.Version, i.StepStartedAt.UnixMilli(), millis(i.YellowAt), millis(i.RedAt),
-		boolInt(i.DeadlineWarning), millis(i.ClosedAt), i.ID, was)
+// updateInstance writes i over the row at version was, was being the row as it
+// was read, and reports false if the row is no longer at that version: someone
+// else's step came first. On PostgreSQL the UPDATE waits for that step to commit
+// and then finds the version moved. It sets only the columns that changed, so that
+// a step that leaves the state and the clock alone (督办) rewrites no index: SQLite
+// rewrites every index on a column it is told to set, and PostgreSQL updates the row
+// in place (HOT) only when no indexed value changes. The texts vary with the set of
+// changed columns, a few dozen at most, each prepared once.
+func updateInstance(ctx context.Context, q db.Querier, i, was Instance) (bool, error) {
+	set := "version = $1"
+	args := []any{i.Version}
+	add := func(column string, v any) {
+		args = append(args, v)
+		set += ", " + column + " = $" + strconv.Itoa(len(args))
+	}
+	if i.OwnerOrg != was.OwnerOrg {
+		add("owner_org", i.OwnerOrg)
+	}
+	if i.HandlerOrg != was.HandlerOrg {
+		add("handler_org", i.HandlerOrg)
+	}
+	if i.Category != was.Category {
+		add("category", i.Category)
+	}
+	if i.State != was.State {
+		add("state", i.State)
+	}
+	if !i.StepStartedAt.Equal(was.StepStartedAt) || !i.YellowAt.Equal(was.YellowAt) || !i.RedAt.Equal(was.RedAt) ||
+		i.DeadlineWarning != was.DeadlineWarning {
+		add("step_started_at", i.StepStartedAt.UnixMilli())
+		add("yellow_at", millis(i.YellowAt))
+		add("red_at", millis(i.RedAt))
+		add("deadline_warning", boolInt(i.DeadlineWarning))
+	}
+	if !i.ClosedAt.Equal(was.ClosedAt) {
+		add("closed_at", millis(i.ClosedAt))
+	}
+	args = append(args, i.ID, was.Version)
+	res, err := q.ExecContext(ctx, `UPDATE workflow_instances SET `+set+` WHERE id = $`+strconv.Itoa(len(args)-1)+
+		` AND version = $`+strconv.Itoa(len(args)), args...)
 	if err != nil {
 		return false, err
 	}
@@ -253,10 +283,10 @@ func updateInstance(ctx context.Context, q db.Querier, i Instance, was int) (boo
 
 // insertAction appends an action to its instance's timeline.
 func insertAction(ctx context.Context, q db.Querier, a Action) error {
-	_, err := q.ExecContext(ctx, `INSERT INTO workflow_actions (id, instance_id, seq, transition, from_state, to_state, actor_id,
+	_, err := q.ExecContext(ctx, `INSERT INTO workflow_actions (instance_id, seq, transition, from_state, to_state, actor_id,
 		actor_name, actor_role, actor_org, at, note, reason, result, photos, days, owner_org, handler_org, category)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19)`,
-		a.ID, a.InstanceID, a.Seq, a.Transition, a.From, a.To, a.ActorID, a.ActorName, a.ActorRole, a.ActorOrg, a.At.UnixMilli(),
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18)`,
+		a.InstanceID, a.Seq, a.Transition, a.From, a.To, a.ActorID, a.ActorName, a.ActorRole, a.ActorOrg, a.At.UnixMilli(),
 		a.Note, a.Reason, a.Result, a.Photos, a.Days, a.OwnerOrg, a.HandlerOrg, a.Category)
 	return err
 }
@@ -327,8 +357,10 @@ func Board(ctx context.Context, q db.Querier, sc scope.Scope, now time.Time, f B
 		cond += " AND (" + key + " > " + a + " OR (" + key + " = " + a + " AND id > " + arg(id) + "))"
 	}
 	limit := max(f.Limit, 1)
-	query := `SELECT ` + instanceColumns + ` FROM workflow_instances
-		WHERE flow = $1 AND ` + w + ` AND closed_at IS NULL AND ` + cond + ` ORDER BY ` + key + `, id LIMIT ` + arg(limit+1)
+	// The page's ids are chosen from the index alone, and only its rows are read.
+	query := `SELECT ` + instanceColumns + ` FROM workflow_instances WHERE id IN (SELECT id FROM workflow_instances
+		WHERE flow = $1 AND ` + w + ` AND closed_at IS NULL AND ` + cond + ` ORDER BY ` + key + `, id LIMIT ` + arg(limit+1) + `)
+		ORDER BY ` + key + `, id`
 	rows, err := q.QueryContext(ctx, query, args...)
 	if err != nil {
 		return nil, "", err

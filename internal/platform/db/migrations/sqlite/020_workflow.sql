@@ -33,25 +33,25 @@ CREATE TABLE workflow_instances (
 CREATE UNIQUE INDEX workflow_instances_subject ON workflow_instances (subject_id, subject_kind, flow);
 
 -- The supervision board: a city keeps a million closed cases and some thousands
--- open, and the board reads only the open ones, so its indexes hold only those
--- (partial, WHERE closed_at IS NULL) and a closed case leaves them. Each list is
--- one range of the scope (flow, then the org_code prefix) on the index whose next
--- column is the list's order: red_at for the red cards (and, with yellow_at beside
--- it, the counts of every list from the index alone), yellow_at for the yellow
--- cards and those due soon, created_at for all open ones.
-CREATE INDEX workflow_board_red ON workflow_instances (flow, org_code, red_at, yellow_at) WHERE closed_at IS NULL;
-CREATE INDEX workflow_board_yellow ON workflow_instances (flow, org_code, yellow_at) WHERE closed_at IS NULL;
-CREATE INDEX workflow_board_open ON workflow_instances (flow, org_code, created_at) WHERE closed_at IS NULL;
--- What waits for a unit: as owner (to accept, dispatch, verify) or as handler.
+-- open, and the board reads only the open ones, so its index holds only those
+-- (partial, WHERE closed_at IS NULL) and a case leaves it when it closes. Every
+-- list of the board, and the counts of them all, is one range of the scope on it —
+-- the flow, then the org_code prefix — filtered and sorted on the deadlines and the
+-- start beside them, without reading a row it does not return. One index rather
+-- than one per list: a step writes each index it changes, and a list's order
+-- cannot come from the index anyway once the scope spans more than one unit.
+CREATE INDEX workflow_board ON workflow_instances (flow, org_code, red_at, yellow_at, created_at, id, closed_at) WHERE closed_at IS NULL;
+-- What waits for a unit ("my work"): as owner (to accept, dispatch, verify) or as
+-- handler, by state, again over the open instances only.
 CREATE INDEX workflow_owner_queue ON workflow_instances (owner_org, flow, state) WHERE closed_at IS NULL;
 CREATE INDEX workflow_handler_queue ON workflow_instances (handler_org, flow, state) WHERE closed_at IS NULL;
 
--- The timeline: one row per action, seq being the instance's version after it. Each
--- row keeps what the user gave (note, reason, result, the number of photos, the
--- working days of an extension) and the instance's units and category after it,
--- so that a reassignment or a new category never loses the old one.
+-- The timeline: one row per action, keyed by its instance and seq, the instance's
+-- version after it (a photo stored with an action names the two). Each row keeps
+-- what the user gave (note, reason, result, the number of photos, the working days
+-- of an extension) and the instance's units and category after it, so that a
+-- reassignment or a new category never loses the old one.
 CREATE TABLE workflow_actions (
-    id          TEXT PRIMARY KEY,
     instance_id TEXT NOT NULL REFERENCES workflow_instances (id),
     seq         INTEGER NOT NULL,
     transition  TEXT NOT NULL,
@@ -70,5 +70,5 @@ CREATE TABLE workflow_actions (
     owner_org   TEXT NOT NULL,
     handler_org TEXT NOT NULL DEFAULT '',
     category    TEXT NOT NULL DEFAULT '',
-    UNIQUE (instance_id, seq)
-);
+    PRIMARY KEY (instance_id, seq)
+) WITHOUT ROWID;

@@ -148,3 +148,6 @@ INSERT INTO case_categories (code, parent_code, name_zh, name_en, source, positi
     ('1503', '15', '户籍证照', 'Household registration and permits', '12345 热线 (cn-standards §5.6)', 39, '', ''),
     ('99', NULL, '其他', 'Other', 'shequ', 40, '1/2d', '5/10d'),
     ('9901', '99', '其他', 'Other', 'shequ', 41, '', '');
+
+-- The catalogue is held in memory by every process; a change bumps its version row.
+INSERT INTO change_versions (topic, version) VALUES ('case_catalogue', 0);
