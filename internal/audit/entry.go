@@ -86,8 +86,10 @@ var Actions = []string{ActLogin, ActLogout, ActLoginFailed, ActOrgCreate, ActOrg
 	ActResidentNew, ActResidentEdit, ActResidentMove, ActResidentErase, ActWorkerNew, ActWorkerEdit, ActWorkerAssign, ActWorkerRelieve,
 	ActImport, ActExport, ActReveal, ActWorkflowStart, ActWorkflowTransition,
 	// The domains' settings, whose packages name them: the case catalogue, handling
-	// units and routes (cases), a calendar year (calendar), Open311 client keys.
+	// units and routes (cases), a calendar year (calendar), Open311 client keys, the
+	// register's local dictionaries and its buildings (registry).
 	"case.category", "case.handler", "case.route", "calendar.import", "open311.key_add", "open311.key_revoke",
+	"dictionary.create", "dictionary.update", "dictionary.retire", "building.update",
 	ActRead, ActIDLookup, ActIDLookupLimit, ActPermission, ActView, ActExportTrail, ActRetention, ActPurge,
 	// The account and policy changes auth reports (see RecordAuth).
 	auth.EventPasswordChanged, auth.EventTOTPEnrolled, auth.EventUserAdded, auth.EventPasswordReset, auth.EventChangeWaived,

@@ -83,7 +83,7 @@ func (in *CategoryInput) check(cat *Catalogue) error {
 func (s *Service) SaveCategory(ctx context.Context, p auth.Principal, in CategoryInput) error {
 	now := s.now()
 	if !MayKeepCatalogue(p) {
-		return audit.Refused(ctx, s.db, audit.Of(p, now, ActCategory, "case_category:"+in.Code), apperr.New(apperr.Forbidden, "forbidden", ""))
+		return audit.Refused(ctx, s.db, audit.Of(p, now, ActCategory, "case_category:"+in.Code), apperr.New(apperr.Forbidden, "auth.forbidden", ""))
 	}
 	if err := in.check(s.Catalogue()); err != nil {
 		return err
@@ -134,7 +134,7 @@ type HandlerInput struct {
 func (s *Service) AddHandler(ctx context.Context, p auth.Principal, in HandlerInput) (Handler, error) {
 	now := s.now()
 	if !MayRoute(p) {
-		return Handler{}, audit.Refused(ctx, s.db, audit.Of(p, now, ActHandler, "case_handler:new"), apperr.New(apperr.Forbidden, "forbidden", ""))
+		return Handler{}, audit.Refused(ctx, s.db, audit.Of(p, now, ActHandler, "case_handler:new"), apperr.New(apperr.Forbidden, "auth.forbidden", ""))
 	}
 	in.OrgCode, in.NameZh, in.NameEn = strings.TrimSpace(in.OrgCode), strings.TrimSpace(in.NameZh), strings.TrimSpace(in.NameEn)
 	switch {
@@ -175,7 +175,7 @@ func (s *Service) SetRoute(ctx context.Context, p auth.Principal, district, cate
 	now := s.now()
 	object := "case_route:" + district + ":" + category
 	if !MayRoute(p) {
-		return audit.Refused(ctx, s.db, audit.Of(p, now, ActRoute, object), apperr.New(apperr.Forbidden, "forbidden", ""))
+		return audit.Refused(ctx, s.db, audit.Of(p, now, ActRoute, object), apperr.New(apperr.Forbidden, "auth.forbidden", ""))
 	}
 	if scope.LevelOf(district) != scope.District || !p.Scope().Contains(district) {
 		return apperr.Invalidf("district", "case.place")

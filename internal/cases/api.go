@@ -29,6 +29,7 @@ func RegisterAPI(mux web.Router, svc *Service, render *web.Renderer) {
 	mux.HandleFunc("GET /api/v1/cases", a.list)
 	mux.HandleFunc("POST /api/v1/cases", a.report)
 	mux.HandleFunc("GET /api/v1/cases/board", a.board)
+	mux.HandleFunc("GET /api/v1/cases/dashboard", a.dashboard)
 	mux.HandleFunc("GET /api/v1/cases/{id}", a.detail)
 	mux.HandleFunc("POST /api/v1/cases/{id}/transitions", a.take)
 	mux.HandleFunc("POST /api/v1/cases/dispatch", a.dispatch)

@@ -304,3 +304,22 @@ func asAppErr(err error, e **apperr.Error) bool {
 	*e = v
 	return ok
 }
+
+func TestCase_ADeadlineInAYearTheCalendarLacksIsAWarningNotAGuess(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, d *db.DB) {
+		s, clk := setup(t, d)
+		ctx := context.Background()
+		// Christmas Eve 2026: 处置 within 2/5 working days runs into 2027, whose
+		// holiday notice the calendar does not have.
+		clk.set("2026-12-28 09:00")
+		c, err := s.Report(ctx, gridWorker, lamp(), nil, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		c = take(t, s, community, c, cases.TakeInput{Transition: "accept"})
+		c = take(t, s, community, c, cases.TakeInput{Transition: "dispatch", HandlerID: window})
+		if !c.Instance.DeadlineWarning || !c.Instance.YellowAt.IsZero() || !c.Instance.RedAt.IsZero() {
+			t.Errorf("handling into 2027: warning %v, yellow %s, red %s; want a warning and no date", c.Instance.DeadlineWarning, c.Instance.YellowAt, c.Instance.RedAt)
+		}
+	})
+}

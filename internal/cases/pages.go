@@ -5,6 +5,7 @@ import (
 	"errors"
 	"net/http"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -47,6 +48,8 @@ func RegisterPages(mux web.Router, svc *Service, orgs *org.Service, render *web.
 	mux.HandleFunc("GET /cases/new", pg.newForm)
 	mux.HandleFunc("POST /cases", pg.report)
 	mux.HandleFunc("GET /cases/board", pg.board)
+	mux.HandleFunc("GET /cases/dashboard", pg.dashboard)
+	mux.HandleFunc("POST /cases/dispatch", pg.dispatchMany)
 	mux.HandleFunc("GET /cases/catalogue", pg.catalogue)
 	mux.HandleFunc("POST /cases/catalogue", pg.saveCategory)
 	mux.HandleFunc("GET /cases/routes", pg.routes)
@@ -69,16 +72,31 @@ type listPage struct {
 	Pager    web.Pager
 	Flags    map[string]workflow.Flag
 	Lang     string
+	// Dispatchable are the listed cases the user's unit may dispatch now, and
+	// Handlers where to: the batch dispatch form ("回来再分家" in one click).
+	Dispatchable []Case
+	Handlers     []Handler
+	Problem      string
+	Dispatched   string
 }
 
 var tabs = []string{"mine", "open", "closed", "all"}
 
 func (pg *Pages) list(w http.ResponseWriter, r *http.Request) {
+	pg.listWith(w, r, http.StatusOK, "")
+}
+
+func (pg *Pages) listWith(w http.ResponseWriter, r *http.Request, status int, problem string) {
 	p := auth.From(r)
 	q := r.URL.Query()
 	tab := q.Get("tab")
-	if !contains(tabs, tab) {
+	if !slices.Contains(tabs, tab) {
+		// A grid is no handling unit: nothing waits for a grid worker but the
+		// rating of what they reported, so they start from their grid's open cases.
 		tab = "mine"
+		if p.Role == auth.RoleGrid {
+			tab = "open"
+		}
 	}
 	f := Filter{Category: q.Get("category"), Unit: q.Get("unit"), Mine: tab == "mine", Limit: perPage}
 	if tab == "open" || tab == "closed" {
@@ -92,7 +110,21 @@ func (pg *Pages) list(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	pager = web.TotalPager(r, total, perPage)
-	page := listPage{Tab: tab, Tabs: tabs, Category: f.Category, Cases: cs, Pager: pager, Flags: map[string]workflow.Flag{}, Lang: web.Lang(r)}
+	page := listPage{Tab: tab, Tabs: tabs, Category: f.Category, Cases: cs, Pager: pager, Flags: map[string]workflow.Flag{}, Lang: web.Lang(r),
+		Problem: problem, Dispatched: q.Get("dispatched")}
+	if tab == "mine" {
+		for _, c := range cs {
+			if (c.Instance.State == "accepted" || c.Instance.State == "returned") && c.Instance.OwnerOrg == p.OrgCode {
+				page.Dispatchable = append(page.Dispatchable, c)
+			}
+		}
+		if len(page.Dispatchable) > 0 {
+			if page.Handlers, err = pg.svc.Handlers(r.Context(), p, web.Lang(r)); err != nil {
+				pg.render.Error(w, r, err)
+				return
+			}
+		}
+	}
 	for _, c := range pg.svc.Catalogue().All() {
 		if c.Parent == "" && !c.Retired {
 			page.Classes = append(page.Classes, c)
@@ -102,7 +134,34 @@ func (pg *Pages) list(w http.ResponseWriter, r *http.Request) {
 	for _, c := range cs {
 		page.Flags[c.ID] = c.Instance.Flag(now, dueSoon)
 	}
-	pg.render.Page(w, r, http.StatusOK, "cases_list", page)
+	pg.render.Page(w, r, status, "cases_list", page)
+}
+
+// dispatchMany dispatches the cases ticked on the list to one handling unit; each
+// box carries the case's ID and the version the list showed ("id:version").
+func (pg *Pages) dispatchMany(w http.ResponseWriter, r *http.Request) {
+	if err := r.ParseForm(); err != nil {
+		pg.render.Error(w, r, apperr.Invalidf("cases", "case.batch").With("max", maxBatch))
+		return
+	}
+	var batch []Versioned
+	for _, v := range r.PostForm["case"] {
+		id, version, _ := strings.Cut(v, ":")
+		n, _ := strconv.Atoi(version)
+		batch = append(batch, Versioned{ID: id, Version: n})
+	}
+	cs, err := pg.svc.DispatchMany(r.Context(), auth.From(r), batch, r.PostFormValue("handler_id"))
+	if err != nil {
+		switch apperr.CodeOf(err) {
+		case apperr.Invalid, apperr.Conflict, apperr.PreconditionFailed:
+			r.URL.RawQuery = "tab=mine"
+			pg.listWith(w, r, web.Status(apperr.CodeOf(err)), pg.render.Message(r, err))
+		default:
+			pg.render.Error(w, r, err)
+		}
+		return
+	}
+	http.Redirect(w, r, "/cases?tab=mine&dispatched="+strconv.Itoa(len(cs)), http.StatusSeeOther)
 }
 
 // reportForm is the report form with what the user typed and what is wrong.
@@ -286,21 +345,78 @@ func coordinates(lat, lng string) (*float64, *float64, error) {
 // showPage is a case's page.
 type showPage struct {
 	Detail
+	// Next are the steps that move the case on along its usual path, shown open;
+	// Others the rest the user may take (退单, 延期, 并单, 督办, …), folded.
+	Next, Others []workflow.Transition
+	// Groups are the categories a 重新分类 may choose from.
+	Groups  []categoryGroup
 	ETag    int
 	Files   []files.File
 	Crumbs  []web.Crumb
 	Problem string
-	// Failed is the step whose form the problem belongs to.
+	// Failed is the step whose form the problem belongs to; Typed what its form
+	// held, shown again.
 	Failed  string
+	Typed   TakeInput
 	Ratings []string
 	Lang    string
 }
 
-func (pg *Pages) show(w http.ResponseWriter, r *http.Request) {
-	pg.showWith(w, r, http.StatusOK, "", "")
+// stepForm is one step's form on a case's page.
+type stepForm struct {
+	T workflow.Transition
+	// Onward marks a step that moves the case on; Open a form shown unfolded.
+	Onward, Open bool
+	Page         *showPage
 }
 
-func (pg *Pages) showWith(w http.ResponseWriter, r *http.Request, status int, failed, problem string) {
+// Step returns the form of t, open when it moves the case on or when its problem
+// is the page's.
+func (p *showPage) Step(t workflow.Transition, onward bool) stepForm {
+	return stepForm{T: t, Onward: onward, Open: onward || t.Name == p.Failed, Page: p}
+}
+
+// Offers reports whether the page offers the step named name, so that a problem
+// with it is shown at its form rather than at the top.
+func (p *showPage) Offers(name string) bool {
+	named := func(t workflow.Transition) bool { return t.Name == name }
+	return slices.ContainsFunc(p.Next, named) || slices.ContainsFunc(p.Others, named)
+}
+
+// onward are the steps that move a case on along its usual path: the page shows
+// them first, open.
+var onward = []string{"accept", "dispatch", "feedback", "verify_pass", "rate", "grant_extension"}
+
+// arrange splits the steps the user may take into those that move the case on
+// and the others. The engine offers 督办回复 in every open state; the page offers
+// it only when a 督办 waits for its answer.
+func arrange(allowed []workflow.Transition, timeline []workflow.Action) (next, others []workflow.Transition) {
+	waiting := false
+	for _, a := range timeline {
+		switch a.Transition {
+		case "supervise":
+			waiting = true
+		case "answer_supervision":
+			waiting = false
+		}
+	}
+	for _, t := range allowed {
+		switch {
+		case t.Name == "answer_supervision" && !waiting:
+		case slices.Contains(onward, t.Name):
+			next = append(next, t)
+		default:
+			others = append(others, t)
+		}
+	}
+	return next, others
+}
+
+func (pg *Pages) show(w http.ResponseWriter, r *http.Request) {
+	pg.showWith(w, r, http.StatusOK, TakeInput{}, "")
+}
+
+func (pg *Pages) showWith(w http.ResponseWriter, r *http.Request, status int, failed TakeInput, problem string) {
 	p := auth.From(r)
 	d, err := pg.svc.Detail(r.Context(), p, r.PathValue("id"), web.Lang(r))
 	if err != nil {
@@ -312,7 +428,13 @@ func (pg *Pages) showWith(w http.ResponseWriter, r *http.Request, status int, fa
 		pg.render.Error(w, r, err)
 		return
 	}
-	page := showPage{Detail: d, ETag: d.Case.Instance.Version, Files: fs, Problem: problem, Failed: failed, Ratings: Ratings, Lang: web.Lang(r)}
+	page := &showPage{Detail: d, ETag: d.Case.Instance.Version, Files: fs, Problem: problem, Failed: failed.Transition, Typed: failed, Ratings: Ratings, Lang: web.Lang(r)}
+	page.Next, page.Others = arrange(d.Allowed, d.Timeline)
+	for _, t := range d.Allowed {
+		if t.Effect == workflow.Recategorise {
+			page.Groups = pg.groups(page.Lang)
+		}
+	}
 	if page.Crumbs, err = pg.orgs.Crumbs(r.Context(), p, d.Case.OrgCode, true); err != nil {
 		pg.render.Error(w, r, err)
 		return
@@ -339,7 +461,7 @@ func (pg *Pages) take(w http.ResponseWriter, r *http.Request) {
 	if err != nil {
 		switch apperr.CodeOf(err) {
 		case apperr.Invalid, apperr.Conflict, apperr.PreconditionFailed, apperr.PreconditionRequired:
-			pg.showWith(w, r, web.Status(apperr.CodeOf(err)), in.Transition, pg.render.Message(r, err))
+			pg.showWith(w, r, web.Status(apperr.CodeOf(err)), in, pg.render.Message(r, err))
 		default:
 			pg.render.Error(w, r, err)
 		}
@@ -386,13 +508,4 @@ func (pg *Pages) board(w http.ResponseWriter, r *http.Request) {
 		page.Flags[c.ID] = c.Instance.Flag(now, dueSoon)
 	}
 	pg.render.Page(w, r, http.StatusOK, "cases_board", page)
-}
-
-func contains(list []string, s string) bool {
-	for _, v := range list {
-		if v == s {
-			return true
-		}
-	}
-	return false
 }

@@ -501,3 +501,13 @@ func (s *Service) DispatchMany(ctx context.Context, p auth.Principal, cases []Ve
 	}
 	return out, nil
 }
+
+// Handlers returns the handling units that serve p's unit and the units under it:
+// those on the path from the city down to p's unit, the nearest first, for a
+// dispatcher choosing where several cases go.
+func (s *Service) Handlers(ctx context.Context, p auth.Principal, lang string) ([]Handler, error) {
+	if err := p.Require(auth.ReadRegister); err != nil {
+		return nil, err
+	}
+	return handlers(ctx, s.db.Read(), p.OrgCode, lang)
+}

@@ -149,6 +149,9 @@ func casesRules() map[string]rule {
 			ask: func(m *matrix, c cell) request { return form(http.MethodPost, "/cases", reportForm(m, c)) }},
 		"GET /cases/board": {kind: "list", targeted: true, filters: true, may: read, shows: caseNo,
 			ask: func(_ *matrix, c cell) request { return get("/cases/board?unit=" + c.unit) }},
+		"GET /cases/dashboard": {kind: "list", targeted: true, may: read,
+			ask:   func(_ *matrix, c cell) request { return get("/cases/dashboard?unit=" + c.unit) },
+			shows: func(c cell) string { return `name="unit" value="` + c.unit + `"` }},
 		"GET /cases/{id}": {kind: "case", targeted: true, may: read, shows: caseNo,
 			ask: func(_ *matrix, c cell) request { return get("/cases/" + c.caseNo) }},
 		"POST /cases/{id}/take": {kind: "case", targeted: true, may: accepts, wrote: caseAccepted,
@@ -185,6 +188,9 @@ func casesRules() map[string]rule {
 			}},
 		"GET /api/v1/cases/board": {kind: "list", targeted: true, filters: true, may: read, shows: caseNo,
 			ask: func(_ *matrix, c cell) request { return get("/api/v1/cases/board?unit=" + c.unit) }},
+		"GET /api/v1/cases/dashboard": {kind: "list", targeted: true, may: read,
+			ask:   func(_ *matrix, c cell) request { return get("/api/v1/cases/dashboard?unit=" + c.unit) },
+			shows: func(c cell) string { return `"code":"` + c.unit + `"` }},
 		"GET /api/v1/cases/{id}": {kind: "case", targeted: true, may: read, shows: caseNo,
 			ask: func(_ *matrix, c cell) request { return get("/api/v1/cases/" + c.caseID) }},
 		"POST /api/v1/cases/{id}/transitions": {kind: "case", targeted: true, may: accepts, wrote: caseAccepted,
@@ -216,6 +222,12 @@ func casesRules() map[string]rule {
 			ask: func(m *matrix, c cell) request {
 				cs := m.acceptedCase(c)
 				return jsonBody(http.MethodPost, "/api/v1/cases/dispatch", `{"handler_id":"`+m.windowOf(c)+`","cases":[{"id":"`+cs.ID+`","version":`+strconv.Itoa(cs.Instance.Version)+`}]}`)
+			}},
+
+		"POST /cases/dispatch": {kind: "case", targeted: true, may: accepts, wrote: caseDispatched,
+			ask: func(m *matrix, c cell) request {
+				cs := m.acceptedCase(c)
+				return form(http.MethodPost, "/cases/dispatch", url.Values{"handler_id": {m.windowOf(c)}, "case": {cs.ID + ":" + strconv.Itoa(cs.Instance.Version)}})
 			}},
 
 		"GET /calendar":        {kind: "page", ask: func(*matrix, cell) request { return get("/calendar") }},

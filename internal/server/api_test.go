@@ -140,6 +140,7 @@ func readRoutes(w *world) map[string][2]string {
 		"GET /api/v1/case-categories":        {"/api/v1/case-categories", ""},
 		"GET /api/v1/cases":                  {"/api/v1/cases?unit=" + orgtest.Grid, "/api/v1/cases?unit=" + orgtest.GridB},
 		"GET /api/v1/cases/board":            {"/api/v1/cases/board?unit=" + orgtest.Grid, "/api/v1/cases/board?unit=" + orgtest.GridB},
+		"GET /api/v1/cases/dashboard":        {"/api/v1/cases/dashboard?unit=" + orgtest.Grid, "/api/v1/cases/dashboard?unit=" + orgtest.GridB},
 		"GET /api/v1/cases/{id}":             {"/api/v1/cases/" + w.ids["caseA"], "/api/v1/cases/" + w.ids["caseB"]},
 		"GET /api/v1/openapi.json":           {"/api/v1/openapi.json", ""},
 	}

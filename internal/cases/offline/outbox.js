@@ -18,6 +18,7 @@
   const msg = (name) => box.dataset[name] || '';
   const list = box.querySelector('ul');
   const status = document.getElementById('outbox-status');
+  const lang = document.documentElement.lang || undefined;
 
   // A key from the browser's random source; crypto.randomUUID needs a secure
   // context, which a city's intranet over plain http may not be.
@@ -29,7 +30,7 @@
     return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20)}`;
   }
 
-  function open() {
+  function openStore() {
     return new Promise((resolve, reject) => {
       const req = indexedDB.open('shequ-outbox', 1);
       req.onupgradeneeded = () => req.result.createObjectStore('reports', { keyPath: 'key' });
@@ -38,14 +39,21 @@
     });
   }
 
+  // store runs fn on the reports in one transaction and gives its request's
+  // result once the transaction has committed.
   async function store(mode, fn) {
-    const db = await open();
-    return new Promise((resolve, reject) => {
-      const tx = db.transaction('reports', mode);
-      const result = fn(tx.objectStore('reports'));
-      tx.oncomplete = () => resolve(result && 'result' in result ? result.result : undefined);
-      tx.onerror = () => reject(tx.error);
-    });
+    const db = await openStore();
+    try {
+      return await new Promise((resolve, reject) => {
+        const tx = db.transaction('reports', mode);
+        const req = fn(tx.objectStore('reports'));
+        tx.oncomplete = () => resolve(req.result);
+        tx.onerror = () => reject(tx.error);
+        tx.onabort = () => reject(tx.error);
+      });
+    } finally {
+      db.close();
+    }
   }
 
   const put = (draft) => store('readwrite', (s) => s.put(draft));
@@ -59,18 +67,26 @@
     for (const d of drafts.sort((a, b) => a.savedAt - b.savedAt)) {
       const li = document.createElement('li');
       li.className = d.error ? 'outbox-item outbox-failed' : 'outbox-item';
-      const what = document.createElement('span');
+      const what = document.createElement('p');
+      what.className = 'outbox-what';
       what.textContent = d.summary;
-      const when = document.createElement('span');
-      when.className = 'muted';
-      when.textContent = ` · ${new Date(d.savedAt).toLocaleString()} · ${d.photos.length} ${msg('photos')}`;
-      const state = document.createElement('strong');
-      state.textContent = d.error ? ` ${msg('refused')}: ${d.error}` : ` ${msg('waiting')}`;
+      const when = document.createElement('p');
+      when.className = 'outbox-meta muted';
+      when.textContent = new Date(d.savedAt).toLocaleString(lang);
+      if (d.photos.length > 0) when.textContent += ` · ${msg('photos').replace('{n}', d.photos.length)}`;
+      const state = document.createElement('p');
+      state.className = 'outbox-state';
+      state.textContent = d.error ? msg('refused').replace('{why}', d.error) : msg('waiting');
       li.append(what, when, state);
       if (d.error) {
+        const fix = document.createElement('button');
+        fix.type = 'button';
+        fix.className = 'btn btn-primary';
+        fix.textContent = msg('edit');
+        fix.addEventListener('click', () => edit(d));
         const drop = document.createElement('button');
         drop.type = 'button';
-        drop.className = 'btn btn-quiet';
+        drop.className = 'btn btn-danger';
         drop.textContent = msg('discard');
         drop.addEventListener('click', async () => {
           if (window.confirm(msg('discardConfirm'))) {
@@ -78,14 +94,52 @@
             show();
           }
         });
-        li.append(' ', drop);
+        const actions = document.createElement('div');
+        actions.className = 'actions';
+        actions.append(fix, drop);
+        li.append(actions);
       }
       list.append(li);
     }
   }
 
-  function say(text) {
-    if (status) status.textContent = text;
+  // edit puts a refused report back into the form, photos included, for the
+  // worker to correct and report again (with a new key: it is another report).
+  async function edit(d) {
+    for (const [name, value] of Object.entries(d.fields)) {
+      const field = form.elements.namedItem(name);
+      if (field && 'value' in field) field.value = value;
+    }
+    const input = form.querySelector('input[type="file"][name="photos"]');
+    if (input && d.photos.length > 0 && 'DataTransfer' in window) {
+      const files = new DataTransfer();
+      for (const p of d.photos) files.items.add(new File([p.blob], p.name, { type: p.type }));
+      input.files = files.files;
+    }
+    const more = form.querySelector('details');
+    if (more && ['channel', 'reporter_name', 'reporter_phone', 'lat', 'lng'].some((k) => d.fields[k] && d.fields[k] !== 'worker')) more.open = true;
+    await remove(d.key);
+    say('');
+    await show();
+    form.scrollIntoView();
+  }
+
+  // say shows text in the status line, in tone ("ok", "error", or "" for news);
+  // "{no}" in it becomes a link to the case.
+  function say(text, tone, no) {
+    if (!status) return;
+    status.className = tone ? `alert alert-${tone}` : 'alert';
+    status.replaceChildren();
+    const [before, after] = text.split('{no}');
+    status.append(before);
+    if (no !== undefined && after !== undefined) {
+      const a = document.createElement('a');
+      a.href = `/cases/${encodeURIComponent(no)}`;
+      a.className = 'mono';
+      a.textContent = no;
+      status.append(a, after);
+    }
+    status.hidden = text === '';
   }
 
   // send sends one report; true when the server has it (now or before).
@@ -102,55 +156,80 @@
         headers: { 'Idempotency-Key': d.key, Accept: 'application/json' },
       });
     } catch {
-      return false; // no network yet
+      return false; // no network yet, or the answer was lost: the key makes a retry safe
     }
     if (res.status === 201) {
       const c = await res.json();
       await remove(d.key);
-      say(msg('sent').replace('{no}', c.no));
+      say(msg('sent'), 'ok', c.no);
       return true;
     }
     if (res.status >= 400 && res.status < 500 && ![401, 403, 408, 425, 429].includes(res.status)) {
       // The server refused the report itself: it waits for the worker, with why.
-      const body = await res.json().catch(() => ({}));
-      d.error = (body.error && body.error.message) || res.statusText;
+      const answer = await res.json().catch(() => ({}));
+      d.error = (answer.error && answer.error.message) || res.statusText || String(res.status);
       await put(d);
     }
     return false;
   }
 
+  // sendAll sends every report that waits, one after the other, and says so
+  // when some still wait.
   let sending = false;
   async function sendAll() {
     if (sending) return;
     sending = true;
+    let waiting = 0;
+    let refused = 0;
     try {
       for (const d of (await all()) || []) {
-        if (!d.error) await send(d);
+        if (d.error) continue;
+        if (!(await send(d))) {
+          if (d.error) refused++;
+          else waiting++;
+        }
       }
     } finally {
       sending = false;
-      show();
+      await show();
     }
+    if (refused > 0) say(msg('refusedStatus'), 'error');
+    else if (waiting > 0) say(msg('saved'));
   }
 
+  const submit = form.querySelector('button[type="submit"]');
   form.addEventListener('submit', async (event) => {
     event.preventDefault();
-    const data = new FormData(form);
-    const fields = {};
-    const photos = [];
-    for (const [k, v] of data.entries()) {
-      if (v instanceof File) {
-        if (v.size > 0) photos.push({ name: v.name, type: v.type, blob: v });
-      } else {
-        fields[k] = v;
-      }
+    // A report the server would refuse for a missing field is not kept: the
+    // browser points at the field now, while the worker is still there.
+    if (!form.checkValidity()) {
+      form.reportValidity();
+      return;
     }
-    const category = form.querySelector('select[name="category"] option:checked');
-    const summary = `${category && category.value ? category.textContent : ''} ${fields.description || ''}`.trim().slice(0, 60);
-    await put({ key: newKey(), fields, photos, summary, savedAt: Date.now(), error: '' });
-    form.reset();
-    say(navigator.onLine ? msg('sending') : msg('saved'));
-    await show();
+    // One tap, one report: a second tap while this one is kept would make a
+    // second report with a key of its own.
+    if (submit.disabled) return;
+    submit.disabled = true;
+    try {
+      const data = new FormData(form);
+      const fields = {};
+      const photos = [];
+      for (const [k, v] of data.entries()) {
+        if (v instanceof File) {
+          if (v.size > 0) photos.push({ name: v.name, type: v.type, blob: v });
+        } else {
+          fields[k] = v;
+        }
+      }
+      const category = form.querySelector('select[name="category"] option:checked');
+      const summary = `${category && category.value ? category.textContent.trim() : ''} ${fields.description || ''}`.trim().slice(0, 60);
+      await put({ key: newKey(), fields, photos, summary, savedAt: Date.now(), error: '' });
+      form.reset();
+      say(navigator.onLine ? msg('sending') : msg('saved'));
+      await show();
+    } finally {
+      submit.disabled = false;
+    }
     sendAll();
   });
 

@@ -4,29 +4,49 @@
 // never sent from here: the page sends them, with their Idempotency-Key.
 'use strict';
 
-const CACHE = 'shequ-cases-1';
+const CACHE = 'shequ-cases-2';
 const FORM = '/cases/new';
+const SCRIPT = '/cases/outbox.js';
+
+// assetsOf lists the stylesheet, scripts and icons the form's HTML links under
+// /static/: their URLs carry a version, so each release names new ones.
+function assetsOf(html) {
+  return [...new Set(Array.from(html.matchAll(/(?:href|src)="(\/static\/[^"]+)"/g), (m) => m[1].replaceAll('&amp;', '&')))];
+}
+
+// keepForm stores the form as the network gave it, with the assets it links,
+// and forgets the assets of the form before. A form that came by a redirect (to
+// the sign-in page, when the session has ended) is not the form: it is not kept.
+async function keepForm(response) {
+  if (!response.ok || response.redirected) return;
+  const html = await response.clone().text();
+  const assets = assetsOf(html);
+  const cache = await caches.open(CACHE);
+  await cache.addAll(assets);
+  await cache.put(FORM, response);
+  for (const req of await cache.keys()) {
+    const path = new URL(req.url).pathname + new URL(req.url).search;
+    if (path.startsWith('/static/') && !assets.includes(path)) await cache.delete(req);
+  }
+}
 
 self.addEventListener('install', (event) => {
-  event.waitUntil(caches.open(CACHE).then((c) => c.addAll([FORM, '/cases/outbox.js'])).then(() => self.skipWaiting()));
+  event.waitUntil((async () => {
+    const cache = await caches.open(CACHE);
+    await cache.add(SCRIPT);
+    await keepForm(await fetch(FORM, { credentials: 'same-origin' }));
+    await self.skipWaiting();
+  })());
 });
 
 self.addEventListener('activate', (event) => {
-  event.waitUntil(
-    caches.keys()
-      .then((keys) => Promise.all(keys.filter((k) => k !== CACHE).map((k) => caches.delete(k))))
-      .then(() => self.clients.claim()),
-  );
+  event.waitUntil((async () => {
+    for (const key of await caches.keys()) {
+      if (key !== CACHE) await caches.delete(key);
+    }
+    await self.clients.claim();
+  })());
 });
-
-// keep stores a good answer for offline use.
-function keep(request, response) {
-  if (response.ok) {
-    const copy = response.clone();
-    caches.open(CACHE).then((c) => c.put(request, copy));
-  }
-  return response;
-}
 
 self.addEventListener('fetch', (event) => {
   const req = event.request;
@@ -36,10 +56,33 @@ self.addEventListener('fetch', (event) => {
   if (req.mode === 'navigate' && url.pathname === FORM) {
     // The network first, so the form is always the current one; the kept copy
     // when there is no network.
-    event.respondWith(fetch(req).then((res) => keep(FORM, res)).catch(() => caches.match(FORM)));
+    event.respondWith(
+      fetch(req)
+        .then((res) => {
+          event.waitUntil(keepForm(res.clone()).catch(() => {}));
+          return res;
+        })
+        .catch(async () => (await caches.match(FORM)) || Response.error()),
+    );
     return;
   }
-  if (url.pathname.startsWith('/static/') || url.pathname === '/cases/outbox.js') {
-    event.respondWith(fetch(req).then((res) => keep(req, res)).catch(() => caches.match(req)));
+  if (url.pathname === SCRIPT) {
+    // The network first, so that a new release's script replaces the kept one.
+    event.respondWith(
+      fetch(req)
+        .then((res) => {
+          if (res.ok) {
+            const copy = res.clone();
+            event.waitUntil(caches.open(CACHE).then((c) => c.put(SCRIPT, copy)));
+          }
+          return res;
+        })
+        .catch(async () => (await caches.match(SCRIPT)) || Response.error()),
+    );
+    return;
+  }
+  if (url.pathname.startsWith('/static/')) {
+    // The kept copy first: a versioned asset never changes.
+    event.respondWith(caches.match(req).then((kept) => kept || fetch(req)));
   }
 });

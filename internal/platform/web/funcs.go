@@ -128,25 +128,15 @@ func barChart(b *i18n.Bundle, lang, title string, bars []Bar) template.HTML {
 // the chart's aria-label.
 func fitLabel(label string) string {
 	const maxEms = chartWidth / chartFontSize
-	width := func(r rune) float64 {
-		if r >= 0x2E80 { // CJK and full-width punctuation
-			return 1
-		}
-		return 0.55
-	}
-	total := 0.0
-	for _, r := range label {
-		total += width(r)
-	}
-	if total <= maxEms {
+	if labelEms(label) <= maxEms {
 		return label
 	}
 	ems := 0.0
 	for i, r := range label {
-		if ems+width(r) > maxEms-1 {
+		if ems+emWidth(r) > maxEms-1 {
 			return label[:i] + "…"
 		}
-		ems += width(r)
+		ems += emWidth(r)
 	}
 	return label
 }

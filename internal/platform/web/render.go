@@ -238,6 +238,10 @@ func (r *Renderer) funcs(lang string, assets map[string]asset) template.FuncMap 
 		"barChart": func(title string, bars []Bar) template.HTML {
 			return barChart(b, lang, title, bars)
 		},
+		"columnChart": func(title string, labels []string, series ...Series) template.HTML {
+			return columnChart(b, lang, title, labels, series)
+		},
+		"series": func(label string, values []int) Series { return Series{Label: label, Values: values} },
 		"static": func(name string) (string, error) {
 			a, ok := assets[name]
 			if !ok {
