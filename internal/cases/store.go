@@ -274,10 +274,10 @@ func listCases(ctx context.Context, q db.Querier, sc scope.Scope, f Filter, lang
 }
 
 // casesOf returns the cases of the given workflow instances, in their order, in one
-// statement: a board page of 50 read case by case was 50 round trips, a third of
-// the page's time on PostgreSQL. The IN list is padded to a power of two with the
-// last ID, so that pages of any length share a few statement texts, each prepared
-// once (decision 13). Errors: not found if a case is not in sc.
+// statement: read case by case, a board page of 50 was 50 statements and took three
+// times as long (docs/benchmarks.md, "Cases"). The IN list is padded to a power of
+// two with the last ID, so that pages of any length share a few statement texts,
+// each prepared once (decision 13). Errors: not found if a case is not in sc.
 func casesOf(ctx context.Context, q db.Querier, sc scope.Scope, instances []workflow.Instance, lang string) ([]Case, error) {
 	if len(instances) == 0 {
 		return []Case{}, nil
