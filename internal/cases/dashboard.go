@@ -196,6 +196,9 @@ func (s *Service) Dashboard(ctx context.Context, p auth.Principal, unit string, 
 	}
 	d := Dashboard{From: per.first.Format(time.DateOnly), To: per.last.Format(time.DateOnly), AsOf: now,
 		Steps: []StepTime{}, Classes: []DashboardRow{}, Children: []DashboardRow{}}
+	// The catalogue may read the database to see whether it changed: not inside
+	// the read transaction, which holds a connection meanwhile.
+	cat := s.Catalogue()
 	var spans map[string][][2]time.Time
 	// The best plan of each query depends on the unit's range and the period's (a
 	// grid's month, a district's year): PostgreSQL's generic plan of a prepared
@@ -218,7 +221,7 @@ func (s *Service) Dashboard(ctx context.Context, p auth.Principal, unit string, 
 		if err := t.count(ctx, q, now); err != nil {
 			return err
 		}
-		t.into(&d, s.Catalogue(), lang)
+		t.into(&d, cat, lang)
 		spans, err = stepSpans(ctx, q, unit, per)
 		return err
 	})
