@@ -197,6 +197,9 @@ func (s *Service) Dashboard(ctx context.Context, p auth.Principal, unit string, 
 	d := Dashboard{From: per.first.Format(time.DateOnly), To: per.last.Format(time.DateOnly), AsOf: now,
 		Steps: []StepTime{}, Classes: []DashboardRow{}, Children: []DashboardRow{}}
 	var spans map[string][][2]time.Time
+	// The catalogue is taken before the read transaction, which must not wait on
+	// the read pool for its version while holding one of its connections.
+	cat := s.current(ctx).cat
 	err = s.db.ReadTx(ctx, func(q db.Querier) error {
 		err := q.QueryRowContext(ctx, `SELECT code, name, level FROM org_units WHERE code = $1`, unit).
 			Scan(&d.Unit.Code, &d.Unit.Name, &d.Unit.Level)
@@ -213,7 +216,7 @@ func (s *Service) Dashboard(ctx context.Context, p auth.Principal, unit string, 
 		if err := t.count(ctx, q, now); err != nil {
 			return err
 		}
-		t.into(&d, s.Catalogue(), lang)
+		t.into(&d, cat, lang)
 		spans, err = stepSpans(ctx, q, unit, per)
 		return err
 	})
