@@ -196,9 +196,9 @@ func (s *Service) Dashboard(ctx context.Context, p auth.Principal, unit string, 
 	}
 	d := Dashboard{From: per.first.Format(time.DateOnly), To: per.last.Format(time.DateOnly), AsOf: now,
 		Steps: []StepTime{}, Classes: []DashboardRow{}, Children: []DashboardRow{}}
-	// The catalogue may read the database to see whether it changed: not inside
-	// the read transaction, which holds a connection meanwhile.
-	cat := s.Catalogue()
+	// The catalogue is taken before the read transaction, which must not wait on
+	// the read pool for its version while holding one of its connections.
+	cat := s.current(ctx).cat
 	var spans map[string][][2]time.Time
 	// The best plan of each query depends on the unit's range and the period's (a
 	// grid's month, a district's year): PostgreSQL's generic plan of a prepared

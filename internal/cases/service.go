@@ -198,7 +198,7 @@ func (s *Service) Get(ctx context.Context, p auth.Principal, idOrNo, lang string
 	if err != nil {
 		return Case{}, err
 	}
-	c.CategoryName = s.Catalogue().Name(c.Category, lang)
+	c.CategoryName = s.current(ctx).cat.Name(c.Category, lang)
 	return c, nil
 }
 
@@ -224,7 +224,10 @@ func (s *Service) Detail(ctx context.Context, p auth.Principal, idOrNo, lang str
 	if err != nil {
 		return Detail{}, err
 	}
-	d := Detail{Case: c, Flag: c.Instance.Flag(s.now(), dueSoon)}
+	// What the user may do is decided before the read transaction: the engine may
+	// look up the catalogue's version on the read pool, which a transaction holding
+	// one of its connections must not wait for.
+	d := Detail{Case: c, Flag: c.Instance.Flag(s.now(), dueSoon), Allowed: s.current(ctx).engine.Allowed(p, c.Instance)}
 	err = s.db.ReadTx(ctx, func(q db.Querier) error {
 		var err error
 		if d.Reporters, err = reporters(ctx, q, s.db.Keys(), c.ID); err != nil {
@@ -236,7 +239,6 @@ func (s *Service) Detail(ctx context.Context, p auth.Principal, idOrNo, lang str
 		if d.Timeline, err = workflow.Timeline(ctx, q, p.Scope(), c.Instance.ID); err != nil {
 			return err
 		}
-		d.Allowed = s.Engine().Allowed(p, c.Instance)
 		for _, t := range d.Allowed {
 			if t.Effect == workflow.AssignHandler {
 				if d.Handlers, err = handlers(ctx, q, c.OrgCode, lang); err != nil {
@@ -396,7 +398,7 @@ func (s *Service) List(ctx context.Context, p auth.Principal, f Filter, lang str
 	}
 	cs, n, err := listCases(ctx, s.db.Read(), p.Scope(), f, lang)
 	for i := range cs {
-		cs[i].CategoryName = s.Catalogue().Name(cs[i].Category, lang)
+		cs[i].CategoryName = s.current(ctx).cat.Name(cs[i].Category, lang)
 	}
 	return cs, n, err
 }
@@ -435,7 +437,7 @@ func (s *Service) Board(ctx context.Context, p auth.Principal, unit string, show
 		return err
 	})
 	for i := range cs {
-		cs[i].CategoryName = s.Catalogue().Name(cs[i].Category, lang)
+		cs[i].CategoryName = s.current(ctx).cat.Name(cs[i].Category, lang)
 	}
 	return cs, counts, next, err
 }

@@ -248,8 +248,10 @@ func listCases(ctx context.Context, q db.Querier, sc scope.Scope, f Filter, lang
 	}
 	if f.Mine {
 		org := arg(f.MineOrg)
-		cond += " AND w.closed_at IS NULL AND ((w.owner_org = " + org + " AND " + inList("w.state", ownerWork, &args) +
-			") OR (w.handler_org = " + org + " AND " + inList("w.state", handlerWork, &args) + "))"
+		// Each arm names closed_at IS NULL itself, so that SQLite reads it from the
+		// partial queue indexes (owner's, handler's) rather than every open case.
+		cond += " AND ((w.owner_org = " + org + " AND w.closed_at IS NULL AND " + inList("w.state", ownerWork, &args) +
+			") OR (w.handler_org = " + org + " AND w.closed_at IS NULL AND " + inList("w.state", handlerWork, &args) + "))"
 	}
 	var total int
 	if err := q.QueryRowContext(ctx, `SELECT COUNT(*)`+caseFrom+` WHERE `+cond, args...).Scan(&total); err != nil {

@@ -265,7 +265,11 @@ func (s *Server) authenticate(next http.Handler) http.Handler {
 		}
 		ctx := withObligation(auth.WithPrincipal(r.Context(), p), must)
 		v := web.Viewer{UserName: p.Name, Role: string(p.Role), OrgCode: p.OrgCode, Register: p.Can(auth.ReadRegister)}
-		v.Links = app.Links(ctx, p, s.domains)
+		// The navigation, with its counts of what waits for the user, is for pages:
+		// an API call would pay for a count nobody shows.
+		if !strings.HasPrefix(r.URL.Path, "/api/") {
+			v.Links = app.Links(ctx, p, s.domains)
+		}
 		if u, err := s.org.Lookup(ctx, p.OrgCode); err == nil && u != nil {
 			v.OrgName = u.Name
 		}
