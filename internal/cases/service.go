@@ -172,19 +172,12 @@ func (s *Service) Report(ctx context.Context, p auth.Principal, in ReportInput, 
 		return idem.Record(ctx, tx, key, c.ID, now)
 	})
 	if err != nil {
-		if key != nil && isDuplicateKey(err) {
+		if key != nil && db.IsUniqueViolation(err) {
 			// Another request with the key committed first: it is the answer.
 			return s.Report(ctx, p, in, photos, key)
 		}
 	}
 	return s.refused(ctx, p, now, workflow.ActStart, "case:"+c.ID, err, c.ID)
-}
-
-// isDuplicateKey reports whether err is a unique-key violation, as the losing one
-// of two requests racing with one Idempotency-Key gets.
-func isDuplicateKey(err error) bool {
-	msg := err.Error()
-	return strings.Contains(msg, "UNIQUE constraint failed") || strings.Contains(msg, "SQLSTATE 23505")
 }
 
 // Get returns the case with id or number idOrNo in p's scope, its category named
