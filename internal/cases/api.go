@@ -82,7 +82,7 @@ func (a *API) list(w http.ResponseWriter, r *http.Request) {
 func (a *API) report(w http.ResponseWriter, r *http.Request) {
 	p := auth.From(r)
 	if ct := r.Header.Get("Content-Type"); strings.HasPrefix(ct, "multipart/form-data") || strings.HasPrefix(ct, "application/x-www-form-urlencoded") {
-		in, photos, key, err := readReport(r, p)
+		in, photos, key, err := readReport(w, r, p)
 		if err != nil {
 			a.render.Error(w, r, err)
 			return

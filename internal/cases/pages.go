@@ -239,7 +239,7 @@ func (pg *Pages) newForm(w http.ResponseWriter, r *http.Request) {
 // to the API, offline-safe, see offline.js), and shows the new case.
 func (pg *Pages) report(w http.ResponseWriter, r *http.Request) {
 	p := auth.From(r)
-	in, photos, key, err := readReport(r, p)
+	in, photos, key, err := readReport(w, r, p)
 	var c Case
 	if err == nil {
 		c, err = pg.svc.Report(r.Context(), p, in, photos, key)
@@ -262,7 +262,8 @@ func (pg *Pages) report(w http.ResponseWriter, r *http.Request) {
 // readReport reads a report sent as a form (multipart with photos, or urlencoded)
 // and its Idempotency-Key, checked against the form's fields and the photos'
 // hashes rather than the raw body, whose multipart boundary a retry changes.
-func readReport(r *http.Request, p auth.Principal) (ReportInput, []files.Prepared, *idem.Request, error) {
+func readReport(w http.ResponseWriter, r *http.Request, p auth.Principal) (ReportInput, []files.Prepared, *idem.Request, error) {
+	r.Body = http.MaxBytesReader(w, r.Body, maxFormBytes())
 	if err := r.ParseMultipartForm(maxFormMemory); err != nil && !errors.Is(err, http.ErrNotMultipart) {
 		return ReportInput{}, nil, nil, apperr.Invalidf("photos", "case.form_too_large")
 	}
@@ -284,6 +285,11 @@ func readReport(r *http.Request, p auth.Principal) (ReportInput, []files.Prepare
 // maxFormMemory is what a report's form may hold in memory; photos beyond it go to
 // temporary files that the request removes.
 const maxFormMemory = 8 << 20
+
+// maxFormBytes bounds a whole report or step as sent: six photos at the files
+// piece's limit and the fields, so that no upload fills the disk before the photos'
+// own limits are checked.
+func maxFormBytes() int64 { return maxPhotos*files.Photos().MaxBytes + 1<<20 }
 
 // maxPhotos is how many photos one report or step takes.
 const maxPhotos = 6
@@ -446,6 +452,7 @@ func (pg *Pages) showWith(w http.ResponseWriter, r *http.Request, status int, fa
 // a problem shows the page again with the message beside that step's form.
 func (pg *Pages) take(w http.ResponseWriter, r *http.Request) {
 	p := auth.From(r)
+	r.Body = http.MaxBytesReader(w, r.Body, maxFormBytes())
 	if err := r.ParseMultipartForm(maxFormMemory); err != nil && !errors.Is(err, http.ErrNotMultipart) {
 		pg.render.Error(w, r, apperr.Invalidf("photos", "case.form_too_large"))
 		return
