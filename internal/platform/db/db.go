@@ -164,7 +164,13 @@ func (d *DB) Write() *sql.DB { return d.write }
 
 // InTx runs fn in one write transaction: committed if fn returns nil, rolled back
 // otherwise. Every request that writes runs in exactly one of these.
+//
+// Under a context from Joining, fn runs in the transaction it carries, which its
+// owner commits or rolls back.
 func (d *DB) InTx(ctx context.Context, fn func(tx *sql.Tx) error) error {
+	if tx, ok := ctx.Value(joinedKey{}).(*sql.Tx); ok {
+		return fn(tx)
+	}
 	tx, err := d.write.BeginTx(ctx, nil)
 	if err != nil {
 		return err
@@ -174,6 +180,19 @@ func (d *DB) InTx(ctx context.Context, fn func(tx *sql.Tx) error) error {
 		return err
 	}
 	return d.commit(tx)
+}
+
+type joinedKey struct{}
+
+// Joining returns ctx carrying tx, so that a service called with it writes in tx
+// rather than in a transaction of its own. A domain that changes another
+// domain's records as part of its own write (a reviewed proposal applied to the
+// register, with the proposal's outcome) calls the other's service this way: its
+// rules and audit records are the same as for a direct change, and all of it
+// commits or none. With SQLite's one write connection it is also the only way:
+// a second transaction would wait for the first forever.
+func Joining(ctx context.Context, tx *sql.Tx) context.Context {
+	return context.WithValue(ctx, joinedKey{}, tx)
 }
 
 // commit commits tx and counts it.
