@@ -26,6 +26,7 @@ import (
 	"shequ/internal/platform/ops"
 	"shequ/internal/platform/sheet"
 	"shequ/internal/platform/web"
+	"shequ/internal/proposals"
 	"shequ/internal/registry"
 	"shequ/internal/staff"
 	"shequ/internal/stats"
@@ -84,6 +85,10 @@ type Server struct {
 	// an instant they take from it (the "today" an ID number's birth date must not
 	// pass, an age) is the city's.
 	now func() time.Time
+
+	// proposals is kept for the pages of others that count what waits for a
+	// worker or a community (ReturnedTo, Waiting).
+	proposals *proposals.Service
 }
 
 // plug lists the domains the server serves: one line a domain. Their values only
@@ -98,6 +103,7 @@ func (s *Server) plug() []app.Domain {
 		registry.Domain(s.registry, s.org),
 		staff.Domain(s.staff, s.org),
 		cases.Domain(s.cases, s.org),
+		proposals.Domain(s.proposals),
 		open311.Domain(s.cfg.DB, cases.ForOpen311(s.cases), s.now),
 		transfer.Domain(s.cfg.DB, s.now, s.cfg.ImportLimits, timer),
 		calendar.Domain(s.calendar),
@@ -149,6 +155,7 @@ func New(cfg Config) (*Server, error) {
 	if s.cases, err = cases.NewService(context.Background(), cfg.DB, now, cfg.Zone, s.calendar); err != nil {
 		return nil, err
 	}
+	s.proposals = proposals.NewService(cfg.DB, s.registry, now, cfg.Zone)
 	s.domains = s.plug()
 	b, err := i18n.Load(app.LocaleFiles(s.domains)...)
 	if err != nil {

@@ -11,8 +11,12 @@
   const box = document.getElementById('outbox');
   if (!form || !box || !('indexedDB' in window)) return;
 
+  // Another domain's form may use this outbox: its form names its API
+  // (data-outbox), its service worker and scope (data-sw, data-scope), and the
+  // select and text that sum a draft up (data-summary, data-text).
+  const api = form.dataset.outbox || '/api/v1/cases';
   if ('serviceWorker' in navigator) {
-    navigator.serviceWorker.register('/cases/sw.js', { scope: '/cases/' }).catch(() => {});
+    navigator.serviceWorker.register(form.dataset.sw || '/cases/sw.js', { scope: form.dataset.scope || '/cases/' }).catch(() => {});
   }
 
   const msg = (name) => box.dataset[name] || '';
@@ -149,7 +153,7 @@
     for (const p of d.photos) body.append('photos', p.blob, p.name);
     let res;
     try {
-      res = await fetch('/api/v1/cases', {
+      res = await fetch(api, {
         method: 'POST',
         body,
         credentials: 'same-origin',
@@ -221,8 +225,8 @@
           fields[k] = v;
         }
       }
-      const category = form.querySelector('select[name="category"] option:checked');
-      const summary = `${category && category.value ? category.textContent.trim() : ''} ${fields.description || ''}`.trim().slice(0, 60);
+      const category = form.querySelector(`select[name="${form.dataset.summary || 'category'}"] option:checked`);
+      const summary = `${category && category.value ? category.textContent.trim() : ''} ${fields[form.dataset.text || 'description'] || ''}`.trim().slice(0, 60);
       await put({ key: newKey(), fields, photos, summary, savedAt: Date.now(), error: '' });
       form.reset();
       say(navigator.onLine ? msg('sending') : msg('saved'));

@@ -42,7 +42,8 @@ self.addEventListener('install', (event) => {
 self.addEventListener('activate', (event) => {
   event.waitUntil((async () => {
     for (const key of await caches.keys()) {
-      if (key !== CACHE) await caches.delete(key);
+      // Only this worker's old caches: the proposals' worker keeps its own.
+      if (key !== CACHE && key.startsWith('shequ-cases-')) await caches.delete(key);
     }
     await self.clients.claim();
   })());
