@@ -477,17 +477,23 @@ func (s *Service) Waiting(ctx context.Context, p auth.Principal, unit string) (c
 	return waiting(ctx, s.db.Read(), p.Scope(), unit)
 }
 
-// Trusts returns the community's settings of trusted workers, and the grid
-// workers who could be trusted.
+// Trusts returns the settings of trusted workers of p's community, and its grid
+// workers who could be trusted: a grid worker sees their own community's, so
+// that they know what of theirs applies directly; a user above a community has
+// none.
 func (s *Service) Trusts(ctx context.Context, p auth.Principal) ([]Trust, []Worker, error) {
-	if !CanReview(p) {
-		return nil, nil, apperr.New(apperr.Forbidden, "auth.forbidden", "")
+	if err := p.Require(auth.ReadRegister); err != nil {
+		return nil, nil, err
 	}
-	ts, err := trusts(ctx, s.db.Read(), p.OrgCode)
+	community := communityOf(p.OrgCode)
+	if scope.LevelOf(community) != scope.Community {
+		return []Trust{}, []Worker{}, nil
+	}
+	ts, err := trusts(ctx, s.db.Read(), community)
 	if err != nil {
 		return nil, nil, err
 	}
-	ws, err := workers(ctx, s.db.Read(), p.OrgCode)
+	ws, err := workers(ctx, s.db.Read(), community)
 	return ts, ws, err
 }
 

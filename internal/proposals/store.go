@@ -248,7 +248,9 @@ func trusts(ctx context.Context, q db.Querier, community string) ([]Trust, error
 
 // Worker is a grid worker's account, to be trusted or not.
 type Worker struct {
-	ID, Name, OrgCode string
+	ID      string `json:"id"`
+	Name    string `json:"name"`
+	OrgCode string `json:"org_code"`
 }
 
 // workers lists the enabled grid workers' accounts under community.
@@ -260,7 +262,7 @@ func workers(ctx context.Context, q db.Querier, community string) ([]Worker, err
 		return nil, err
 	}
 	defer rows.Close()
-	var out []Worker
+	out := []Worker{}
 	for rows.Next() {
 		var u Worker
 		if err := rows.Scan(&u.ID, &u.Name, &u.OrgCode); err != nil {

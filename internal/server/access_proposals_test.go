@@ -128,7 +128,7 @@ func proposalsRules() map[string]rule {
 			}},
 		"GET /api/v1/proposals/review": {kind: "list", targeted: true, filters: true, may: read, shows: residentName,
 			ask: listed("/api/v1/proposals/review?unit=")},
-		"GET /api/v1/proposals/trust": {kind: "settings", may: proposals.CanReview,
+		"GET /api/v1/proposals/trust": {kind: "self", may: read,
 			ask: func(*matrix, cell) request { return get("/api/v1/proposals/trust") }},
 		"POST /api/v1/proposals/trust": {kind: "settings", may: proposals.CanReview,
 			ask: func(m *matrix, _ cell) request {

@@ -70,6 +70,7 @@ func newWorld(t *testing.T, d *db.DB) *world {
 		w.ids["idnumber"+g.letter] = r.IDNumber
 		c, _ := reportIn(t, d, g.grid, "路灯不亮"+g.letter)
 		w.ids["case"+g.letter] = c.ID
+		w.ids["proposal"+g.letter] = proposeAbout(t, d, r.ID)
 	}
 	as := auth.NewService(d, now)
 	for _, u := range []struct {
@@ -143,6 +144,10 @@ func readRoutes(w *world) map[string][2]string {
 		"GET /api/v1/cases/dashboard":        {"/api/v1/cases/dashboard?unit=" + orgtest.Grid, "/api/v1/cases/dashboard?unit=" + orgtest.GridB},
 		"GET /api/v1/cases/{id}":             {"/api/v1/cases/" + w.ids["caseA"], "/api/v1/cases/" + w.ids["caseB"]},
 		"GET /api/v1/openapi.json":           {"/api/v1/openapi.json", ""},
+		"GET /api/v1/proposals":              {"/api/v1/proposals", ""},
+		"GET /api/v1/proposals/review":       {"/api/v1/proposals/review?unit=" + orgtest.Grid, "/api/v1/proposals/review?unit=" + orgtest.GridB},
+		"GET /api/v1/proposals/trust":        {"/api/v1/proposals/trust", ""},
+		"GET /api/v1/proposals/{id}":         {"/api/v1/proposals/" + w.ids["proposalA"], "/api/v1/proposals/" + w.ids["proposalB"]},
 	}
 }
 
