@@ -49,6 +49,10 @@ func (e *env) loadDemo(ctx context.Context, d *db.DB) error {
 		return err
 	}
 	fmt.Fprintf(e.stdout, "demo cases in %.1fs: %d cases in every state of the flow, taken up in the last weeks\n", time.Since(start).Seconds(), n)
+	if n, err = demo.LoadProposals(ctx, d, e.now(), zone); err != nil {
+		return err
+	}
+	fmt.Fprintf(e.stdout, "demo field proposals: %d in the first grid, in every state of their review\n", n)
 	return nil
 }
 
