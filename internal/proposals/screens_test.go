@@ -1,8 +1,12 @@
 package proposals_test
 
 import (
+	"bytes"
 	"context"
 	"fmt"
+	"image"
+	"image/color"
+	"image/jpeg"
 	"io"
 	"log/slog"
 	"net/http"
@@ -47,7 +51,7 @@ type office struct {
 // cable is the network between the phone and the server, which the test can cut
 // (a stairwell with no signal): nothing then reaches the server.
 type cable struct {
-	next    http.Handler
+	next http.Handler
 	down bool
 }
 
@@ -257,6 +261,9 @@ func (tb *phoneTab) propose(fields map[string]string) {
 	if v, ok := fields["relation"]; ok {
 		tb.do(chromedp.SetValue(chromedp.CSS("#f-relation"), v))
 	}
+	if v, ok := fields["photo"]; ok {
+		tb.do(chromedp.SetUploadFiles(chromedp.CSS("#f-photos"), []string{v}))
+	}
 	tb.do(chromedp.Click(chromedp.CSS(`form[data-outbox] button[type="submit"]`), chromedp.NodeVisible))
 }
 
@@ -273,11 +280,11 @@ func TestProposals_OnAPhone_ProposedInTheFieldReviewedAtTheOffice(t *testing.T) 
 		w.load("the form again, offline", chromedp.Reload())
 		w.mustSee("信息采集申报", "申报类型")
 		w.propose(map[string]string{"kind": "newborn", "household_no": "H001", "name": "李小宝", "id_number": idNumber("20261001", "013"),
-			"relation": "41", "note": "出生医学证明已看过"})
+			"relation": "41", "note": "出生医学证明已看过", "photo": certificate(t)})
 		w.waitFor("the newborn waits in the outbox", `!document.getElementById("outbox").hidden`)
 		w.propose(map[string]string{"kind": "phone", "household_no": "H001", "name": "李建国", "phone": "13900001111", "note": "户主来电告知新号码"})
 		w.waitFor("both wait", `document.querySelectorAll("#outbox li").length === 2`)
-		w.mustSee("待发送", "新生儿", "联系电话变更", "等待发送")
+		w.mustSee("待发送", "新生儿", "联系电话变更", "等待发送", "1 张照片")
 		w.look("proposal-offline")
 		if n := count(t, d, `SELECT COUNT(*) FROM proposals`); n != 0 {
 			t.Fatalf("offline, the server has %d proposals", n)
@@ -306,7 +313,10 @@ func TestProposals_OnAPhone_ProposedInTheFieldReviewedAtTheOffice(t *testing.T) 
 			t.Fatal(err)
 		}
 		c.load("open the newborn", chromedp.Click(chromedp.CSS(fmt.Sprintf(`a[href="/proposals/%s"]`, baby)), chromedp.NodeVisible))
-		c.mustSee("李小宝", "450403********013", "孙子")
+		c.mustSee("李小宝", "450403********013", "孙子", "证件照片")
+		if n := count(t, d, `SELECT COUNT(*) FROM files WHERE owner_kind = 'proposal'`); n != 1 {
+			t.Errorf("%d photos kept, want 1", n)
+		}
 		c.look("proposal-newborn")
 		c.load("approve", chromedp.Click(chromedp.CSS("#approve"), chromedp.NodeVisible))
 		c.mustSee("已通过，居民信息已更改")
@@ -348,6 +358,26 @@ func TestProposals_OnAPhone_ProposedInTheFieldReviewedAtTheOffice(t *testing.T) 
 		w.mustSee("我的信息采集", "已退回", "号码与户主本人确认不符，请再核实", "已通过")
 		w.look("proposal-mine")
 	})
+}
+
+// certificate writes a photo of a document, as a phone's camera gives it.
+func certificate(t *testing.T) string {
+	t.Helper()
+	img := image.NewRGBA(image.Rect(0, 0, 320, 240))
+	for x := range 320 {
+		for y := range 240 {
+			img.Set(x, y, color.RGBA{R: uint8(200 + x%50), G: 180, B: uint8(120 + y%80), A: 255})
+		}
+	}
+	var b bytes.Buffer
+	if err := jpeg.Encode(&b, img, nil); err != nil {
+		t.Fatal(err)
+	}
+	path := filepath.Join(t.TempDir(), "出生医学证明.jpg")
+	if err := os.WriteFile(path, b.Bytes(), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return path
 }
 
 func count(t *testing.T, d *db.DB, query string) int {
