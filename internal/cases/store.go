@@ -209,6 +209,15 @@ func inList(column string, values []string, args *[]any) string {
 
 // listCases returns a page of the cases in sc that f selects, newest first, and
 // how many there are in all.
+//
+// The count and the page's IDs are taken from the narrowest tables the filter
+// needs: from the cases alone (their index on place, time and ID covers both)
+// unless the filter names the instance's state or queue, and only then from the
+// cases joined to their instances. Only the page's rows are then joined to their
+// instance, place and handler. Joined first, a community's list read every one of
+// its thousand cases' instances to count them and to sort them, a page of random
+// reads each: 24 lists a second with 50 clients, 1/130 of a bare JSON server
+// (docs/benchmarks.md, "Cases").
 func listCases(ctx context.Context, q db.Querier, sc scope.Scope, f Filter, lang string) ([]Case, int, error) {
 	if f.Unit != "" {
 		if !sc.Contains(f.Unit) {
@@ -225,15 +234,6 @@ func listCases(ctx context.Context, q db.Querier, sc scope.Scope, f Filter, lang
 	if f.Category != "" {
 		cond += " AND (c.category_code = " + arg(f.Category) + " OR c.category_code LIKE " + arg(f.Category+"__") + ")"
 	}
-	switch f.State {
-	case "":
-	case "open":
-		cond += " AND w.closed_at IS NULL"
-	case "closed":
-		cond += " AND w.closed_at IS NOT NULL"
-	default:
-		cond += " AND w.state = " + arg(f.State)
-	}
 	if len(f.Nos) > 0 {
 		cond += " AND " + inList("c.no", f.Nos, &args)
 	}
@@ -246,6 +246,19 @@ func listCases(ctx context.Context, q db.Querier, sc scope.Scope, f Filter, lang
 	if !f.To.IsZero() {
 		cond += " AND c.reported_at <= " + arg(f.To.UnixMilli())
 	}
+	from := ` FROM cases c`
+	if f.State != "" || f.Mine {
+		from += ` JOIN workflow_instances w ON w.subject_id = c.id AND w.subject_kind = 'case' AND w.flow = 'case'`
+	}
+	switch f.State {
+	case "":
+	case "open":
+		cond += " AND w.closed_at IS NULL"
+	case "closed":
+		cond += " AND w.closed_at IS NOT NULL"
+	default:
+		cond += " AND w.state = " + arg(f.State)
+	}
 	if f.Mine {
 		org := arg(f.MineOrg)
 		// Each arm names closed_at IS NULL itself, so that SQLite reads it from the
@@ -254,12 +267,16 @@ func listCases(ctx context.Context, q db.Querier, sc scope.Scope, f Filter, lang
 			") OR (w.handler_org = " + org + " AND w.closed_at IS NULL AND " + inList("w.state", handlerWork, &args) + "))"
 	}
 	var total int
-	if err := q.QueryRowContext(ctx, `SELECT COUNT(*)`+caseFrom+` WHERE `+cond, args...).Scan(&total); err != nil {
+	if err := q.QueryRowContext(ctx, `SELECT COUNT(*)`+from+` WHERE `+cond, args...).Scan(&total); err != nil {
 		return nil, 0, err
 	}
-	limit := max(f.Limit, 1)
-	rows, err := q.QueryContext(ctx, `SELECT `+workflow.InstanceColumns("w")+`, `+caseColumns+caseFrom+` WHERE `+cond+
-		` ORDER BY c.reported_at DESC, c.id LIMIT `+arg(limit)+` OFFSET `+arg(max(f.Offset, 0)), args...)
+	if total == 0 {
+		return []Case{}, 0, nil
+	}
+	page := `SELECT c.id` + from + ` WHERE ` + cond + ` ORDER BY c.reported_at DESC, c.id LIMIT ` + arg(max(f.Limit, 1)) +
+		` OFFSET ` + arg(max(f.Offset, 0))
+	rows, err := q.QueryContext(ctx, `SELECT `+workflow.InstanceColumns("w")+`, `+caseColumns+caseFrom+
+		` WHERE c.id IN (`+page+`) ORDER BY c.reported_at DESC, c.id`, args...)
 	if err != nil {
 		return nil, 0, err
 	}
