@@ -639,7 +639,7 @@ func (w *world) bareIntake(b *testing.B, tx *sql.Tx) {
 		{`INSERT INTO workflow_actions (instance_id, seq, transition, from_state, to_state, actor_id, actor_name, actor_role, actor_org,
 			at, note, reason, result, photos, days, owner_org, handler_org, category)
 			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18)`,
-			[]any{"w-" + id, 1, "start", "", "reported", "u-bare", "网格员", "community", benchCommunity, now, "", "", "", "", 0, benchCommunity, "", "1201"}},
+			[]any{"w-" + id, 1, "start", "", "reported", "u-bare", "网格员", "community", benchCommunity, now, "", "", "", 0, 0, benchCommunity, "", "1201"}},
 		{`INSERT INTO idempotency_keys (user_id, idem_key, body_sha256, created, created_at) VALUES ($1, $2, $3, $4, $5)`,
 			[]any{"u-bare", id, "sha", id, now}},
 	} {
@@ -700,7 +700,7 @@ func (w *world) bareStep(b *testing.B) func(b *testing.B, tx *sql.Tx) {
 		if _, err := tx.ExecContext(ctx, `INSERT INTO workflow_actions (instance_id, seq, transition, from_state, to_state, actor_id, actor_name, actor_role, actor_org,
 			at, note, reason, result, photos, days, owner_org, handler_org, category)
 			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18)`,
-			"w-"+id, version, "dispatch", "accepted", state, "u-bare", "网格员", "community", benchCommunity, now, "", "", "", "", 0, benchCommunity, benchCommunity, "1201"); err != nil {
+			"w-"+id, version, "dispatch", "accepted", state, "u-bare", "网格员", "community", benchCommunity, now, "", "", "", 0, 0, benchCommunity, benchCommunity, "1201"); err != nil {
 			b.Fatal(err)
 		}
 		if _, err := tx.ExecContext(ctx, `UPDATE cases SET updated_at = $1, handler_id = $2 WHERE id = $3`, now, "h-"+benchCommunity, id); err != nil {
