@@ -12,10 +12,10 @@ import (
 
 // Unit is a grid: the atom of a plan.
 type Unit struct {
-	ID         string  // grid code
-	Region     string  // the hard border it may not cross: district code (or street code with --within street)
-	District   string  // district code (for the JSON)
-	Community  string  // its community today
+	ID         string // grid code
+	Region     string // the hard border it may not cross: district code (or street code with --within street)
+	District   string // district code (for the JSON)
+	Community  string // its community today
 	Households int
 	Residents  int
 	Target     int     // target households for the community it lands in (from its area type)
