@@ -14,6 +14,7 @@ type sums struct {
 	units      int64
 	targets    int64   // Σ target, for a community without households
 	tols       float64 // Σ tolerance, likewise
+	share      float64 // Σ households / target: how many communities these would fill
 }
 
 func unitSums(u *Unit) sums {
@@ -25,17 +26,18 @@ func unitSums(u *Unit) sums {
 		units:      1,
 		targets:    int64(u.Target),
 		tols:       u.Tolerance,
+		share:      float64(h) / float64(u.Target),
 	}
 }
 
 func (s sums) plus(o sums) sums {
 	return sums{s.households + o.households, s.weighted + o.weighted, s.tolWeight + o.tolWeight,
-		s.units + o.units, s.targets + o.targets, s.tols + o.tols}
+		s.units + o.units, s.targets + o.targets, s.tols + o.tols, s.share + o.share}
 }
 
 func (s sums) minus(o sums) sums {
 	return sums{s.households - o.households, s.weighted - o.weighted, s.tolWeight - o.tolWeight,
-		s.units - o.units, s.targets - o.targets, s.tols - o.tols}
+		s.units - o.units, s.targets - o.targets, s.tols - o.tols, s.share - o.share}
 }
 
 // target is the community's target and tolerance: the household-weighted means of its

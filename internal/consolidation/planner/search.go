@@ -7,50 +7,68 @@ import (
 	"sort"
 )
 
-// search plans a component too large for exact: it fixes the number of communities
-// from the households, starts from today's communities cut to that number (merging the
-// smallest into a neighbour, splitting the largest along a random spanning tree), and
-// improves by two kinds of move, keeping a move only when Compare prefers the result:
-// ReCom (merge two neighbouring communities, draw a uniform spanning tree of the union
-// with Wilson's algorithm, cut the edge that balances best) and single grids crossing
-// a border, with a contiguity check on the community they leave. The budget is
-// p.Steps moves per community, drawn from a stream seeded by p.Seed and the
-// component's first unit.
+// search plans a component too large for exact. It fixes the number of communities
+// from the households and runs two searches of the same budget, one from today's
+// communities cut to that number (merging the smallest into a neighbour, splitting the
+// largest along a random spanning tree) and one from the whole component split the
+// same way, and keeps the better by Compare: today's start moves fewer households when
+// today is nearly right, the fresh one balances better when today is far off. Each
+// improves by two kinds of move, kept only when Compare prefers the result: ReCom
+// (merge two neighbouring communities, draw a uniform spanning tree of the union with
+// Wilson's algorithm, cut the edge that balances best) and single grids crossing a
+// border, with a contiguity check on the community they leave. The budget is p.Steps
+// moves per community, drawn from streams seeded by p.Seed and the component's first
+// unit.
 func search(ctx context.Context, g Graph, c *component, p Params, total sums) ([]int, int, error) {
-	st := newState(g, c, p)
 	k := chooseCount(total, len(c.units))
-	st.start(k)
-	if k > 1 && len(c.edges) > 0 {
-		steps := p.Steps * k
-		for i := 0; i < steps; i++ {
-			if i&1023 == 0 {
-				if err := ctx.Err(); err != nil {
-					return nil, 0, err
+	var best []int
+	var bestObj Objective
+	for stream, today := range []bool{true, false} {
+		st := newState(g, c, p, stream, today)
+		st.start(k)
+		if k > 1 && len(c.edges) > 0 {
+			// A quarter of the budget without a move kept ends the search early:
+			// a count of steps, so still the same plan for the same seed.
+			steps, patience, last := p.Steps*k, max(1, p.Steps*k/4), 0
+			for i := 0; i < steps && i-last < patience; i++ {
+				if i&255 == 0 {
+					if err := ctx.Err(); err != nil {
+						return nil, 0, err
+					}
+					st.findOff()
+				}
+				if st.step() {
+					last = i
 				}
 			}
-			st.step()
+		}
+		assign := make([]int, len(st.assign))
+		for l, a := range st.assign {
+			assign[l] = int(a)
+		}
+		o := st.obj
+		if p.Stability > 0 {
+			_, o.MovedHouseholds = matchCodes(g, c.units, assign, len(st.comm))
+		}
+		if best == nil || Compare(o, bestObj, p.Stability) < 0 {
+			best, bestObj = assign, o
 		}
 	}
-	assign := make([]int, len(st.assign))
-	for l, a := range st.assign {
-		assign[l] = int(a)
-	}
-	return assign, len(st.comm), nil
+	return best, k, nil
 }
 
 // chooseCount is the number of communities that would fit the component best if
-// households could be split at will.
+// households could be split at will. Each grid fills households/target of a
+// community, so a component of old town and fringe grids needs more communities
+// than its households over its mean target would say.
 func chooseCount(total sums, n int) int {
-	t, tol := total.target()
-	h := float64(total.households)
-	if h <= 0 {
+	if total.households <= 0 || total.share <= 0 {
 		return 1
 	}
+	_, tol := total.target()
 	best, bestE, bestD := 1, math.Inf(1), math.Inf(1)
-	lo := max(1, int(h/(t*(1+tol)))-1)
-	hi := min(n, int(math.Ceil(h/(t*(1-tol))))+1)
-	for k := lo; k <= hi; k++ {
-		d := (h/float64(k) - t) / t
+	for k := max(1, int(total.share)-1); k <= min(n, int(total.share)+2); k++ {
+		d := total.share/float64(k) - 1
 		e := math.Max(0, math.Abs(d)-tol)
 		ek, dk := float64(k)*e*e, float64(k)*d*d
 		if c := floatCmp(ek, bestE); c < 0 || (c == 0 && floatCmp(dk, bestD) < 0) {
@@ -81,13 +99,15 @@ type state struct {
 	order  []int32
 	queue  []int32
 	picked []int32
+	off    []int32 // communities outside tolerance, as of the last findOff
 }
 
-func newState(g Graph, c *component, p Params) *state {
+// newState starts from today's communities, or from the whole component.
+func newState(g Graph, c *component, p Params, stream int, today bool) *state {
 	n := len(c.units)
 	st := &state{
 		c:      c,
-		rng:    rand.New(rand.NewPCG(uint64(p.Seed), uint64(c.units[0]))),
+		rng:    rand.New(rand.NewPCG(uint64(p.Seed), uint64(2*c.units[0]+stream))),
 		unit:   make([]sums, n),
 		assign: make([]int32, n),
 		pos:    make([]int32, n),
@@ -103,8 +123,10 @@ func newState(g Graph, c *component, p Params) *state {
 	// Today's communities, cut into connected pieces: grids without one today form
 	// pieces of their own, by connectivity too.
 	code := make([]string, n)
-	for l, u := range c.units {
-		code[l] = g.Units[u].Community
+	if today {
+		for l, u := range c.units {
+			code[l] = g.Units[u].Community
+		}
 	}
 	for l := range st.assign {
 		st.assign[l] = -1
@@ -222,8 +244,7 @@ func (st *state) splitLargest() bool {
 		return false
 	}
 	s := st.comm[a]
-	t, _ := s.target()
-	parts := math.Max(2, math.Round(float64(s.households)/t))
+	parts := math.Max(2, math.Round(s.share))
 	want := float64(s.households) / parts
 	members := append([]int32(nil), st.member[a]...)
 	st.tree(members)
@@ -329,27 +350,57 @@ func (st *state) markSide(x int32) {
 	}
 }
 
-// step makes one move at a border chosen at random.
-func (st *state) step() {
-	edges := st.c.edges
-	var e [2]int32
-	found := false
-	for range 32 {
-		e = edges[st.rng.IntN(len(edges))]
-		if st.assign[e[0]] != st.assign[e[1]] {
-			found = true
-			break
+// findOff lists the communities outside their tolerance, which half the moves start
+// from while there are any.
+func (st *state) findOff() {
+	st.off = st.off[:0]
+	for a, s := range st.comm {
+		if !s.withinTolerance() {
+			st.off = append(st.off, int32(a))
 		}
 	}
+}
+
+// border draws a border edge: half the time at a community outside its tolerance,
+// otherwise anywhere.
+func (st *state) border() ([2]int32, bool) {
+	if len(st.off) > 0 && st.rng.IntN(2) == 0 {
+		a := st.off[st.rng.IntN(len(st.off))]
+		m := st.member[a]
+		for range 8 {
+			u := m[st.rng.IntN(len(m))]
+			nb := st.c.neighbours(int(u))
+			if len(nb) == 0 {
+				continue
+			}
+			if v := nb[st.rng.IntN(len(nb))]; st.assign[v] != a {
+				return [2]int32{u, v}, true
+			}
+		}
+		return [2]int32{}, false
+	}
+	edges := st.c.edges
+	for range 32 {
+		e := edges[st.rng.IntN(len(edges))]
+		if st.assign[e[0]] != st.assign[e[1]] {
+			return e, true
+		}
+	}
+	return [2]int32{}, false
+}
+
+// step tries one move at a border chosen at random and tells whether it was kept.
+func (st *state) step() bool {
+	e, found := st.border()
 	if !found {
-		return
+		return false
 	}
 	switch r := st.rng.IntN(4); r {
 	case 0:
-		st.recom(st.assign[e[0]], st.assign[e[1]])
+		return st.recom(st.assign[e[0]], st.assign[e[1]])
 	default:
 		u, to := e[r&1], st.assign[e[1-r&1]]
-		st.moveUnit(u, to)
+		return st.moveUnit(u, to)
 	}
 }
 
