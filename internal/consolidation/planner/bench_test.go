@@ -16,7 +16,7 @@ const gerryChainStep = 35e-3
 // neighbouring communities, draw a uniform spanning tree of the union, find the cut
 // that balances best, and keep it or not, as the search does.
 func BenchmarkReComStep(b *testing.B) {
-	s := planner.NewSearcher(synth.Generate(synth.Config{Seed: 1, Districts: 1, Grids: 2000}), 1)
+	s := planner.NewSearcher(synth.Generate(synth.Config{Seed: 1, Districts: 1, Grids: 2000}), 1, 0)
 	b.ResetTimer()
 	for range b.N {
 		s.ReCom()
@@ -29,7 +29,7 @@ func BenchmarkReComStep(b *testing.B) {
 
 // BenchmarkBoundaryMove times one single-grid move on the same district.
 func BenchmarkBoundaryMove(b *testing.B) {
-	s := planner.NewSearcher(synth.Generate(synth.Config{Seed: 1, Districts: 1, Grids: 2000}), 1)
+	s := planner.NewSearcher(synth.Generate(synth.Config{Seed: 1, Districts: 1, Grids: 2000}), 1, 0)
 	b.ResetTimer()
 	for range b.N {
 		s.BoundaryMove()

@@ -34,8 +34,8 @@ type Graph struct {
 
 // Params steer a plan. The zero value of every field is a sensible default.
 type Params struct {
-	// Stability is the weight of moved households in the objective's last term; 0
-	// leaves them out of the comparison.
+	// Stability is the weight of moved households against Deviation (see Compare and
+	// StabilityUnit); 0 lets them only break ties.
 	Stability float64
 	// Seed makes a plan reproducible: the same graph, parameters and seed give the
 	// same plan, whatever the number of workers.
@@ -61,7 +61,8 @@ type Community struct {
 }
 
 // Objective measures a plan. Plans are compared lexicographically by Compare: Excess,
-// then Deviation, then CutEdges, then Stability × MovedHouseholds.
+// then Deviation (plus moved households weighted by Params.Stability), then CutEdges,
+// then MovedHouseholds.
 type Objective struct {
 	// Excess is the sum over communities of the squared relative deviation beyond
 	// the community's tolerance: zero exactly when every community is within it.

@@ -301,7 +301,7 @@ func TestPlan_ReportsIslandsAndComponentsThatCannotFit(t *testing.T) {
 		{0, 1},                 // 980 households: one community within 10% of 1,000
 		{3, 4},                 // grid 2 has no neighbour; 3 none within its region
 		{4, 5}, {5, 6}, {6, 7}, // 5,000 in grid 6: more than any community may hold
-		{8, 9},                 // 1,500: one community is too large, two too small
+		{8, 9}, // 1,500: one community is too large, two too small
 	}
 	res, err := planner.Plan(context.Background(), g, planner.Params{Seed: 1})
 	if err != nil {
@@ -456,11 +456,13 @@ func TestCompare_IsLexicographic(t *testing.T) {
 		want      int
 	}{
 		{"less excess beats everything", planner.Objective{Excess: -1, Deviation: 9, CutEdges: 99, MovedHouseholds: 9999}, 1, -1},
-		{"less deviation beats cut and moved", planner.Objective{Deviation: 0.4, CutEdges: 99, MovedHouseholds: 9999}, 1, -1},
-		{"deviation equal but for rounding", planner.Objective{Deviation: 0.5 + 1e-13, CutEdges: 9, MovedHouseholds: 9999}, 1, -1},
-		{"fewer cut edges beat moved households", planner.Objective{Deviation: 0.5, CutEdges: 9, MovedHouseholds: 9999}, 1, -1},
-		{"moved households count with stability", planner.Objective{Deviation: 0.5, CutEdges: 10, MovedHouseholds: 999}, 1, -1},
-		{"and not without", planner.Objective{Deviation: 0.5, CutEdges: 10, MovedHouseholds: 999}, 0, 0},
+		{"less deviation beats cut and moved", planner.Objective{Deviation: 0.4, CutEdges: 99, MovedHouseholds: 9999}, 0, -1},
+		{"unless stability prices the moves higher", planner.Objective{Deviation: 0.4, CutEdges: 10, MovedHouseholds: 1200}, 1, 1},
+		{"or lower", planner.Objective{Deviation: 0.4, CutEdges: 10, MovedHouseholds: 1200}, 0.1, -1},
+		{"deviation equal but for rounding", planner.Objective{Deviation: 0.5 + 1e-13, CutEdges: 9, MovedHouseholds: 9999}, 0, -1},
+		{"fewer cut edges beat moved households", planner.Objective{Deviation: 0.5, CutEdges: 9, MovedHouseholds: 9999}, 0, -1},
+		{"moved households break the last tie", planner.Objective{Deviation: 0.5, CutEdges: 10, MovedHouseholds: 999}, 0, -1},
+		{"equal", base, 1, 0},
 	} {
 		if got := planner.Compare(tc.other, base, tc.stability); got != tc.want {
 			t.Errorf("%s: %d, want %d", tc.name, got, tc.want)
@@ -506,5 +508,51 @@ func TestPlan_StopsWhenCancelled(t *testing.T) {
 	cancel()
 	if _, err := planner.Plan(ctx, synth.Wuzhou(1), planner.Params{}); !errors.Is(err, context.Canceled) {
 		t.Fatalf("error %v, want context.Canceled", err)
+	}
+}
+
+func TestSearch_KeepsItsObjectiveRightMoveByMove(t *testing.T) {
+	for _, stability := range []float64{0, 0.05} {
+		s := planner.NewSearcher(synth.Generate(synth.Config{Seed: 2, Districts: 1, Grids: 300}), 2, stability)
+		for i := range 3000 {
+			if i%2 == 0 {
+				s.ReCom()
+			} else {
+				s.BoundaryMove()
+			}
+			if i%100 == 0 && !s.Consistent() {
+				t.Fatalf("stability %v, after %d moves: the objective kept is not the objective", stability, i)
+			}
+		}
+	}
+}
+
+func TestPlan_KeepsTodayWhenItIsWithinToleranceAndStabilityIsHigh(t *testing.T) {
+	g := synth.Wuzhou(4)
+	first, err := planner.Plan(context.Background(), g, planner.Params{Seed: 4})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Today becomes the plan: every community within tolerance but the islands.
+	for c, com := range first.Communities {
+		for _, u := range com.Units {
+			g.Units[u].Community = fmt.Sprintf("N%03d", c)
+		}
+	}
+	again, err := planner.Plan(context.Background(), g, planner.Params{Seed: 5, Stability: 10})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if again.Objective.MovedHouseholds != 0 || len(again.Communities) != len(first.Communities) {
+		t.Errorf("moved %d households, %d communities (today %d)", again.Objective.MovedHouseholds,
+			len(again.Communities), len(first.Communities))
+	}
+	// Without stability, balance still comes first and households move.
+	free, err := planner.Plan(context.Background(), g, planner.Params{Seed: 5})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if planner.Compare(free.Objective, again.Objective, 0) >= 0 {
+		t.Errorf("without stability the plan is no better balanced: %+v against %+v", free.Objective, again.Objective)
 	}
 }

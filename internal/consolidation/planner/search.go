@@ -87,7 +87,15 @@ type state struct {
 	comm   []sums
 	member [][]int32 // units of each community
 	pos    []int32   // a unit's place in its community's member list
-	obj    Objective // Excess, Deviation, CutEdges of the component
+	obj    Objective // of the component, moved households counted against home
+	// Today's community of each unit as a number (-1 for none), and the code each
+	// community is taken to keep, as matched when the search starts: a move is
+	// weighed by the households it takes away from, or brings back to, their code.
+	code      []int32
+	home      []int32
+	ids       map[string]int32
+	stability float64
+	g         Graph
 
 	// scratch, stamped so that nothing is cleared between moves
 	stamp  int32
@@ -100,6 +108,8 @@ type state struct {
 	queue  []int32
 	picked []int32
 	off    []int32 // communities outside tolerance, as of the last findOff
+	keptA  []int64
+	keptB  []int64
 }
 
 // newState starts from today's communities, or from the whole component.
@@ -116,17 +126,31 @@ func newState(g Graph, c *component, p Params, stream int, today bool) *state {
 		next:   make([]int32, n),
 		depth:  make([]int32, n),
 		sub:    make([]sums, n),
+		keptA:  make([]int64, n),
+		keptB:  make([]int64, n),
+		code:   make([]int32, n),
+		g:      g,
+		ids:    map[string]int32{},
+
+		stability: p.Stability,
 	}
 	for l, u := range c.units {
 		st.unit[l] = unitSums(&g.Units[u])
-	}
-	// Today's communities, cut into connected pieces: grids without one today form
-	// pieces of their own, by connectivity too.
-	code := make([]string, n)
-	if today {
-		for l, u := range c.units {
-			code[l] = g.Units[u].Community
+		st.code[l] = -1
+		if code := g.Units[u].Community; code != "" {
+			id, ok := st.ids[code]
+			if !ok {
+				id = int32(len(st.ids))
+				st.ids[code] = id
+			}
+			st.code[l] = id
 		}
+	}
+	// Today's communities, cut into connected pieces (grids without one today form
+	// pieces of their own, by connectivity too), or the whole component.
+	piece := make([]int32, n)
+	if today {
+		copy(piece, st.code)
 	}
 	for l := range st.assign {
 		st.assign[l] = -1
@@ -145,7 +169,7 @@ func newState(g Graph, c *component, p Params, stream int, today bool) *state {
 			queue = queue[:len(queue)-1]
 			st.add(u, id)
 			for _, v := range c.neighbours(int(u)) {
-				if st.assign[v] < 0 && code[v] == code[s] {
+				if st.assign[v] < 0 && piece[v] == piece[s] {
 					st.assign[v] = id
 					queue = append(queue, v)
 				}
@@ -182,7 +206,19 @@ func (st *state) start(k int) {
 			break
 		}
 	}
-	st.obj = Objective{}
+	assign := make([]int, len(st.assign))
+	for l, a := range st.assign {
+		assign[l] = int(a)
+	}
+	codes, moved := matchCodes(st.g, st.c.units, assign, len(st.comm))
+	st.home = make([]int32, len(st.comm))
+	for a, code := range codes {
+		st.home[a] = -1
+		if code != "" {
+			st.home[a] = st.ids[code]
+		}
+	}
+	st.obj = Objective{MovedHouseholds: moved}
 	for _, s := range st.comm {
 		e, d := s.cost()
 		st.obj.Excess += e
@@ -411,14 +447,49 @@ func (st *state) recom(a, b int32) bool {
 	members = append(members, st.member[b]...)
 	st.picked = members
 	st.tree(members)
+	// The households of the union that stay if their side keeps a's code, or b's.
+	ha, hb := st.keptA[:len(st.unit)], st.keptB[:len(st.unit)]
+	var coded, oldMoved int64
+	for _, u := range members {
+		h := st.unit[u].households
+		ha[u], hb[u] = 0, 0
+		if c := st.code[u]; c >= 0 {
+			coded += h
+			if c == st.home[a] {
+				ha[u] = h
+			}
+			if c == st.home[b] {
+				hb[u] = h
+			}
+			if c != st.home[st.assign[u]] {
+				oldMoved += h
+			}
+		}
+	}
+	for i := len(st.order) - 1; i > 0; i-- {
+		u := st.order[i]
+		p := st.next[u]
+		ha[p] += ha[u]
+		hb[p] += hb[u]
+	}
 	total := st.comm[a].plus(st.comm[b])
-	best, bestE, bestD := int32(-1), math.Inf(1), math.Inf(1)
+	root := st.order[0]
+	best, swap := int32(-1), false
+	bestE, bestB := math.Inf(1), math.Inf(1)
+	var bestD float64
+	var bestM int64
 	for _, x := range st.order[1:] {
 		s1 := st.sub[x]
 		e1, d1 := s1.cost()
 		e2, d2 := total.minus(s1).cost()
-		if c := floatCmp(e1+e2, bestE); c < 0 || (c == 0 && floatCmp(d1+d2, bestD) < 0) {
-			best, bestE, bestD = x, e1+e2, d1+d2
+		// x's side keeps a's code, or b's: whichever moves fewer.
+		m, sw := coded-ha[x]-(hb[root]-hb[x]), false
+		if m2 := coded - hb[x] - (ha[root] - ha[x]); m2 < m {
+			m, sw = m2, true
+		}
+		bal := d1 + d2 + st.stability*float64(m)/StabilityUnit
+		if c := floatCmp(e1+e2, bestE); c < 0 || (c == 0 && floatCmp(bal, bestB) < 0) {
+			best, swap, bestE, bestB, bestD, bestM = x, sw, e1+e2, bal, d1+d2, m
 		}
 	}
 	ea, da := st.comm[a].cost()
@@ -426,8 +497,9 @@ func (st *state) recom(a, b int32) bool {
 	cand := st.obj
 	cand.Excess += bestE - ea - eb
 	cand.Deviation += bestD - da - db
+	cand.MovedHouseholds += int(bestM - oldMoved)
 	if floatCmp(cand.Excess, st.obj.Excess) > 0 ||
-		floatCmp(cand.Excess, st.obj.Excess) == 0 && floatCmp(cand.Deviation, st.obj.Deviation) > 0 {
+		floatCmp(cand.Excess, st.obj.Excess) == 0 && floatCmp(cand.balance(st.stability), st.obj.balance(st.stability)) > 0 {
 		return false
 	}
 	st.markSide(best)
@@ -450,7 +522,7 @@ func (st *state) recom(a, b int32) bool {
 		}
 	}
 	cand.CutEdges += newCut - oldCut
-	if Compare(cand, st.obj, 0) >= 0 {
+	if Compare(cand, st.obj, st.stability) >= 0 {
 		return false
 	}
 	st.obj = cand
@@ -459,7 +531,7 @@ func (st *state) recom(a, b int32) bool {
 	st.comm[a], st.comm[b] = sums{}, sums{}
 	for _, u := range members {
 		to := b
-		if st.side[u] {
+		if st.side[u] != swap {
 			to = a
 		}
 		st.assign[u] = to
@@ -483,6 +555,15 @@ func (st *state) moveUnit(u, to int32) bool {
 	cand := st.obj
 	cand.Excess += ef + et - ef0 - et0
 	cand.Deviation += df + dt - df0 - dt0
+	if c := st.code[u]; c >= 0 {
+		h := int(st.unit[u].households)
+		if c == st.home[from] {
+			cand.MovedHouseholds += h
+		}
+		if c == st.home[to] {
+			cand.MovedHouseholds -= h
+		}
+	}
 	var start int32 = -1
 	for _, v := range st.c.neighbours(int(u)) {
 		switch st.assign[v] {
@@ -493,7 +574,7 @@ func (st *state) moveUnit(u, to int32) bool {
 			cand.CutEdges--
 		}
 	}
-	if Compare(cand, st.obj, 0) >= 0 || !st.connectedWithout(from, u, start) {
+	if Compare(cand, st.obj, st.stability) >= 0 || !st.connectedWithout(from, u, start) {
 		return false
 	}
 	st.obj = cand
