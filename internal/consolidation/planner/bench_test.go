@@ -2,7 +2,9 @@ package planner_test
 
 import (
 	"context"
+	"syscall"
 	"testing"
+	"time"
 
 	"shequ/internal/consolidation/planner"
 	"shequ/internal/consolidation/planner/synth"
@@ -36,15 +38,27 @@ func BenchmarkBoundaryMove(b *testing.B) {
 	}
 }
 
+// cpuTime is the processor time this process has used: on a machine shared with
+// other work, what the plan would take alone on its cores is this over the cores.
+func cpuTime() time.Duration {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		return 0
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+}
+
 func benchmarkPlan(b *testing.B, g planner.Graph, p planner.Params) {
 	b.ResetTimer()
 	var res planner.Result
+	cpu := cpuTime()
 	for range b.N {
 		var err error
 		if res, err = planner.Plan(context.Background(), g, p); err != nil {
 			b.Fatal(err)
 		}
 	}
+	b.ReportMetric((cpuTime()-cpu).Seconds()/float64(b.N), "cpu_s/op")
 	out := 0
 	for _, inf := range res.Infeasible {
 		out += len(inf.Units)

@@ -43,7 +43,7 @@ type Params struct {
 	// Steps is the search budget of a component larger than ExactLimit, in moves
 	// per proposed community (0: 400). The budget, never the clock, ends a search.
 	Steps int
-	// ExactLimit is the largest component searched exhaustively (0: 14, at most 20).
+	// ExactLimit is the largest component searched exhaustively (0: 14, at most 16).
 	ExactLimit int
 	// Workers is the number of components planned at once (0: GOMAXPROCS).
 	Workers int
@@ -161,7 +161,7 @@ func Plan(ctx context.Context, g Graph, p Params) (Result, error) {
 	if p.ExactLimit <= 0 {
 		p.ExactLimit = 14
 	}
-	p.ExactLimit = min(p.ExactLimit, 20)
+	p.ExactLimit = min(p.ExactLimit, 16)
 	if p.Workers <= 0 {
 		p.Workers = runtime.GOMAXPROCS(0)
 	}

@@ -384,6 +384,10 @@ func TestPlan_RefusesBadInput(t *testing.T) {
 			}
 		})
 	}
+	// No grids, no plan, no error.
+	if res, err := planner.Plan(context.Background(), planner.Graph{}, planner.Params{}); err != nil || len(res.Communities) != 0 {
+		t.Fatalf("empty graph: %+v, %v", res, err)
+	}
 	// Edges across regions, repeated or reversed, are not errors.
 	g := line(1000, 1000, 1000)
 	g.Units[2].Region = "S"

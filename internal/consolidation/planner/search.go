@@ -23,6 +23,7 @@ func search(ctx context.Context, g Graph, c *component, p Params, total sums) ([
 	k := chooseCount(total, len(c.units))
 	var best []int
 	var bestObj Objective
+	var count int
 	for stream, today := range []bool{true, false} {
 		st := newState(g, c, p, stream, today)
 		st.start(k)
@@ -51,10 +52,10 @@ func search(ctx context.Context, g Graph, c *component, p Params, total sums) ([
 			_, o.MovedHouseholds = matchCodes(g, c.units, assign, len(st.comm))
 		}
 		if best == nil || Compare(o, bestObj, p.Stability) < 0 {
-			best, bestObj = assign, o
+			best, bestObj, count = assign, o, len(st.comm)
 		}
 	}
-	return best, k, nil
+	return best, count, nil
 }
 
 // chooseCount is the number of communities that would fit the component best if
