@@ -8,7 +8,9 @@ import (
 )
 
 // search plans a component too large for exact. It fixes the number of communities
-// from the households and runs two searches of the same budget, one from today's
+// from the households and runs two searches of the same budget (and, if neither
+// brings every community within tolerance, two more from scratch with one community
+// fewer and one more), one from today's
 // communities cut to that number (merging the smallest into a neighbour, splitting the
 // largest along a random spanning tree) and one from the whole component split the
 // same way, and keeps the better by Compare: today's start moves fewer households when
@@ -21,41 +23,63 @@ import (
 // unit.
 func search(ctx context.Context, g Graph, c *component, p Params, total sums) ([]int, int, error) {
 	k := chooseCount(total, len(c.units))
+	type run struct {
+		count int
+		today bool
+	}
+	runs := []run{{k, true}, {k, false}}
 	var best []int
 	var bestObj Objective
 	var count int
-	for stream, today := range []bool{true, false} {
-		st := newState(g, c, p, stream, today)
-		st.start(k)
-		if k > 1 && len(c.edges) > 0 {
-			// A quarter of the budget without a move kept ends the search early:
-			// a count of steps, so still the same plan for the same seed.
-			steps, patience, last := p.Steps*k, max(1, p.Steps*k/4), 0
-			for i := 0; i < steps && i-last < patience; i++ {
-				if i&255 == 0 {
-					if err := ctx.Err(); err != nil {
-						return nil, 0, err
-					}
-					st.findOff()
-				}
-				if st.step() {
-					last = i
-				}
-			}
+	for i := 0; i < len(runs); i++ {
+		st := newState(g, c, p, i, runs[i].today)
+		if err := st.run(ctx, runs[i].count, p.Steps); err != nil {
+			return nil, 0, err
 		}
 		assign := make([]int, len(st.assign))
 		for l, a := range st.assign {
 			assign[l] = int(a)
 		}
 		o := st.obj
-		if p.Stability > 0 {
-			_, o.MovedHouseholds = matchCodes(g, c.units, assign, len(st.comm))
-		}
+		_, o.MovedHouseholds = matchCodes(g, c.units, assign, len(st.comm))
 		if best == nil || Compare(o, bestObj, p.Stability) < 0 {
 			best, bestObj, count = assign, o, len(st.comm)
 		}
+		// Grids too coarse for the count the households suggest: one more and one
+		// fewer community are tried too.
+		if i == 1 && bestObj.Excess > 0 {
+			for _, other := range []int{k - 1, k + 1} {
+				if other >= 1 && other <= len(c.units) {
+					runs = append(runs, run{other, false})
+				}
+			}
+		}
 	}
 	return best, count, nil
+}
+
+// run brings the state to k communities and searches: p.Steps moves per community,
+// ended early by a quarter of them without a move kept (a count of steps, so still
+// the same plan for the same seed).
+func (st *state) run(ctx context.Context, k, stepsPer int) error {
+	st.start(k)
+	if len(st.comm) < 2 || len(st.c.edges) == 0 {
+		return nil
+	}
+	steps := stepsPer * len(st.comm)
+	patience, last := max(1, steps/4), 0
+	for i := 0; i < steps && i-last < patience; i++ {
+		if i&255 == 0 {
+			if err := ctx.Err(); err != nil {
+				return err
+			}
+			st.findOff()
+		}
+		if st.step() {
+			last = i
+		}
+	}
+	return nil
 }
 
 // chooseCount is the number of communities that would fit the component best if
@@ -118,7 +142,7 @@ func newState(g Graph, c *component, p Params, stream int, today bool) *state {
 	n := len(c.units)
 	st := &state{
 		c:      c,
-		rng:    rand.New(rand.NewPCG(uint64(p.Seed), uint64(2*c.units[0]+stream))),
+		rng:    rand.New(rand.NewPCG(uint64(p.Seed), uint64(4*c.units[0]+stream))),
 		unit:   make([]sums, n),
 		assign: make([]int32, n),
 		pos:    make([]int32, n),
