@@ -8,9 +8,9 @@ import (
 )
 
 // search plans a component too large for exact. It fixes the number of communities
-// from the households and runs two searches of the same budget (and, if neither
-// brings every community within tolerance, two more from scratch with one community
-// fewer and one more), one from today's
+// from the households and runs two searches of the same budget (and one from today
+// with today's count when that is one off; and, if none brings every community within
+// tolerance, more with one community fewer and one more), one from today's
 // communities cut to that number (merging the smallest into a neighbour, splitting the
 // largest along a random spanning tree) and one from the whole component split the
 // same way, and keeps the better by Compare: today's start moves fewer households when
@@ -28,11 +28,24 @@ func search(ctx context.Context, g Graph, c *component, p Params, total sums) ([
 		today bool
 	}
 	runs := []run{{k, true}, {k, false}}
+	tried := func(r run) bool {
+		for _, o := range runs {
+			if o == r {
+				return true
+			}
+		}
+		return false
+	}
 	var best []int
 	var bestObj Objective
 	var count int
 	for i := 0; i < len(runs); i++ {
 		st := newState(g, c, p, i, runs[i].today)
+		// Today's own count, when it is next to the households' count, is tried
+		// from today too: a today within tolerance is then kept as it is.
+		if today := len(st.comm); i == 0 && today != k && today >= k-1 && today <= k+1 {
+			runs = append(runs, run{today, true})
+		}
 		if err := st.run(ctx, runs[i].count, p.Steps); err != nil {
 			return nil, 0, err
 		}
@@ -45,12 +58,12 @@ func search(ctx context.Context, g Graph, c *component, p Params, total sums) ([
 		if best == nil || Compare(o, bestObj, p.Stability) < 0 {
 			best, bestObj, count = assign, o, len(st.comm)
 		}
-		// Grids too coarse for the count the households suggest: one more and one
-		// fewer community are tried too.
+		// Grids too coarse for the count the households suggest: one community
+		// fewer and one more are tried too, from both starts.
 		if i == 1 && bestObj.Excess > 0 {
-			for _, other := range []int{k - 1, k + 1} {
-				if other >= 1 && other <= len(c.units) {
-					runs = append(runs, run{other, false})
+			for _, r := range []run{{k - 1, true}, {k - 1, false}, {k + 1, true}, {k + 1, false}} {
+				if r.count >= 1 && r.count <= len(c.units) && !tried(r) {
+					runs = append(runs, r)
 				}
 			}
 		}
@@ -142,7 +155,7 @@ func newState(g Graph, c *component, p Params, stream int, today bool) *state {
 	n := len(c.units)
 	st := &state{
 		c:      c,
-		rng:    rand.New(rand.NewPCG(uint64(p.Seed), uint64(4*c.units[0]+stream))),
+		rng:    rand.New(rand.NewPCG(uint64(p.Seed), uint64(8*c.units[0]+stream))),
 		unit:   make([]sums, n),
 		assign: make([]int32, n),
 		pos:    make([]int32, n),
