@@ -7,19 +7,18 @@ import (
 )
 
 // search plans a component too large for exact. It fixes the number of communities
-// from the households and runs two searches of the same budget (and one from today
-// with today's count when that is one off; and, if none brings every community within
-// tolerance, more with one community fewer and one more), one from today's
-// communities cut to that number (merging the smallest into a neighbour, splitting the
-// largest along a random spanning tree) and one from the whole component split the
-// same way, and keeps the better by Compare: today's start moves fewer households when
-// today is nearly right, the fresh one balances better when today is far off. Each
-// improves by two kinds of move, kept only when Compare prefers the result: ReCom
-// (merge two neighbouring communities, draw a uniform spanning tree of the union with
-// Wilson's algorithm, cut the edge that balances best) and single grids crossing a
-// border, with a contiguity check on the community they leave. The budget is p.Steps
-// moves per community, drawn from streams seeded by p.Seed and the component's first
-// unit.
+// k from the households, then runs searches of the same budget and keeps the best by
+// Compare: one from today's communities brought to k (the smallest merged into a
+// neighbour, the largest split along a random spanning tree), which moves few
+// households when today is nearly right; one from the whole component split the same
+// way, which balances better when today is far off; one from today at today's count
+// when that is k ± 1; and, when none brings every community within tolerance, both
+// starts at k − 1 and k + 1. Each search improves its partition by moves kept only
+// when Compare prefers the result: ReCom (merge two neighbouring communities, draw a
+// uniform spanning tree of the union with Wilson's algorithm, cut the edge that
+// balances best) and single grids crossing a border, with a contiguity check on the
+// community they leave. Every search draws from its own stream, seeded by p.Seed, the
+// component's first unit and the search's number.
 func search(ctx context.Context, g Graph, c *component, p Params, total sums) ([]int, int, error) {
 	k := chooseCount(total, len(c.units))
 	type run struct {
