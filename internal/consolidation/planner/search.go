@@ -581,16 +581,20 @@ func (st *state) moveUnit(u, to int32) bool {
 		}
 	}
 	var start int32 = -1
+	inside := 0
 	for _, v := range st.c.neighbours(int(u)) {
 		switch st.assign[v] {
 		case from:
 			cand.CutEdges++
 			start = v
+			inside++
 		case to:
 			cand.CutEdges--
 		}
 	}
-	if Compare(cand, st.obj, st.stability) >= 0 || !st.connectedWithout(from, u, start) {
+	// A grid with one neighbour in its community is a leaf of it: leaving cannot
+	// disconnect the rest, and no search is needed.
+	if Compare(cand, st.obj, st.stability) >= 0 || (inside > 1 && !st.connectedWithout(from, u, start)) {
 		return false
 	}
 	st.obj = cand
