@@ -98,8 +98,7 @@ type Plan struct {
 	ScopeName   string
 	Generation  int64
 	Communities []Community
-	// Grids are every grid the plan counted, in code order: those of Communities
-	// and those left out as infeasible.
+	// Grids are every grid the plan counted, in code order.
 	Grids      []Grid
 	Objective  Objective
 	Infeasible []Infeasible
@@ -136,10 +135,11 @@ func withinTolerance(households, target int, tolerance float64) bool {
 }
 
 // Grid is one grid as a plan counted it. To is the index in Plan.Communities of
-// the community it goes to, -1 when it is left out.
+// the community it goes to, -1 when it is in none.
 type Grid struct {
 	Code       string
 	From       string // the community it is in today
+	Area       AreaType
 	To         int
 	Households int
 	Residents  int
@@ -155,7 +155,9 @@ type Objective struct {
 }
 
 // Infeasible is a set of grids no community within tolerance can be made of, and
-// why: an island grid, a component too small or too large.
+// why: an island grid, a component too small or too large. The grids are still in
+// the plan's communities, planned as well as they can be. Reason is the planner's
+// key: island, too_small, too_large, no_fit, unbalanced.
 type Infeasible struct {
 	Grids  []string `json:"grids"`
 	Reason string   `json:"reason"`

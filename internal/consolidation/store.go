@@ -12,8 +12,8 @@ package consolidation
 //	Plan.Communities[i]    Code (today's community kept, "" when New), District,
 //	                       Grids (grid codes, in code order), Households, Residents,
 //	                       Contiguous, Target, Tolerance
-//	Plan.Grids[j]          every grid counted: Code, From (its community on the day),
-//	                       To (index in Communities, -1 when infeasible), Households, Residents
+//	Plan.Grids[j]          every grid counted: Code, From (its community on the day), Area,
+//	                       To (index in Communities, -1 when in none), Households, Residents
 //	Plan.Infeasible        grids no community could be made of, and why
 //
 // Tables: consolidation_plans (one row), consolidation_plan_communities (plan_id,
@@ -77,13 +77,13 @@ func insertPlan(ctx context.Context, tx *sql.Tx, p Plan) error {
 	for i, c := range p.Communities {
 		communities.Add(p.ID, i, c.Code, c.District, c.Households, c.Residents, c.Target, c.Tolerance, boolInt(c.Contiguous))
 	}
-	grids := db.NewTable("consolidation_plan_grids", "plan_id", "grid_code", "position", "from_community", "households", "residents")
+	grids := db.NewTable("consolidation_plan_grids", "plan_id", "grid_code", "position", "from_community", "area_type", "households", "residents")
 	for _, g := range p.Grids {
 		var to any
 		if g.To >= 0 {
 			to = g.To
 		}
-		grids.Add(p.ID, g.Code, to, g.From, g.Households, g.Residents)
+		grids.Add(p.ID, g.Code, to, g.From, string(g.Area), g.Households, g.Residents)
 	}
 	return insertRows(ctx, tx, communities, grids)
 }
@@ -191,7 +191,7 @@ func readPlanRows(ctx context.Context, q db.Querier, p *Plan) error {
 		return err
 	}
 	rows.Close()
-	grows, err := q.QueryContext(ctx, `SELECT grid_code, position, from_community, households, residents
+	grows, err := q.QueryContext(ctx, `SELECT grid_code, position, from_community, area_type, households, residents
 		FROM consolidation_plan_grids WHERE plan_id = $1 ORDER BY grid_code`, p.ID)
 	if err != nil {
 		return err
@@ -200,10 +200,11 @@ func readPlanRows(ctx context.Context, q db.Querier, p *Plan) error {
 	for grows.Next() {
 		var g Grid
 		var to sql.NullInt64
-		if err := grows.Scan(&g.Code, &to, &g.From, &g.Households, &g.Residents); err != nil {
+		var area string
+		if err := grows.Scan(&g.Code, &to, &g.From, &area, &g.Households, &g.Residents); err != nil {
 			return err
 		}
-		g.To = -1
+		g.Area, g.To = AreaType(area), -1
 		if to.Valid && int(to.Int64) < len(p.Communities) {
 			g.To = int(to.Int64)
 			p.Communities[g.To].Grids = append(p.Communities[g.To].Grids, g.Code)

@@ -60,13 +60,15 @@ INSERT INTO community_size_rules VALUES ('new_estate', '2026-01-01', 2800, 0.07,
 INSERT INTO community_size_rules VALUES ('urban_rural_fringe', '2026-01-01', 1500, 0.3, '《中华人民共和国城市居民委员会组织法》(2025年修订) 第三条');
 
 -- The staffing rule a plan's posts are counted by: one community worker for so
--- many households, from a day on.
+-- many households, and no fewer than min_workers a community (a committee is five
+-- to nine members), from a day on.
 CREATE TABLE staffing_rules (
     effective_on          TEXT PRIMARY KEY,
     households_per_worker INTEGER NOT NULL CHECK (households_per_worker > 0),
+    min_workers           INTEGER NOT NULL CHECK (min_workers >= 0),
     source                TEXT NOT NULL
 );
-INSERT INTO staffing_rules VALUES ('2000-01-01', 300, '梧州市 2013: 142,176 户 / 461 个编制 ≈ 308 户一名');
+INSERT INTO staffing_rules VALUES ('2000-01-01', 300, 5, '梧州市 2013: 142,176 户 / 461 个编制 ≈ 308 户一名; 居民委员会由主任、副主任和委员共五至九人组成');
 
 -- A consolidation plan: what it was asked (scope, parameters), the register it was
 -- made on (the day counted and the generation of the scope's districts then, so
@@ -109,12 +111,13 @@ CREATE TABLE consolidation_plan_communities (
 );
 
 -- Each grid of a plan: the community it goes to (position; NULL when it is left
--- out as infeasible), the community it was in, and what it counted on the day.
+-- out), the community it was in, its area type and what it counted on the day.
 CREATE TABLE consolidation_plan_grids (
     plan_id        TEXT NOT NULL REFERENCES consolidation_plans (id) ON DELETE CASCADE,
     grid_code      TEXT NOT NULL,
     position       INTEGER,
     from_community TEXT NOT NULL,
+    area_type      TEXT NOT NULL,
     households     INTEGER NOT NULL,
     residents      INTEGER NOT NULL,
     PRIMARY KEY (plan_id, grid_code)
