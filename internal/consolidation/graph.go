@@ -94,7 +94,7 @@ func readGraph(ctx context.Context, q db.Querier, code, day string) (graphData, 
 			return g, err
 		}
 	}
-	arows, err := q.QueryContext(ctx, `SELECT grid_a, grid_b FROM grid_adjacency g WHERE `+cond+` ORDER BY grid_a, grid_b`, args...)
+	arows, err := q.QueryContext(ctx, `SELECT grid_a, grid_b FROM grid_adjacency a WHERE `+where(code, "a.grid_a")+` ORDER BY grid_a, grid_b`, args...)
 	if err != nil {
 		return g, err
 	}

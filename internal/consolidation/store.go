@@ -85,11 +85,12 @@ func insertPlan(ctx context.Context, tx *sql.Tx, p Plan) error {
 		}
 		grids.Add(p.ID, g.Code, to, g.From, string(g.Area), g.Households, g.Residents)
 	}
-	return insertRows(ctx, tx, communities, grids)
+	return insertRows(ctx, tx, "", communities, grids)
 }
 
-// insertRows writes tables' rows a few hundred at a time.
-func insertRows(ctx context.Context, tx *sql.Tx, tables ...*db.Table) error {
+// insertRows writes tables' rows a few hundred at a time, each statement ending
+// in suffix (an ON CONFLICT clause, or "").
+func insertRows(ctx context.Context, tx *sql.Tx, suffix string, tables ...*db.Table) error {
 	for _, t := range tables {
 		per := max(1, 500/len(t.Cols))
 		for start := 0; start < t.Pending(); start += per {
@@ -110,7 +111,7 @@ func insertRows(ctx context.Context, tx *sql.Tx, tables ...*db.Table) error {
 				}
 				q += ")"
 			}
-			if _, err := tx.ExecContext(ctx, q, t.Vals[start*len(t.Cols):end*len(t.Cols)]...); err != nil {
+			if _, err := tx.ExecContext(ctx, q+suffix, t.Vals[start*len(t.Cols):end*len(t.Cols)]...); err != nil {
 				return err
 			}
 		}
