@@ -2,6 +2,7 @@ package consolidation
 
 import (
 	"context"
+	"math"
 	"strconv"
 
 	"shequ/internal/platform/db"
@@ -186,3 +187,6 @@ func staffingRule(ctx context.Context, q db.Querier, day string) (StaffingRule, 
 	}
 	return r, rows.Err()
 }
+
+// Percent is the tolerance in whole percent.
+func (r SizeRule) Percent() int { return int(math.Round(r.Tolerance * 100)) }

@@ -8,6 +8,7 @@
 package consolidation
 
 import (
+	"math"
 	"time"
 
 	"shequ/internal/platform/apperr"
@@ -162,3 +163,6 @@ type Infeasible struct {
 	Grids  []string `json:"grids"`
 	Reason string   `json:"reason"`
 }
+
+// Percent is the tolerance in whole percent.
+func (c Community) Percent() int { return int(math.Round(c.Tolerance * 100)) }

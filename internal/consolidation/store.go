@@ -258,3 +258,85 @@ type scanExtra struct {
 }
 
 func (s scanExtra) Scan(dest ...any) error { return s.row.Scan(append(slices.Clone(dest), s.extra)...) }
+
+// units returns the city, districts and streets within sc, in code order: the
+// units a plan may cover.
+func (s *Store) units(ctx context.Context, sc scope.Scope) ([]unitOption, error) {
+	cond, args := sc.Where("code", 1)
+	rows, err := s.db.Read().QueryContext(ctx, `SELECT code, name, level FROM org_units
+		WHERE level IN ('city', 'district', 'street') AND `+cond+` ORDER BY code`, args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []unitOption
+	for rows.Next() {
+		var u unitOption
+		if err := rows.Scan(&u.Code, &u.Name, &u.Level); err != nil {
+			return nil, err
+		}
+		out = append(out, u)
+	}
+	return out, rows.Err()
+}
+
+// names returns the names of the units under code.
+func (s *Store) names(ctx context.Context, code string) (map[string]string, error) {
+	cond, args := scope.Of(code).Where("code", 1)
+	rows, err := s.db.Read().QueryContext(ctx, `SELECT code, name FROM org_units WHERE `+cond, args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	out := map[string]string{}
+	for rows.Next() {
+		var c, n string
+		if err := rows.Scan(&c, &n); err != nil {
+			return nil, err
+		}
+		out[c] = n
+	}
+	return out, rows.Err()
+}
+
+// boundaries returns the stored boundaries of the grids under code.
+func (s *Store) boundaries(ctx context.Context, code string) (map[string]Geometry, error) {
+	cond, args := scope.Of(code).Where("grid_code", 1)
+	rows, err := s.db.Read().QueryContext(ctx, `SELECT grid_code, geometry FROM grid_boundaries WHERE `+cond, args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	out := map[string]Geometry{}
+	for rows.Next() {
+		var c, geo string
+		if err := rows.Scan(&c, &geo); err != nil {
+			return nil, err
+		}
+		g, err := UnmarshalGeometry([]byte(geo))
+		if err != nil {
+			return nil, err
+		}
+		out[c] = g
+	}
+	return out, rows.Err()
+}
+
+// pairs returns the adjacency among the grids under code.
+func (s *Store) pairs(ctx context.Context, code string) ([][2]string, error) {
+	cond, args := scope.Of(code).Where("grid_a", 1)
+	rows, err := s.db.Read().QueryContext(ctx, `SELECT grid_a, grid_b FROM grid_adjacency WHERE `+cond, args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out [][2]string
+	for rows.Next() {
+		var a, b string
+		if err := rows.Scan(&a, &b); err != nil {
+			return nil, err
+		}
+		out = append(out, [2]string{a, b})
+	}
+	return out, rows.Err()
+}
