@@ -53,7 +53,7 @@ func (e *env) loadDemo(ctx context.Context, d *db.DB) error {
 		return err
 	}
 	fmt.Fprintf(e.stdout, "demo field proposals: %d in the first grid, in every state of their review\n", n)
-	return nil
+	return demo.LoadGridMap(ctx, d, e.now, e.stdout)
 }
 
 // demoLogins makes sure there is one demo login per role and gives each a fresh
