@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"shequ/internal/cases"
+	"shequ/internal/consolidation"
 	"shequ/internal/open311"
 	"shequ/internal/org"
 	"shequ/internal/platform/app"
@@ -98,6 +99,7 @@ func (s *Server) plug() []app.Domain {
 		registry.Domain(s.registry, s.org),
 		staff.Domain(s.staff, s.org),
 		cases.Domain(s.cases, s.org),
+		consolidation.Domain(consolidation.NewService(s.cfg.DB, s.now, s.cfg.Zone)),
 		open311.Domain(s.cfg.DB, cases.ForOpen311(s.cases), s.now),
 		transfer.Domain(s.cfg.DB, s.now, s.cfg.ImportLimits, timer),
 		calendar.Domain(s.calendar),
