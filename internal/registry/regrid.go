@@ -28,7 +28,8 @@ type GridMoved struct {
 func MoveGrid(ctx context.Context, q db.Querier, from, to, on string, endedAt time.Time) (GridMoved, error) {
 	var n GridMoved
 	standing := `SELECT id FROM households WHERE org_code = $1 AND dissolved_on IS NULL`
-	if err := q.QueryRowContext(ctx, `SELECT COUNT(*) FROM households WHERE org_code = $1 AND dissolved_on IS NULL`, from).Scan(&n.Households); err != nil {
+	var err error
+	if n.Households, err = StandingHouseholds(ctx, q, from); err != nil {
 		return n, err
 	}
 	if err := q.QueryRowContext(ctx, `SELECT COUNT(*) FROM resident_periods WHERE org_code = $1 AND ends_on IS NULL`, from).Scan(&n.Residents); err != nil {
@@ -59,8 +60,14 @@ func MoveGrid(ctx context.Context, q db.Querier, from, to, on string, endedAt ti
 			return n, err
 		}
 	}
-	var err error
 	n.Contacts, err = restartContacts(ctx, q, from, to, endedAt)
+	return n, err
+}
+
+// StandingHouseholds counts the households registered to code now, not dissolved.
+func StandingHouseholds(ctx context.Context, q db.Querier, code string) (int, error) {
+	var n int
+	err := q.QueryRowContext(ctx, `SELECT COUNT(*) FROM households WHERE org_code = $1 AND dissolved_on IS NULL`, code).Scan(&n)
 	return n, err
 }
 

@@ -8,12 +8,14 @@
 package reorg
 
 import (
+	"context"
 	"strconv"
 	"strings"
 	"time"
 	"unicode/utf8"
 
 	"shequ/internal/platform/apperr"
+	"shequ/internal/platform/db"
 	"shequ/internal/platform/scope"
 )
 
@@ -24,6 +26,9 @@ type Change struct {
 	On          string
 	Communities []Community
 	Staff       []Posting
+	// Check, when not nil, runs first in the change's transaction: a plan applied
+	// through it refuses there if the register changed under the plan.
+	Check func(ctx context.Context, q db.Querier) error
 }
 
 // Community is a community as the change leaves it: an existing one (Code) or a

@@ -12,13 +12,12 @@ import (
 	"shequ/internal/org/orgtest"
 	"shequ/internal/platform/apperr"
 	"shequ/internal/platform/auth"
-	"shequ/internal/platform/crypt"
 	"shequ/internal/platform/db"
 	"shequ/internal/platform/db/dbtest"
-	"shequ/internal/platform/pii"
 	"shequ/internal/platform/scope"
 	"shequ/internal/registry"
 	"shequ/internal/reorg"
+	"shequ/internal/reorg/reorgtest"
 	"shequ/internal/stats"
 )
 
@@ -40,89 +39,6 @@ func day(s string) time.Time {
 	return t
 }
 
-func exec(t *testing.T, d *db.DB, q string, args ...any) {
-	t.Helper()
-	if _, err := d.Write().ExecContext(context.Background(), q, args...); err != nil {
-		t.Fatalf("%s: %v", q, err)
-	}
-}
-
-// world is the test city (orgtest) with a register dated from 2020: 东兴社区's grid
-// 001 has one household of two, its grid 002 one of one; 南环社区's only grid holds
-// two households of three people, a 楼栋长, and is served by 王网格; 南环 has a
-// director too, 赵主任, and 东兴 a grid worker, 陈网格.
-func world(t *testing.T, d *db.DB) {
-	t.Helper()
-	orgtest.Build(t, d)
-	exec(t, d, `UPDATE org_units SET established_on = '2001-01-01'`)
-	households := []struct {
-		id, grid  string
-		residents []string
-	}{
-		{"h1", orgtest.Grid, []string{"registered", "registered"}},
-		{"h2", orgtest.GridB, []string{"floating"}},
-		{"h3", orgtest.Grid2, []string{"registered", "floating"}},
-		{"h4", orgtest.Grid2, []string{"registered"}},
-	}
-	seq := 0
-	for _, h := range households {
-		exec(t, d, `INSERT INTO households (id, household_no, org_code, address, established_on, created_at, updated_at)
-			VALUES ($1, $2, $3, '南环路8号', '2020-01-01', 0, 0)`, h.id, "N"+h.id, h.grid)
-		for _, kind := range h.residents {
-			seq++
-			p := sealed(t, d, idNumber("450403", "1980-01-01", seq))
-			id := fmt.Sprintf("r%d", seq)
-			exec(t, d, `INSERT INTO residents (id, name, id_number_sealed, id_number_bidx, id_tail_bidx, sex, birth_date, household_id,
-				org_code, relation, population_type, registered_on, created_at, updated_at)
-				VALUES ($1, '居民', $2, $3, $4, 'F', '1980-01-01', $5, $6, '80', $7, '2020-01-01', 0, 0)`,
-				id, p.IDNumber, p.IDIndex, p.TailIndex, h.id, h.grid, kind)
-			exec(t, d, `INSERT INTO resident_periods (resident_id, starts_on, household_id, org_code, population_type)
-				VALUES ($1, '2020-01-01', $2, $3, $4)`, id, h.id, h.grid, kind)
-		}
-	}
-	exec(t, d, `INSERT INTO grid_contacts (id, org_code, resident_id, role) VALUES ('c1', $1, 'r4', 'building_head')`, orgtest.Grid2)
-	workers := []struct{ id, name, org, grid string }{
-		{"w1", "陈网格", orgtest.Community, orgtest.Grid},
-		{"w2", "王网格", orgtest.Community2, orgtest.Grid2},
-		{"w3", "赵主任", orgtest.Community2, ""},
-	}
-	for i, w := range workers {
-		p := sealed(t, d, idNumber("450403", "1985-03-02", 100+i))
-		exec(t, d, `INSERT INTO workers (id, name, id_number_sealed, id_number_bidx, sex, birth_date, org_code, position, education, hired_on,
-			created_at, updated_at) VALUES ($1, $2, $3, $4, 'M', '1985-03-02', $5, 'grid_worker', '21', '2019-03-01', 0, 0)`,
-			w.id, w.name, p.IDNumber, p.IDIndex, w.org)
-		if w.grid != "" {
-			exec(t, d, `INSERT INTO worker_grids (worker_id, grid_code, assigned_on) VALUES ($1, $2, '2019-03-01')`, w.id, w.grid)
-		}
-	}
-}
-
-func idNumber(area, birth string, seq int) string {
-	s := fmt.Sprintf("%s%s%03d", area, strings.ReplaceAll(birth, "-", ""), seq%1000)
-	return s + string(pii.CheckDigit(s))
-}
-
-func sealed(t *testing.T, d *db.DB, idNumber string) crypt.Person {
-	t.Helper()
-	p, err := crypt.SealPerson(d.Keys(), idNumber, "")
-	if err != nil {
-		t.Fatal(err)
-	}
-	return p
-}
-
-// merge is 南环社区 absorbed whole into 东兴社区, its two workers posted there.
-func merge(on string) reorg.Change {
-	return reorg.Change{
-		On:          on,
-		Communities: []reorg.Community{{Code: orgtest.Community, Grids: []string{orgtest.Grid, orgtest.GridB, orgtest.Grid2}}},
-		Staff: []reorg.Posting{
-			{Worker: "w2", Community: orgtest.Community},
-			{Worker: "w3", Community: orgtest.Community},
-		},
-	}
-}
-
 func service(d *db.DB) *reorg.Service { return reorg.NewService(d, now, time.UTC) }
 
 // figures computes the statistics of every unit of the test city as of a day.
@@ -141,9 +57,9 @@ func figures(t *testing.T, d *db.DB, on string) map[string]stats.Stats {
 
 func TestApply_MergingTwoCommunitiesKeepsTheDayBeforeAndSumsThemFromTheDay(t *testing.T) {
 	dbtest.Each(t, func(t *testing.T, d *db.DB) {
-		world(t, d)
+		reorgtest.World(t, d)
 		before := figures(t, d, dayOld)
-		res, err := service(d).Apply(context.Background(), city, merge(mergeDay))
+		res, err := service(d).Apply(context.Background(), city, reorgtest.Merge(mergeDay))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -179,8 +95,8 @@ func TestApply_MergingTwoCommunitiesKeepsTheDayBeforeAndSumsThemFromTheDay(t *te
 
 func TestApply_HouseholdsAndResidentsAreFoundUnderTheNewGridCode(t *testing.T) {
 	dbtest.Each(t, func(t *testing.T, d *db.DB) {
-		world(t, d)
-		if _, err := service(d).Apply(context.Background(), city, merge(mergeDay)); err != nil {
+		reorgtest.World(t, d)
+		if _, err := service(d).Apply(context.Background(), city, reorgtest.Merge(mergeDay)); err != nil {
 			t.Fatal(err)
 		}
 		const moved = orgtest.Community + "003" // after 东兴's 001 and 002
@@ -221,14 +137,14 @@ func TestApply_HouseholdsAndResidentsAreFoundUnderTheNewGridCode(t *testing.T) {
 
 func TestApply_AWorkerOfTheReceivingCommunitySeesTheMovedHouseholds(t *testing.T) {
 	dbtest.Each(t, func(t *testing.T, d *db.DB) {
-		world(t, d)
+		reorgtest.World(t, d)
 		worker := auth.Principal{UserID: "u1", Role: auth.RoleCommunity, OrgCode: orgtest.Community}
 		rs := registry.NewService(d, now, time.UTC)
 		ctx := context.Background()
 		if _, _, err := rs.Household(ctx, worker, "h3"); !apperr.Is(err, apperr.NotFound) {
 			t.Fatalf("before the merge 东兴's worker reads 南环's household: %v", err)
 		}
-		if _, err := service(d).Apply(ctx, city, merge(mergeDay)); err != nil {
+		if _, err := service(d).Apply(ctx, city, reorgtest.Merge(mergeDay)); err != nil {
 			t.Fatal(err)
 		}
 		h, _, err := rs.Household(ctx, worker, "h3")
@@ -240,8 +156,8 @@ func TestApply_AWorkerOfTheReceivingCommunitySeesTheMovedHouseholds(t *testing.T
 
 func TestApply_ADissolvedCommunityStillShowsOnADayBefore(t *testing.T) {
 	dbtest.Each(t, func(t *testing.T, d *db.DB) {
-		world(t, d)
-		if _, err := service(d).Apply(context.Background(), city, merge(mergeDay)); err != nil {
+		reorgtest.World(t, d)
+		if _, err := service(d).Apply(context.Background(), city, reorgtest.Merge(mergeDay)); err != nil {
 			t.Fatal(err)
 		}
 		for _, tc := range []struct {
@@ -271,8 +187,8 @@ func TestApply_ADissolvedCommunityStillShowsOnADayBefore(t *testing.T) {
 
 func TestApply_AWorkerOfADissolvedCommunityLeftOffTheListIsRefusedByName(t *testing.T) {
 	dbtest.Each(t, func(t *testing.T, d *db.DB) {
-		world(t, d)
-		ch := merge(mergeDay)
+		reorgtest.World(t, d)
+		ch := reorgtest.Merge(mergeDay)
 		ch.Staff = ch.Staff[:1]
 		_, err := service(d).Apply(context.Background(), city, ch)
 		var e *apperr.Error
@@ -287,22 +203,22 @@ func TestApply_AWorkerOfADissolvedCommunityLeftOffTheListIsRefusedByName(t *test
 
 func TestApply_ARefusedDayChangesNothing(t *testing.T) {
 	dbtest.Each(t, func(t *testing.T, d *db.DB) {
-		world(t, d)
-		exec(t, d, `UPDATE resident_periods SET ends_on = '2026-07-01' WHERE resident_id = 'r5'`)
-		exec(t, d, `INSERT INTO resident_periods (resident_id, starts_on, household_id, org_code, population_type)
+		reorgtest.World(t, d)
+		reorgtest.Exec(t, d, `UPDATE resident_periods SET ends_on = '2026-07-01' WHERE resident_id = 'r5'`)
+		reorgtest.Exec(t, d, `INSERT INTO resident_periods (resident_id, starts_on, household_id, org_code, population_type)
 			VALUES ('r5', '2026-07-01', 'h4', $1, 'floating')`, orgtest.Grid2)
 		for _, tc := range []struct{ on, key string }{
 			{mergeDay, "reorg.before_last_change"}, // a resident moved within 南环 on 07-01
 			{"2026-11-28", "reorg.date_future"},
 			{"2026-02-30", "reorg.date"},
 		} {
-			_, err := service(d).Apply(context.Background(), city, merge(tc.on))
+			_, err := service(d).Apply(context.Background(), city, reorgtest.Merge(tc.on))
 			var e *apperr.Error
 			if !asErr(err, &e) || e.Key != tc.key || e.Field != "on" {
 				t.Errorf("%s: got %v, want %s", tc.on, err, tc.key)
 			}
 		}
-		if _, err := service(d).Apply(context.Background(), city, merge("2026-07-01")); err != nil {
+		if _, err := service(d).Apply(context.Background(), city, reorgtest.Merge("2026-07-01")); err != nil {
 			t.Errorf("on the day of the last change: %v", err)
 		}
 	})
@@ -310,8 +226,8 @@ func TestApply_ARefusedDayChangesNothing(t *testing.T) {
 
 func TestApply_AGridDoesNotCrossADistrictBorder(t *testing.T) {
 	dbtest.Each(t, func(t *testing.T, d *db.DB) {
-		world(t, d)
-		exec(t, d, `INSERT INTO org_units (code, name, level, parent_code, created_at, established_on) VALUES
+		reorgtest.World(t, d)
+		reorgtest.Exec(t, d, `INSERT INTO org_units (code, name, level, parent_code, created_at, established_on) VALUES
 			('450404001', '蝶山街道', 'street', '450404', 0, '2001-01-01')`)
 		ch := reorg.Change{On: mergeDay, Communities: []reorg.Community{{Key: "1", Street: "450404001", Name: "新社区", Grids: []string{orgtest.Grid2}}}}
 		_, err := service(d).Apply(context.Background(), city, ch)
@@ -327,9 +243,9 @@ func TestApply_AGridDoesNotCrossADistrictBorder(t *testing.T) {
 
 func TestApply_APlanCommunityIsAppliedOnce(t *testing.T) {
 	dbtest.Each(t, func(t *testing.T, d *db.DB) {
-		world(t, d)
+		reorgtest.World(t, d)
 		ch := reorg.Change{On: mergeDay, Communities: []reorg.Community{{Key: "1", Street: orgtest.Street2, Name: "南环新社区",
-			Grids: []string{orgtest.Grid2}, Plan: "p1", PlanNo: 1}}, Staff: merge(mergeDay).Staff}
+			Grids: []string{orgtest.Grid2}, Plan: "p1", PlanNo: 1}}, Staff: reorgtest.Merge(mergeDay).Staff}
 		ch.Staff[0].Community, ch.Staff[1].Community = "1", "1"
 		res, err := service(d).Apply(context.Background(), city, ch)
 		if err != nil {
@@ -362,21 +278,21 @@ func TestAllocateCode_NeverReusesACodeAndKeepsCommitteesBelow200(t *testing.T) {
 		if got := next(orgtest.Street, scope.Community); got != orgtest.Street+"002" {
 			t.Errorf("after 001: %s", got)
 		}
-		exec(t, d, `UPDATE org_units SET dissolved_on = '2026-01-01' WHERE code = $1`, orgtest.GridB)
+		reorgtest.Exec(t, d, `UPDATE org_units SET dissolved_on = '2026-01-01' WHERE code = $1`, orgtest.GridB)
 		if got := next(orgtest.Community, scope.Grid); got != orgtest.Community+"003" {
 			t.Errorf("after an ended 002: %s", got)
 		}
 		// A village committee's code (200–399) is not a residents' committee's.
-		exec(t, d, `INSERT INTO org_units (code, name, level, parent_code, created_at) VALUES ($1, '村', 'community', $2, 0)`, orgtest.Street+"201", orgtest.Street)
+		reorgtest.Exec(t, d, `INSERT INTO org_units (code, name, level, parent_code, created_at) VALUES ($1, '村', 'community', $2, 0)`, orgtest.Street+"201", orgtest.Street)
 		if got := next(orgtest.Street, scope.Community); got != orgtest.Street+"002" {
 			t.Errorf("beside a village committee: %s", got)
 		}
-		exec(t, d, `INSERT INTO org_units (code, name, level, parent_code, created_at) VALUES ($1, '末', 'community', $2, 0)`, orgtest.Street+"199", orgtest.Street)
+		reorgtest.Exec(t, d, `INSERT INTO org_units (code, name, level, parent_code, created_at) VALUES ($1, '末', 'community', $2, 0)`, orgtest.Street+"199", orgtest.Street)
 		if got := next(orgtest.Street, scope.Community); got != orgtest.Street+"002" {
 			t.Errorf("once 199 is taken, the lowest never used: %s", got)
 		}
 		for n := 2; n < 199; n++ {
-			exec(t, d, `INSERT INTO org_units (code, name, level, parent_code, created_at) VALUES ($1, '满', 'community', $2, 0)`,
+			reorgtest.Exec(t, d, `INSERT INTO org_units (code, name, level, parent_code, created_at) VALUES ($1, '满', 'community', $2, 0)`,
 				fmt.Sprintf("%s%03d", orgtest.Street, n), orgtest.Street)
 		}
 		_, err := org.AllocateCode(ctx, d.Write(), orgtest.Street, scope.Community)

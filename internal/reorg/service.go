@@ -126,17 +126,26 @@ func (a *applying) standing(ctx context.Context, field, code string, level scope
 
 func (a *applying) run(ctx context.Context) (Result, error) {
 	res := Result{On: a.ch.On, Dissolved: []string{}, Communities: []CommunityDone{}}
+	// A proposal applied already is told as such, before whatever else changed.
+	for _, c := range a.ch.Communities {
+		if c.Plan == "" {
+			continue
+		}
+		applied, err := Applied(ctx, a.tx, c.Plan)
+		if err != nil {
+			return Result{}, err
+		}
+		if code, ok := applied[c.PlanNo]; ok {
+			return Result{}, apperr.New(apperr.Conflict, "reorg.plan_applied", "plan").With("plan", c.Plan).With("no", c.PlanNo).With("code", code)
+		}
+	}
+	if a.ch.Check != nil {
+		if err := a.ch.Check(ctx, a.tx); err != nil {
+			return Result{}, err
+		}
+	}
 	for i, c := range a.ch.Communities {
 		field := "communities[" + strconv.Itoa(i) + "]"
-		if c.Plan != "" {
-			applied, err := Applied(ctx, a.tx, c.Plan)
-			if err != nil {
-				return Result{}, err
-			}
-			if code, ok := applied[c.PlanNo]; ok {
-				return Result{}, apperr.New(apperr.Conflict, "reorg.plan_applied", "plan").With("plan", c.Plan).With("no", c.PlanNo).With("code", code)
-			}
-		}
 		done, err := a.community(ctx, field, c)
 		if err != nil {
 			return Result{}, err
@@ -275,6 +284,16 @@ func (a *applying) post(ctx context.Context) (int, error) {
 			}
 			community = u.Code
 		}
+		if len(ps.Worker) == 18 {
+			id, err := staff.IDByNumber(ctx, a.tx, a.s.db.Keys(), strings.ToUpper(ps.Worker))
+			if err != nil {
+				return 0, err
+			}
+			if id == "" {
+				return 0, apperr.Invalidf(field+".worker", "worker.not_found")
+			}
+			ps.Worker = id
+		}
 		var from string
 		err := a.tx.QueryRowContext(ctx, `SELECT org_code FROM workers WHERE id = $1`, ps.Worker).Scan(&from)
 		if err == sql.ErrNoRows || err == nil && !a.p.Scope().Contains(from) {
@@ -370,7 +389,7 @@ func (a *applying) dissolve(ctx context.Context) ([]string, error) {
 		if len(accounts) > 0 {
 			return nil, apperr.Invalidf("staff", "reorg.accounts_bound").With("community", c).With("users", strings.Join(accounts, "、"))
 		}
-		if n, err := householdsAt(ctx, a.tx, c); err != nil || n > 0 {
+		if n, err := registry.StandingHouseholds(ctx, a.tx, c); err != nil || n > 0 {
 			if err == nil {
 				err = apperr.Invalidf("communities", "reorg.households_outside_grids").With("community", c).With("n", n)
 			}

@@ -52,14 +52,6 @@ func accountsIn(ctx context.Context, q db.Querier, code string) ([]string, error
 	return out, rows.Err()
 }
 
-// householdsAt counts the standing households registered to code itself, outside
-// any grid.
-func householdsAt(ctx context.Context, q db.Querier, code string) (int, error) {
-	var n int
-	err := q.QueryRowContext(ctx, `SELECT COUNT(*) FROM households WHERE org_code = $1 AND dissolved_on IS NULL`, code).Scan(&n)
-	return n, err
-}
-
 // assignmentDates returns the latest day an assignment to grid began or ended.
 func assignmentDates(ctx context.Context, q db.Querier, grid string) (string, error) {
 	var last string
