@@ -84,6 +84,25 @@ func Steps(plan Plan, applied map[int]string) []Step {
 	return out
 }
 
+// Steps returns the stored plan id's proposals easiest first, with those applied.
+func (a *Applier) Steps(ctx context.Context, p auth.Principal, id string) ([]Step, error) {
+	if !CanRead(p) {
+		return nil, apperr.New(apperr.Forbidden, "auth.forbidden", "")
+	}
+	plan, err := a.store.Get(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	if !p.Scope().Contains(plan.Params.Scope) {
+		return nil, planNotFound()
+	}
+	applied, err := reorg.Applied(ctx, a.db.Read(), plan.ID)
+	if err != nil {
+		return nil, err
+	}
+	return Steps(plan, applied), nil
+}
+
 // ApplyInput chooses what of a stored plan to apply, and how.
 type ApplyInput struct {
 	Plan string
@@ -108,6 +127,9 @@ type Applier struct {
 
 // NewApplier returns the applier on d; days are the city's, in zone.
 func NewApplier(d *db.DB, now func() time.Time, zone *time.Location) *Applier {
+	if zone == nil {
+		zone = time.UTC
+	}
 	return &Applier{db: d, store: NewStore(d), tree: reorg.NewService(d, now, zone)}
 }
 
