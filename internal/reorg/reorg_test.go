@@ -18,6 +18,7 @@ import (
 	"shequ/internal/registry"
 	"shequ/internal/reorg"
 	"shequ/internal/reorg/reorgtest"
+	"shequ/internal/staff"
 	"shequ/internal/stats"
 )
 
@@ -325,4 +326,51 @@ func query(t *testing.T, d *db.DB, q string) []string {
 		out = append(out, s)
 	}
 	return out
+}
+
+func TestStaffEdit_AWorkerMovedToAnotherCommunityCountsWhereTheyWereTheDayBefore(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, d *db.DB) {
+		reorgtest.World(t, d)
+		before := figures(t, d, "2026-11-26")
+		_, err := staff.NewService(d, now).Update(context.Background(), city, "w3", staff.WorkerInput{Name: "赵主任",
+			IDNumber: reorgtest.IDNumber("450403", "1985-03-02", 102), CommunityCode: orgtest.Community, Position: "director",
+			Education: "21", HiredOn: "2019-03-01"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if after := figures(t, d, "2026-11-26"); !reflect.DeepEqual(after, before) {
+			t.Errorf("the day before changed:\n before %+v\n after  %+v", before[orgtest.Community2].Staff, after[orgtest.Community2].Staff)
+		}
+		today := figures(t, d, "2026-11-27")
+		if today[orgtest.Community2].Staff.Filled != 1 || today[orgtest.Community].Staff.Filled != 2 {
+			t.Errorf("today: 南环 %d, 东兴 %d workers", today[orgtest.Community2].Staff.Filled, today[orgtest.Community].Staff.Filled)
+		}
+	})
+}
+
+func TestReadStaffList_ProblemsNameTheirRowAndColumn(t *testing.T) {
+	for _, tc := range []struct {
+		name, file, key string
+		args            map[string]any
+		want            []reorg.Posting
+	}{
+		{"chinese header, BOM, blank row, grids", "\ufeff工作者,社区,网格\n450403198503021025,1,450403002001001 450403001001001\n,,\nw9,450403001001,\n", "", nil,
+			[]reorg.Posting{{Worker: "450403198503021025", Community: "1", Grids: []string{"450403002001001", "450403001001001"}}, {Worker: "w9", Community: "450403001001", Grids: []string{}}}},
+		{"no header", "", "reorg.staff_header", nil, nil},
+		{"no community column", "worker,grids\nw1,\n", "reorg.staff_header", nil, nil},
+		{"empty community", "worker,community\nw1,1\nw2,\n", "reorg.staff_cell", map[string]any{"row": 3, "column": "community"}, nil},
+		{"a worker twice", "worker,community\nw1,1\nw2,1\nw1,2\n", "reorg.staff_twice", map[string]any{"row": 4, "first": "2"}, nil},
+		{"broken quotes", "worker,community\n\"w1,1\n", "reorg.staff_csv", map[string]any{"row": 2}, nil},
+	} {
+		got, err := reorg.ReadStaffList(strings.NewReader(tc.file))
+		var e *apperr.Error
+		switch {
+		case tc.key == "" && err != nil:
+			t.Errorf("%s: %v", tc.name, err)
+		case tc.key == "" && !reflect.DeepEqual(got, tc.want):
+			t.Errorf("%s: got %+v", tc.name, got)
+		case tc.key != "" && (!asErr(err, &e) || e.Key != tc.key || tc.args != nil && !reflect.DeepEqual(e.Args, tc.args)):
+			t.Errorf("%s: got %v, want %s %v", tc.name, err, tc.key, tc.args)
+		}
+	}
 }

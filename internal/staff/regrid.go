@@ -38,22 +38,18 @@ func EndGridAssignments(ctx context.Context, q db.Querier, grid, on string) ([]A
 // The caller holds the transaction, has checked the community and the day (not
 // before LastChange), and records the audit.
 func Transfer(ctx context.Context, q db.Querier, workerID, community, on string) error {
-	var org, hired, since string
-	err := q.QueryRowContext(ctx, `SELECT org_code, hired_on, org_since FROM workers WHERE id = $1`, workerID).Scan(&org, &hired, &since)
+	var org string
+	err := q.QueryRowContext(ctx, `SELECT org_code FROM workers WHERE id = $1`, workerID).Scan(&org)
 	if errors.Is(err, sql.ErrNoRows) {
 		return apperr.New(apperr.NotFound, "worker.not_found", "worker")
 	}
 	if err != nil || org == community {
 		return err
 	}
-	start := max(hired, since)
-	if start < on {
-		if _, err := q.ExecContext(ctx, `INSERT INTO worker_org_periods (worker_id, starts_on, ends_on, org_code) VALUES ($1, $2, $3, $4)`,
-			workerID, start, on, org); err != nil {
-			return err
-		}
+	if err := closeOrgPeriod(ctx, q, workerID, community, on); err != nil {
+		return err
 	}
-	if _, err := q.ExecContext(ctx, `UPDATE workers SET org_code = $2, org_since = $3 WHERE id = $1`, workerID, community, on); err != nil {
+	if _, err := q.ExecContext(ctx, `UPDATE workers SET org_code = $2 WHERE id = $1`, workerID, community); err != nil {
 		return err
 	}
 	current, err := assignmentsWhere(ctx, q, `worker_id = $1 AND ended_on IS NULL`, workerID)
@@ -68,6 +64,20 @@ func Transfer(ctx context.Context, q db.Querier, workerID, community, on string)
 		}
 	}
 	return nil
+}
+
+// closeOrgPeriod readies a worker's move to community on the day on: when that is
+// another unit than theirs, their stay in it closes as a period (one begun that
+// very day leaves nothing) and org_since becomes on. The caller then writes the
+// new org_code.
+func closeOrgPeriod(ctx context.Context, q db.Querier, workerID, community, on string) error {
+	if _, err := q.ExecContext(ctx, `INSERT INTO worker_org_periods (worker_id, starts_on, ends_on, org_code)
+		SELECT id, CASE WHEN org_since > hired_on THEN org_since ELSE hired_on END, $3, org_code FROM workers
+		WHERE id = $1 AND org_code <> $2 AND org_since < $3 AND hired_on < $3`, workerID, community, on); err != nil {
+		return err
+	}
+	_, err := q.ExecContext(ctx, `UPDATE workers SET org_since = $3 WHERE id = $1 AND org_code <> $2`, workerID, community, on)
+	return err
 }
 
 // AssignFrom assigns a worker to grid from the day on, under the rules of every

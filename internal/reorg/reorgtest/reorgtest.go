@@ -47,7 +47,7 @@ func World(t testing.TB, d *db.DB) {
 			VALUES ($1, $2, $3, '南环路8号', '2020-01-01', 0, 0)`, h.id, "N"+h.id, h.grid)
 		for _, kind := range h.residents {
 			seq++
-			p := sealed(t, d, idNumber("450403", "1980-01-01", seq))
+			p := sealed(t, d, IDNumber("450403", "1980-01-01", seq))
 			id := fmt.Sprintf("r%d", seq)
 			Exec(t, d, `INSERT INTO residents (id, name, id_number_sealed, id_number_bidx, id_tail_bidx, sex, birth_date, household_id,
 				org_code, relation, population_type, registered_on, created_at, updated_at)
@@ -64,21 +64,24 @@ func World(t testing.TB, d *db.DB) {
 		{"w3", "赵主任", orgtest.Community2, ""},
 	}
 	for i, w := range workers {
-		p := sealed(t, d, idNumber("450403", "1985-03-02", 100+i))
+		p := sealed(t, d, IDNumber("450403", "1985-03-02", 100+i))
 		Exec(t, d, `INSERT INTO workers (id, name, id_number_sealed, id_number_bidx, sex, birth_date, org_code, position, education, hired_on,
-			created_at, updated_at) VALUES ($1, $2, $3, $4, 'M', '1985-03-02', $5, 'grid_worker', '21', '2019-03-01', 0, 0)`,
-			w.id, w.name, p.IDNumber, p.IDIndex, w.org)
+			created_at, updated_at) VALUES ($1, $2, $3, $4, $5, '1985-03-02', $6, 'grid_worker', '21', '2019-03-01', 0, 0)`,
+			w.id, w.name, p.IDNumber, p.IDIndex, sexOf(100+i), w.org)
 		if w.grid != "" {
 			Exec(t, d, `INSERT INTO worker_grids (worker_id, grid_code, assigned_on) VALUES ($1, $2, '2019-03-01')`, w.id, w.grid)
 		}
 	}
 }
 
-func idNumber(area, birth string, seq int) string {
+// IDNumber makes a valid ID number for area and birth (YYYY-MM-DD) with sequence
+// seq: the workers of World are 1985-03-02 with 100, 101 and 102.
+func IDNumber(area, birth string, seq int) string {
 	s := fmt.Sprintf("%s%s%03d", area, strings.ReplaceAll(birth, "-", ""), seq%1000)
 	return s + string(pii.CheckDigit(s))
 }
 
+// sealed seals an ID number with d's key, as the register stores it.
 func sealed(t testing.TB, d *db.DB, idNumber string) crypt.Person {
 	t.Helper()
 	p, err := crypt.SealPerson(d.Keys(), idNumber, "")
@@ -98,4 +101,12 @@ func Merge(on string) reorg.Change {
 			{Worker: "w3", Community: orgtest.Community},
 		},
 	}
+}
+
+// sexOf is the sex an ID number of sequence seq says: odd for men (GB 11643).
+func sexOf(seq int) string {
+	if seq%2 == 1 {
+		return "M"
+	}
+	return "F"
 }
