@@ -374,3 +374,23 @@ func TestReadStaffList_ProblemsNameTheirRowAndColumn(t *testing.T) {
 		}
 	}
 }
+
+func TestApply_AMovedGridKeepsItsNeighboursAndAreaType(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, d *db.DB) {
+		reorgtest.World(t, d)
+		reorgtest.Exec(t, d, `INSERT INTO grid_adjacency (grid_a, grid_b, source) VALUES ($1, $2, 'import'), ($3, $2, 'import')`,
+			orgtest.Grid, orgtest.Grid2, orgtest.GridB)
+		reorgtest.Exec(t, d, `INSERT INTO grid_area_types (grid_code, area_type) VALUES ($1, 'new_estate')`, orgtest.Grid2)
+		if _, err := service(d).Apply(context.Background(), city, reorgtest.Merge(mergeDay)); err != nil {
+			t.Fatal(err)
+		}
+		moved := orgtest.Community + "003"
+		got := query(t, d, `SELECT grid_a || ' ' || grid_b FROM grid_adjacency WHERE grid_a = '`+moved+`' OR grid_b = '`+moved+`' ORDER BY grid_a`)
+		if want := []string{orgtest.Grid + " " + moved, orgtest.GridB + " " + moved}; !reflect.DeepEqual(got, want) {
+			t.Errorf("neighbours %q, want %q", got, want)
+		}
+		if got := query(t, d, `SELECT area_type FROM grid_area_types WHERE grid_code = '`+moved+`'`); !reflect.DeepEqual(got, []string{"new_estate"}) {
+			t.Errorf("area type %q", got)
+		}
+	})
+}

@@ -258,6 +258,9 @@ func (a *applying) moveGrid(ctx context.Context, grid org.Unit, community string
 	if err := moveOpenCases(ctx, a.tx, grid.Code, to); err != nil {
 		return Moved{}, err
 	}
+	if err := copyGridMap(ctx, a.tx, grid.Code, to); err != nil {
+		return Moved{}, err
+	}
 	if err := org.End(ctx, a.tx, grid.Code, a.ch.On, to); err != nil {
 		return Moved{}, err
 	}

@@ -23,6 +23,27 @@ func moveAccounts(ctx context.Context, q db.Querier, from, to string) error {
 	return changes.Bump(ctx, q, changes.Auth)
 }
 
+// copyGridMap gives grid to the neighbours, boundary and area type of grid from,
+// which the planner reads (migration 024): the place is the same. The rows of from
+// stay with it, as history.
+func copyGridMap(ctx context.Context, q db.Querier, from, to string) error {
+	for _, s := range []string{
+		`INSERT INTO grid_adjacency (grid_a, grid_b, source, shared_m)
+			SELECT CASE WHEN $2 < other THEN $2 ELSE other END, CASE WHEN $2 < other THEN other ELSE $2 END, source, shared_m
+			FROM (SELECT grid_b AS other, source, shared_m FROM grid_adjacency WHERE grid_a = $1
+				UNION ALL SELECT grid_a, source, shared_m FROM grid_adjacency WHERE grid_b = $1) AS n
+			WHERE other <> $2 ON CONFLICT DO NOTHING`,
+		`INSERT INTO grid_boundaries (grid_code, geometry, min_lng_e6, min_lat_e6, max_lng_e6, max_lat_e6, area_m2, updated_at)
+			SELECT $2, geometry, min_lng_e6, min_lat_e6, max_lng_e6, max_lat_e6, area_m2, updated_at FROM grid_boundaries WHERE grid_code = $1`,
+		`INSERT INTO grid_area_types (grid_code, area_type) SELECT $2, area_type FROM grid_area_types WHERE grid_code = $1`,
+	} {
+		if _, err := q.ExecContext(ctx, s, from, to); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
 // moveOpenCases moves the cases still open in grid from, and their flows, to grid
 // to, where someone now answers for them; closed ones stay where they happened.
 func moveOpenCases(ctx context.Context, q db.Querier, from, to string) error {
