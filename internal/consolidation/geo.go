@@ -26,6 +26,7 @@ type geoGeometry struct {
 
 // Boundary is one grid's boundary read from a file.
 type Boundary struct {
+	Row      int // the feature, counted from 1
 	Grid     string
 	Area     AreaType // "" when the file does not say
 	Geometry Geometry
@@ -77,6 +78,7 @@ func ParseBoundaries(data []byte) ([]Boundary, []Problem) {
 			continue
 		}
 		seen[b.Grid] = row
+		b.Row = row
 		out = append(out, b)
 	}
 	return out, problems

@@ -153,9 +153,9 @@ func (s *Service) ImportBoundaries(ctx context.Context, p auth.Principal, data [
 	if err != nil {
 		return ImportReport{}, err
 	}
-	for i, b := range bs {
+	for _, b := range bs {
 		if !grids[b.Grid] {
-			rep.Problems = append(rep.Problems, Problem{Row: i + 1, Column: "grid", Value: b.Grid, Key: "plan.unknown_grid"})
+			rep.Problems = append(rep.Problems, Problem{Row: b.Row, Column: "grid", Value: b.Grid, Key: "plan.unknown_grid"})
 		}
 	}
 	if !rep.OK() {

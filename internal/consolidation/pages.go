@@ -101,7 +101,9 @@ func (pg *Pages) make(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	}
-	if !apperr.Is(err, apperr.Invalid) {
+	// A unit outside the user's area is a field that names nothing, as an
+	// unknown one is.
+	if !apperr.Is(err, apperr.Invalid) && !apperr.Is(err, apperr.NotFound) {
 		pg.render.Error(w, r, err)
 		return
 	}

@@ -66,7 +66,8 @@ func LoadGridMap(ctx context.Context, d *db.DB, now func() time.Time, w io.Write
 			end++
 		}
 		n := end - start
-		width := int(math.Ceil(math.Sqrt(float64(n))))
+		bands := max(1, int(math.Round(math.Sqrt(float64(n))/bandRows)))
+		width := (n + bands*bandRows - 1) / (bands * bandRows)
 		for i, g := range grids[start:end] {
 			band, step := i/(width*bandRows), i%(width*bandRows)
 			col, row := step/bandRows, step%bandRows

@@ -30,27 +30,24 @@ func exact(ctx context.Context, g Graph, c *component, p Params) ([]int, int, er
 		}
 		return k / 2
 	}
-	e := &enumeration{ctx: ctx, stability: p.Stability, nbm: nbm, unit: unit}
+	e := &enumeration{ctx: ctx, nbm: nbm, unit: unit}
 	e.best = Objective{Excess: math.Inf(1), Deviation: math.Inf(1), CutEdges: math.MaxInt, MovedHouseholds: math.MaxInt}
+	// A leaf is compared without its moved households first, as a lower bound: the
+	// matching of today's codes is the dearest part and most leaves lose before it.
 	e.leaf = func(parts []uint32, o Objective) {
-		first := Compare(o, e.best, 0)
-		if first > 0 || (first == 0 && p.Stability <= 0) {
+		if Compare(o, e.best, p.Stability) >= 0 {
 			return
 		}
-		if p.Stability > 0 {
-			assign := masksToAssign(parts, n)
-			_, o.MovedHouseholds = matchCodes(g, c.units, assign, len(parts))
-			if first == 0 && Compare(o, e.best, p.Stability) >= 0 {
-				return
-			}
+		_, o.MovedHouseholds = matchCodes(g, c.units, masksToAssign(parts, n), len(parts))
+		if Compare(o, e.best, p.Stability) >= 0 {
+			return
 		}
 		e.best = o
 		e.bestParts = append(e.bestParts[:0], parts...)
 	}
 	e.bound = func(r uint32, o Objective) bool {
 		o.CutEdges = edges - o.CutEdges - innerEdges(r)
-		c := Compare(o, e.best, 0)
-		return c > 0 || (c == 0 && p.Stability <= 0)
+		return Compare(o, e.best, p.Stability) >= 0
 	}
 	e.edges = edges
 	e.partition(uint32(1)<<n-1, Objective{}, nil)
@@ -64,7 +61,6 @@ func exact(ctx context.Context, g Graph, c *component, p Params) ([]int, int, er
 // edges inside the communities closed so far until a partition is complete.
 type enumeration struct {
 	ctx       context.Context
-	stability float64
 	nbm       []uint32
 	unit      []sums
 	edges     int

@@ -14,6 +14,7 @@ type sums struct {
 	units      int64
 	targets    int64   // Σ target, for a community without households
 	tols       float64 // Σ tolerance, likewise
+	share      float64 // Σ households / target: how many communities these would fill
 }
 
 func unitSums(u *Unit) sums {
@@ -25,17 +26,18 @@ func unitSums(u *Unit) sums {
 		units:      1,
 		targets:    int64(u.Target),
 		tols:       u.Tolerance,
+		share:      float64(h) / float64(u.Target),
 	}
 }
 
 func (s sums) plus(o sums) sums {
 	return sums{s.households + o.households, s.weighted + o.weighted, s.tolWeight + o.tolWeight,
-		s.units + o.units, s.targets + o.targets, s.tols + o.tols}
+		s.units + o.units, s.targets + o.targets, s.tols + o.tols, s.share + o.share}
 }
 
 func (s sums) minus(o sums) sums {
 	return sums{s.households - o.households, s.weighted - o.weighted, s.tolWeight - o.tolWeight,
-		s.units - o.units, s.targets - o.targets, s.tols - o.tols}
+		s.units - o.units, s.targets - o.targets, s.tols - o.tols, s.share - o.share}
 }
 
 // target is the community's target and tolerance: the household-weighted means of its
@@ -97,15 +99,22 @@ func floatCmp(a, b float64) int {
 	return 0
 }
 
+// StabilityUnit is the number of households whose move costs Stability in the second
+// term of Compare: with Stability 0.01, moving 1,000 households must bring Deviation
+// down by 0.01 (one community from 10% off its target to on it) to be worth it.
+const StabilityUnit = 1000
+
 // Compare orders two objectives: negative when a is the better plan. The order is
-// lexicographic: Excess (within tolerance wherever it can be), then Deviation (close
-// to the target), then CutEdges (compact), then MovedHouseholds weighted by
-// stability (0 leaves it out). Sums of squares equal to 1e-9 relative are equal.
+// lexicographic: Excess (within tolerance wherever it can be), then Deviation plus
+// stability × MovedHouseholds / StabilityUnit (close to the target, trading balance
+// for fewer moves at the rate the city chooses; with stability 0, Deviation alone),
+// then CutEdges (compact), then MovedHouseholds. Sums of squares equal to 1e-9
+// relative are equal.
 func Compare(a, b Objective, stability float64) int {
 	if c := floatCmp(a.Excess, b.Excess); c != 0 {
 		return c
 	}
-	if c := floatCmp(a.Deviation, b.Deviation); c != 0 {
+	if c := floatCmp(a.balance(stability), b.balance(stability)); c != 0 {
 		return c
 	}
 	if a.CutEdges != b.CutEdges {
@@ -114,10 +123,21 @@ func Compare(a, b Objective, stability float64) int {
 		}
 		return 1
 	}
-	if stability > 0 {
-		return floatCmp(stability*float64(a.MovedHouseholds), stability*float64(b.MovedHouseholds))
+	switch {
+	case a.MovedHouseholds < b.MovedHouseholds:
+		return -1
+	case a.MovedHouseholds > b.MovedHouseholds:
+		return 1
 	}
 	return 0
+}
+
+// balance is Compare's second term.
+func (o Objective) balance(stability float64) float64 {
+	if stability <= 0 {
+		return o.Deviation
+	}
+	return o.Deviation + stability*float64(o.MovedHouseholds)/StabilityUnit
 }
 
 // Evaluate returns the objective of any assignment (unit -> community index, any

@@ -34,8 +34,8 @@ type Graph struct {
 
 // Params steer a plan. The zero value of every field is a sensible default.
 type Params struct {
-	// Stability is the weight of moved households in the objective's last term; 0
-	// leaves them out of the comparison.
+	// Stability is the weight of moved households against Deviation (see Compare and
+	// StabilityUnit); 0 lets them only break ties.
 	Stability float64
 	// Seed makes a plan reproducible: the same graph, parameters and seed give the
 	// same plan, whatever the number of workers.
@@ -43,7 +43,7 @@ type Params struct {
 	// Steps is the search budget of a component larger than ExactLimit, in moves
 	// per proposed community (0: 400). The budget, never the clock, ends a search.
 	Steps int
-	// ExactLimit is the largest component searched exhaustively (0: 14, at most 20).
+	// ExactLimit is the largest component searched exhaustively (0: 14, at most 16).
 	ExactLimit int
 	// Workers is the number of components planned at once (0: GOMAXPROCS).
 	Workers int
@@ -61,7 +61,8 @@ type Community struct {
 }
 
 // Objective measures a plan. Plans are compared lexicographically by Compare: Excess,
-// then Deviation, then CutEdges, then Stability × MovedHouseholds.
+// then Deviation (plus moved households weighted by Params.Stability), then CutEdges,
+// then MovedHouseholds.
 type Objective struct {
 	// Excess is the sum over communities of the squared relative deviation beyond
 	// the community's tolerance: zero exactly when every community is within it.
@@ -160,7 +161,7 @@ func Plan(ctx context.Context, g Graph, p Params) (Result, error) {
 	if p.ExactLimit <= 0 {
 		p.ExactLimit = 14
 	}
-	p.ExactLimit = min(p.ExactLimit, 20)
+	p.ExactLimit = min(p.ExactLimit, 16)
 	if p.Workers <= 0 {
 		p.Workers = runtime.GOMAXPROCS(0)
 	}
@@ -225,6 +226,7 @@ func assemble(g Graph, comps []*component, sols []solution) Result {
 		all[i] = i
 	}
 	codes, _ := matchCodes(g, all, assign, len(parts))
+	whole := contiguity(g, assign, parts)
 	for c, part := range parts {
 		var s sums
 		residents := 0
@@ -239,7 +241,7 @@ func assemble(g Graph, comps []*component, sols []solution) Result {
 			Units:      part,
 			Households: int(s.households),
 			Residents:  residents,
-			Contiguous: contiguous(g, part),
+			Contiguous: whole[c],
 		})
 	}
 	sort.Slice(res.Infeasible, func(i, j int) bool { return res.Infeasible[i].Units[0] < res.Infeasible[j].Units[0] })
@@ -247,37 +249,39 @@ func assemble(g Graph, comps []*component, sols []solution) Result {
 	return res
 }
 
-// contiguous tells whether the units (sorted) are connected by edges inside their
-// region, all of them in one region.
-func contiguous(g Graph, units []int) bool {
-	in := make(map[int]bool, len(units))
-	for _, u := range units {
-		if g.Units[u].Region != g.Units[units[0]].Region {
-			return false
-		}
-		in[u] = true
-	}
-	adj := make(map[int][]int)
+// contiguity tells for each community of the assignment whether its units are
+// connected by edges inside one region.
+func contiguity(g Graph, assign []int, parts [][]int) []bool {
+	n := len(g.Units)
+	adj := make([][]int32, n)
 	for _, e := range g.Edges {
-		a, b := int(e[0]), int(e[1])
-		if in[a] && in[b] {
+		a, b := e[0], e[1]
+		if assign[a] == assign[b] && g.Units[a].Region == g.Units[b].Region {
 			adj[a] = append(adj[a], b)
 			adj[b] = append(adj[b], a)
 		}
 	}
-	seen := map[int]bool{units[0]: true}
-	stack := []int{units[0]}
-	for len(stack) > 0 {
-		u := stack[len(stack)-1]
-		stack = stack[:len(stack)-1]
-		for _, v := range adj[u] {
-			if !seen[v] {
-				seen[v] = true
-				stack = append(stack, v)
+	seen := make([]bool, n)
+	out := make([]bool, len(parts))
+	var stack []int32
+	for c, part := range parts {
+		seen[part[0]] = true
+		stack = append(stack[:0], int32(part[0]))
+		reached := 1
+		for len(stack) > 0 {
+			u := stack[len(stack)-1]
+			stack = stack[:len(stack)-1]
+			for _, v := range adj[u] {
+				if !seen[v] {
+					seen[v] = true
+					reached++
+					stack = append(stack, v)
+				}
 			}
 		}
+		out[c] = reached == len(part)
 	}
-	return len(seen) == len(units)
+	return out
 }
 
 // component is a connected part of one region: the unit of planning.
@@ -371,11 +375,12 @@ func solve(ctx context.Context, g Graph, c *component, p Params) (solution, erro
 	var sol solution
 	n := len(c.units)
 	var total sums
-	// No community can hold a grid above the largest target stretched by the largest
-	// tolerance of its component: its weighted target and tolerance are at most those.
-	maxTarget, maxTol := 0.0, 0.0
+	// A community's target lies between the least and the largest of its grids', its
+	// tolerance is at most the largest: bounds no plan can beat.
+	minTarget, maxTarget, maxTol := math.Inf(1), 0.0, 0.0
 	for _, u := range c.units {
 		total = total.plus(unitSums(&g.Units[u]))
+		minTarget = math.Min(minTarget, float64(g.Units[u].Target))
 		maxTarget = math.Max(maxTarget, float64(g.Units[u].Target))
 		maxTol = math.Max(maxTol, g.Units[u].Tolerance)
 	}
@@ -405,14 +410,14 @@ func solve(ctx context.Context, g Graph, c *component, p Params) (solution, erro
 	// The reasons, from the plainest: a grid alone, a component that cannot hold one
 	// community in tolerance, one no number of communities divides, single grids
 	// bigger than any community may be; then what the search did not bring in.
-	t, tol := total.target()
 	h := float64(total.households)
-	lo, hi := math.Ceil(h/(t*(1+tol))-eps), math.Floor(h/(t*(1-tol))+eps)
+	floor := minTarget * (1 - maxTol)
+	lo, hi := math.Ceil(h/limit-eps), math.Floor(h/floor+eps)
 	switch {
 	case n == 1:
 		sol.infeasible = append(sol.infeasible, Infeasible{Units: global([]int{0}), Reason: "island"})
 		return sol, nil
-	case h < t*(1-tol)-eps:
+	case h < floor-eps:
 		sol.infeasible = append(sol.infeasible, Infeasible{Units: global(allLocal(n)), Reason: "too_small"})
 		return sol, nil
 	case lo > hi:

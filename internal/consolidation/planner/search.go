@@ -7,50 +7,106 @@ import (
 	"sort"
 )
 
-// search plans a component too large for exact: it fixes the number of communities
-// from the households, starts from today's communities cut to that number (merging the
-// smallest into a neighbour, splitting the largest along a random spanning tree), and
-// improves by two kinds of move, keeping a move only when Compare prefers the result:
-// ReCom (merge two neighbouring communities, draw a uniform spanning tree of the union
-// with Wilson's algorithm, cut the edge that balances best) and single grids crossing
-// a border, with a contiguity check on the community they leave. The budget is
-// p.Steps moves per community, drawn from a stream seeded by p.Seed and the
-// component's first unit.
+// search plans a component too large for exact. It fixes the number of communities
+// from the households and runs two searches of the same budget (and one from today
+// with today's count when that is one off; and, if none brings every community within
+// tolerance, more with one community fewer and one more), one from today's
+// communities cut to that number (merging the smallest into a neighbour, splitting the
+// largest along a random spanning tree) and one from the whole component split the
+// same way, and keeps the better by Compare: today's start moves fewer households when
+// today is nearly right, the fresh one balances better when today is far off. Each
+// improves by two kinds of move, kept only when Compare prefers the result: ReCom
+// (merge two neighbouring communities, draw a uniform spanning tree of the union with
+// Wilson's algorithm, cut the edge that balances best) and single grids crossing a
+// border, with a contiguity check on the community they leave. The budget is p.Steps
+// moves per community, drawn from streams seeded by p.Seed and the component's first
+// unit.
 func search(ctx context.Context, g Graph, c *component, p Params, total sums) ([]int, int, error) {
-	st := newState(g, c, p)
 	k := chooseCount(total, len(c.units))
-	st.start(k)
-	if k > 1 && len(c.edges) > 0 {
-		steps := p.Steps * k
-		for i := 0; i < steps; i++ {
-			if i&1023 == 0 {
-				if err := ctx.Err(); err != nil {
-					return nil, 0, err
+	type run struct {
+		count int
+		today bool
+	}
+	runs := []run{{k, true}, {k, false}}
+	tried := func(r run) bool {
+		for _, o := range runs {
+			if o == r {
+				return true
+			}
+		}
+		return false
+	}
+	var best []int
+	var bestObj Objective
+	var count int
+	for i := 0; i < len(runs); i++ {
+		st := newState(g, c, p, i, runs[i].today)
+		// Today's own count, when it is next to the households' count, is tried
+		// from today too: a today within tolerance is then kept as it is.
+		if today := len(st.comm); i == 0 && today != k && today >= k-1 && today <= k+1 {
+			runs = append(runs, run{today, true})
+		}
+		if err := st.run(ctx, runs[i].count, p.Steps); err != nil {
+			return nil, 0, err
+		}
+		assign := make([]int, len(st.assign))
+		for l, a := range st.assign {
+			assign[l] = int(a)
+		}
+		o := st.obj
+		_, o.MovedHouseholds = matchCodes(g, c.units, assign, len(st.comm))
+		if best == nil || Compare(o, bestObj, p.Stability) < 0 {
+			best, bestObj, count = assign, o, len(st.comm)
+		}
+		// Grids too coarse for the count the households suggest: one community
+		// fewer and one more are tried too, from both starts.
+		if i == 1 && bestObj.Excess > 0 {
+			for _, r := range []run{{k - 1, true}, {k - 1, false}, {k + 1, true}, {k + 1, false}} {
+				if r.count >= 1 && r.count <= len(c.units) && !tried(r) {
+					runs = append(runs, r)
 				}
 			}
-			st.step()
 		}
 	}
-	assign := make([]int, len(st.assign))
-	for l, a := range st.assign {
-		assign[l] = int(a)
+	return best, count, nil
+}
+
+// run brings the state to k communities and searches: p.Steps moves per community,
+// ended early by a quarter of them without a move kept (a count of steps, so still
+// the same plan for the same seed).
+func (st *state) run(ctx context.Context, k, stepsPer int) error {
+	st.start(k)
+	if len(st.comm) < 2 || len(st.c.edges) == 0 {
+		return nil
 	}
-	return assign, len(st.comm), nil
+	steps := stepsPer * len(st.comm)
+	patience, last := max(1, steps/4), 0
+	for i := 0; i < steps && i-last < patience; i++ {
+		if i&255 == 0 {
+			if err := ctx.Err(); err != nil {
+				return err
+			}
+			st.findOff()
+		}
+		if st.step() {
+			last = i
+		}
+	}
+	return nil
 }
 
 // chooseCount is the number of communities that would fit the component best if
-// households could be split at will.
+// households could be split at will. Each grid fills households/target of a
+// community, so a component of old town and fringe grids needs more communities
+// than its households over its mean target would say.
 func chooseCount(total sums, n int) int {
-	t, tol := total.target()
-	h := float64(total.households)
-	if h <= 0 {
+	if total.households <= 0 || total.share <= 0 {
 		return 1
 	}
+	_, tol := total.target()
 	best, bestE, bestD := 1, math.Inf(1), math.Inf(1)
-	lo := max(1, int(h/(t*(1+tol)))-1)
-	hi := min(n, int(math.Ceil(h/(t*(1-tol))))+1)
-	for k := lo; k <= hi; k++ {
-		d := (h/float64(k) - t) / t
+	for k := max(1, int(total.share)-1); k <= min(n, int(total.share)+2); k++ {
+		d := total.share/float64(k) - 1
 		e := math.Max(0, math.Abs(d)-tol)
 		ek, dk := float64(k)*e*e, float64(k)*d*d
 		if c := floatCmp(ek, bestE); c < 0 || (c == 0 && floatCmp(dk, bestD) < 0) {
@@ -69,7 +125,15 @@ type state struct {
 	comm   []sums
 	member [][]int32 // units of each community
 	pos    []int32   // a unit's place in its community's member list
-	obj    Objective // Excess, Deviation, CutEdges of the component
+	obj    Objective // of the component, moved households counted against home
+	// Today's community of each unit as a number (-1 for none), and the code each
+	// community is taken to keep, as matched when the search starts: a move is
+	// weighed by the households it takes away from, or brings back to, their code.
+	code      []int32
+	home      []int32
+	ids       map[string]int32
+	stability float64
+	g         Graph
 
 	// scratch, stamped so that nothing is cleared between moves
 	stamp  int32
@@ -81,13 +145,17 @@ type state struct {
 	order  []int32
 	queue  []int32
 	picked []int32
+	off    []int32 // communities outside tolerance, as of the last findOff
+	keptA  []int64
+	keptB  []int64
 }
 
-func newState(g Graph, c *component, p Params) *state {
+// newState starts from today's communities, or from the whole component.
+func newState(g Graph, c *component, p Params, stream int, today bool) *state {
 	n := len(c.units)
 	st := &state{
 		c:      c,
-		rng:    rand.New(rand.NewPCG(uint64(p.Seed), uint64(c.units[0]))),
+		rng:    rand.New(rand.NewPCG(uint64(p.Seed), uint64(8*c.units[0]+stream))),
 		unit:   make([]sums, n),
 		assign: make([]int32, n),
 		pos:    make([]int32, n),
@@ -96,15 +164,31 @@ func newState(g Graph, c *component, p Params) *state {
 		next:   make([]int32, n),
 		depth:  make([]int32, n),
 		sub:    make([]sums, n),
+		keptA:  make([]int64, n),
+		keptB:  make([]int64, n),
+		code:   make([]int32, n),
+		g:      g,
+		ids:    map[string]int32{},
+
+		stability: p.Stability,
 	}
 	for l, u := range c.units {
 		st.unit[l] = unitSums(&g.Units[u])
+		st.code[l] = -1
+		if code := g.Units[u].Community; code != "" {
+			id, ok := st.ids[code]
+			if !ok {
+				id = int32(len(st.ids))
+				st.ids[code] = id
+			}
+			st.code[l] = id
+		}
 	}
-	// Today's communities, cut into connected pieces: grids without one today form
-	// pieces of their own, by connectivity too.
-	code := make([]string, n)
-	for l, u := range c.units {
-		code[l] = g.Units[u].Community
+	// Today's communities, cut into connected pieces (grids without one today form
+	// pieces of their own, by connectivity too), or the whole component.
+	piece := make([]int32, n)
+	if today {
+		copy(piece, st.code)
 	}
 	for l := range st.assign {
 		st.assign[l] = -1
@@ -123,7 +207,7 @@ func newState(g Graph, c *component, p Params) *state {
 			queue = queue[:len(queue)-1]
 			st.add(u, id)
 			for _, v := range c.neighbours(int(u)) {
-				if st.assign[v] < 0 && code[v] == code[s] {
+				if st.assign[v] < 0 && piece[v] == piece[s] {
 					st.assign[v] = id
 					queue = append(queue, v)
 				}
@@ -160,7 +244,19 @@ func (st *state) start(k int) {
 			break
 		}
 	}
-	st.obj = Objective{}
+	assign := make([]int, len(st.assign))
+	for l, a := range st.assign {
+		assign[l] = int(a)
+	}
+	codes, moved := matchCodes(st.g, st.c.units, assign, len(st.comm))
+	st.home = make([]int32, len(st.comm))
+	for a, code := range codes {
+		st.home[a] = -1
+		if code != "" {
+			st.home[a] = st.ids[code]
+		}
+	}
+	st.obj = Objective{MovedHouseholds: moved}
 	for _, s := range st.comm {
 		e, d := s.cost()
 		st.obj.Excess += e
@@ -222,8 +318,7 @@ func (st *state) splitLargest() bool {
 		return false
 	}
 	s := st.comm[a]
-	t, _ := s.target()
-	parts := math.Max(2, math.Round(float64(s.households)/t))
+	parts := math.Max(2, math.Round(s.share))
 	want := float64(s.households) / parts
 	members := append([]int32(nil), st.member[a]...)
 	st.tree(members)
@@ -329,27 +424,57 @@ func (st *state) markSide(x int32) {
 	}
 }
 
-// step makes one move at a border chosen at random.
-func (st *state) step() {
-	edges := st.c.edges
-	var e [2]int32
-	found := false
-	for range 32 {
-		e = edges[st.rng.IntN(len(edges))]
-		if st.assign[e[0]] != st.assign[e[1]] {
-			found = true
-			break
+// findOff lists the communities outside their tolerance, which half the moves start
+// from while there are any.
+func (st *state) findOff() {
+	st.off = st.off[:0]
+	for a, s := range st.comm {
+		if !s.withinTolerance() {
+			st.off = append(st.off, int32(a))
 		}
 	}
+}
+
+// border draws a border edge: half the time at a community outside its tolerance,
+// otherwise anywhere.
+func (st *state) border() ([2]int32, bool) {
+	if len(st.off) > 0 && st.rng.IntN(2) == 0 {
+		a := st.off[st.rng.IntN(len(st.off))]
+		m := st.member[a]
+		for range 8 {
+			u := m[st.rng.IntN(len(m))]
+			nb := st.c.neighbours(int(u))
+			if len(nb) == 0 {
+				continue
+			}
+			if v := nb[st.rng.IntN(len(nb))]; st.assign[v] != a {
+				return [2]int32{u, v}, true
+			}
+		}
+		return [2]int32{}, false
+	}
+	edges := st.c.edges
+	for range 32 {
+		e := edges[st.rng.IntN(len(edges))]
+		if st.assign[e[0]] != st.assign[e[1]] {
+			return e, true
+		}
+	}
+	return [2]int32{}, false
+}
+
+// step tries one move at a border chosen at random and tells whether it was kept.
+func (st *state) step() bool {
+	e, found := st.border()
 	if !found {
-		return
+		return false
 	}
 	switch r := st.rng.IntN(4); r {
 	case 0:
-		st.recom(st.assign[e[0]], st.assign[e[1]])
+		return st.recom(st.assign[e[0]], st.assign[e[1]])
 	default:
 		u, to := e[r&1], st.assign[e[1-r&1]]
-		st.moveUnit(u, to)
+		return st.moveUnit(u, to)
 	}
 }
 
@@ -360,14 +485,49 @@ func (st *state) recom(a, b int32) bool {
 	members = append(members, st.member[b]...)
 	st.picked = members
 	st.tree(members)
+	// The households of the union that stay if their side keeps a's code, or b's.
+	ha, hb := st.keptA[:len(st.unit)], st.keptB[:len(st.unit)]
+	var coded, oldMoved int64
+	for _, u := range members {
+		h := st.unit[u].households
+		ha[u], hb[u] = 0, 0
+		if c := st.code[u]; c >= 0 {
+			coded += h
+			if c == st.home[a] {
+				ha[u] = h
+			}
+			if c == st.home[b] {
+				hb[u] = h
+			}
+			if c != st.home[st.assign[u]] {
+				oldMoved += h
+			}
+		}
+	}
+	for i := len(st.order) - 1; i > 0; i-- {
+		u := st.order[i]
+		p := st.next[u]
+		ha[p] += ha[u]
+		hb[p] += hb[u]
+	}
 	total := st.comm[a].plus(st.comm[b])
-	best, bestE, bestD := int32(-1), math.Inf(1), math.Inf(1)
+	root := st.order[0]
+	best, swap := int32(-1), false
+	bestE, bestB := math.Inf(1), math.Inf(1)
+	var bestD float64
+	var bestM int64
 	for _, x := range st.order[1:] {
 		s1 := st.sub[x]
 		e1, d1 := s1.cost()
 		e2, d2 := total.minus(s1).cost()
-		if c := floatCmp(e1+e2, bestE); c < 0 || (c == 0 && floatCmp(d1+d2, bestD) < 0) {
-			best, bestE, bestD = x, e1+e2, d1+d2
+		// x's side keeps a's code, or b's: whichever moves fewer.
+		m, sw := coded-ha[x]-(hb[root]-hb[x]), false
+		if m2 := coded - hb[x] - (ha[root] - ha[x]); m2 < m {
+			m, sw = m2, true
+		}
+		bal := d1 + d2 + st.stability*float64(m)/StabilityUnit
+		if c := floatCmp(e1+e2, bestE); c < 0 || (c == 0 && floatCmp(bal, bestB) < 0) {
+			best, swap, bestE, bestB, bestD, bestM = x, sw, e1+e2, bal, d1+d2, m
 		}
 	}
 	ea, da := st.comm[a].cost()
@@ -375,8 +535,9 @@ func (st *state) recom(a, b int32) bool {
 	cand := st.obj
 	cand.Excess += bestE - ea - eb
 	cand.Deviation += bestD - da - db
+	cand.MovedHouseholds += int(bestM - oldMoved)
 	if floatCmp(cand.Excess, st.obj.Excess) > 0 ||
-		floatCmp(cand.Excess, st.obj.Excess) == 0 && floatCmp(cand.Deviation, st.obj.Deviation) > 0 {
+		floatCmp(cand.Excess, st.obj.Excess) == 0 && floatCmp(cand.balance(st.stability), st.obj.balance(st.stability)) > 0 {
 		return false
 	}
 	st.markSide(best)
@@ -399,7 +560,7 @@ func (st *state) recom(a, b int32) bool {
 		}
 	}
 	cand.CutEdges += newCut - oldCut
-	if Compare(cand, st.obj, 0) >= 0 {
+	if Compare(cand, st.obj, st.stability) >= 0 {
 		return false
 	}
 	st.obj = cand
@@ -408,7 +569,7 @@ func (st *state) recom(a, b int32) bool {
 	st.comm[a], st.comm[b] = sums{}, sums{}
 	for _, u := range members {
 		to := b
-		if st.side[u] {
+		if st.side[u] != swap {
 			to = a
 		}
 		st.assign[u] = to
@@ -432,6 +593,15 @@ func (st *state) moveUnit(u, to int32) bool {
 	cand := st.obj
 	cand.Excess += ef + et - ef0 - et0
 	cand.Deviation += df + dt - df0 - dt0
+	if c := st.code[u]; c >= 0 {
+		h := int(st.unit[u].households)
+		if c == st.home[from] {
+			cand.MovedHouseholds += h
+		}
+		if c == st.home[to] {
+			cand.MovedHouseholds -= h
+		}
+	}
 	var start int32 = -1
 	for _, v := range st.c.neighbours(int(u)) {
 		switch st.assign[v] {
@@ -442,7 +612,7 @@ func (st *state) moveUnit(u, to int32) bool {
 			cand.CutEdges--
 		}
 	}
-	if Compare(cand, st.obj, 0) >= 0 || !st.connectedWithout(from, u, start) {
+	if Compare(cand, st.obj, st.stability) >= 0 || !st.connectedWithout(from, u, start) {
 		return false
 	}
 	st.obj = cand
