@@ -394,3 +394,32 @@ func TestApply_AMovedGridKeepsItsNeighboursAndAreaType(t *testing.T) {
 		}
 	})
 }
+
+func TestApply_AGridAccountFollowsItsGridAndACommunityAccountHoldsTheDissolution(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, d *db.DB) {
+		reorgtest.World(t, d)
+		ctx := context.Background()
+		as := auth.NewService(d, now)
+		for _, u := range []struct{ name, org string }{{"wang", orgtest.Grid2}, {"zhao", orgtest.Community2}} {
+			role := auth.RoleGrid
+			if u.org == orgtest.Community2 {
+				role = auth.RoleCommunity
+			}
+			if _, err := as.AddUser(ctx, u.name, role, u.org); err != nil {
+				t.Fatal(err)
+			}
+		}
+		_, err := service(d).Apply(ctx, city, reorgtest.Merge(mergeDay))
+		var e *apperr.Error
+		if !asErr(err, &e) || e.Key != "reorg.accounts_bound" || e.Args["users"] != "zhao" {
+			t.Fatalf("an account bound to the dissolved community: %v", err)
+		}
+		reorgtest.Exec(t, d, `UPDATE users SET org_code = $1 WHERE name = 'zhao'`, orgtest.Community)
+		if _, err := service(d).Apply(ctx, city, reorgtest.Merge(mergeDay)); err != nil {
+			t.Fatal(err)
+		}
+		if got := query(t, d, `SELECT org_code FROM users WHERE name = 'wang'`); got[0] != orgtest.Community+"003" {
+			t.Errorf("the grid worker's account is bound to %s", got[0])
+		}
+	})
+}

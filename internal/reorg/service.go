@@ -3,6 +3,7 @@ package reorg
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"slices"
 	"strconv"
 	"strings"
@@ -185,7 +186,8 @@ func (a *applying) community(ctx context.Context, field string, c Community) (Co
 		if done.Code, err = org.AllocateCode(ctx, a.tx, street.Code, scope.Community); err != nil {
 			return done, err
 		}
-		u := org.Unit{Code: done.Code, Name: c.Name, Level: scope.Community, ParentCode: street.Code}
+		// A residents' committee set up on the day is founded in its year.
+		u := org.Unit{Code: done.Code, Name: c.Name, Level: scope.Community, ParentCode: street.Code, FoundedYear: founded(a.ch.On)}
 		if err := u.Validate(street, a.s.now().Year()); err != nil {
 			return done, err
 		}
@@ -299,7 +301,7 @@ func (a *applying) post(ctx context.Context) (int, error) {
 		}
 		var from string
 		err := a.tx.QueryRowContext(ctx, `SELECT org_code FROM workers WHERE id = $1`, ps.Worker).Scan(&from)
-		if err == sql.ErrNoRows || err == nil && !a.p.Scope().Contains(from) {
+		if errors.Is(err, sql.ErrNoRows) || err == nil && !a.p.Scope().Contains(from) {
 			return 0, apperr.Invalidf(field+".worker", "worker.not_found").With("worker", ps.Worker)
 		}
 		if err != nil {
@@ -411,4 +413,10 @@ func (a *applying) dissolve(ctx context.Context) ([]string, error) {
 		out = append(out, c)
 	}
 	return out, nil
+}
+
+// founded is the year of a day YYYY-MM-DD.
+func founded(day string) int {
+	y, _ := strconv.Atoi(day[:4])
+	return y
 }
