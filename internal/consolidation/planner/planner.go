@@ -58,6 +58,10 @@ type Community struct {
 	Households int
 	Residents  int
 	Contiguous bool
+	// Target and Tolerance are the community's: the household-weighted means of its
+	// grids' (the plain means when it has no households), as the objective uses them.
+	Target    float64
+	Tolerance float64
 }
 
 // Objective measures a plan. Plans are compared lexicographically by Compare: Excess,
@@ -234,6 +238,7 @@ func assemble(g Graph, comps []*component, sols []solution) Result {
 			s = s.plus(unitSums(&g.Units[u]))
 			residents += g.Units[u].Residents
 		}
+		target, tol := s.target()
 		res.Communities = append(res.Communities, Community{
 			Code:       codes[c],
 			New:        codes[c] == "",
@@ -242,6 +247,8 @@ func assemble(g Graph, comps []*component, sols []solution) Result {
 			Households: int(s.households),
 			Residents:  residents,
 			Contiguous: whole[c],
+			Target:     target,
+			Tolerance:  tol,
 		})
 	}
 	sort.Slice(res.Infeasible, func(i, j int) bool { return res.Infeasible[i].Units[0] < res.Infeasible[j].Units[0] })

@@ -203,6 +203,14 @@ func checkPlan(t *testing.T, g planner.Graph, res planner.Result) {
 				t.Fatalf("community %d crosses regions", c)
 			}
 		}
+		var weighted, tol float64
+		for _, u := range com.Units {
+			weighted += float64(g.Units[u].Households * g.Units[u].Target)
+			tol += float64(g.Units[u].Households) * g.Units[u].Tolerance
+		}
+		if h > 0 && (math.Abs(com.Target-weighted/float64(h)) > 1e-9 || math.Abs(com.Tolerance-tol/float64(h)) > 1e-9) {
+			t.Fatalf("community %d: target %v, tolerance %v", c, com.Target, com.Tolerance)
+		}
 		if h != com.Households || r != com.Residents || com.District != g.Units[com.Units[0]].District {
 			t.Fatalf("community %d: figures %+v", c, com)
 		}

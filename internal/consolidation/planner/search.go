@@ -4,23 +4,21 @@ import (
 	"context"
 	"math"
 	"math/rand/v2"
-	"sort"
 )
 
 // search plans a component too large for exact. It fixes the number of communities
-// from the households and runs two searches of the same budget (and one from today
-// with today's count when that is one off; and, if none brings every community within
-// tolerance, more with one community fewer and one more), one from today's
-// communities cut to that number (merging the smallest into a neighbour, splitting the
-// largest along a random spanning tree) and one from the whole component split the
-// same way, and keeps the better by Compare: today's start moves fewer households when
-// today is nearly right, the fresh one balances better when today is far off. Each
-// improves by two kinds of move, kept only when Compare prefers the result: ReCom
-// (merge two neighbouring communities, draw a uniform spanning tree of the union with
-// Wilson's algorithm, cut the edge that balances best) and single grids crossing a
-// border, with a contiguity check on the community they leave. The budget is p.Steps
-// moves per community, drawn from streams seeded by p.Seed and the component's first
-// unit.
+// k from the households, then runs searches of the same budget and keeps the best by
+// Compare: one from today's communities brought to k (the smallest merged into a
+// neighbour, the largest split along a random spanning tree), which moves few
+// households when today is nearly right; one from the whole component split the same
+// way, which balances better when today is far off; one from today at today's count
+// when that is k ± 1; and, when none brings every community within tolerance, both
+// starts at k − 1 and k + 1. Each search improves its partition by moves kept only
+// when Compare prefers the result: ReCom (merge two neighbouring communities, draw a
+// uniform spanning tree of the union with Wilson's algorithm, cut the edge that
+// balances best) and single grids crossing a border, with a contiguity check on the
+// community they leave. Every search draws from its own stream, seeded by p.Seed, the
+// component's first unit and the search's number.
 func search(ctx context.Context, g Graph, c *component, p Params, total sums) ([]int, int, error) {
 	k := chooseCount(total, len(c.units))
 	type run struct {
@@ -140,7 +138,8 @@ type state struct {
 	mark   []int32
 	side   []bool
 	next   []int32
-	depth  []int32
+	head   []int32 // first child in the spanning tree, -1 for none
+	sib    []int32 // next child of the same parent
 	sub    []sums
 	order  []int32
 	queue  []int32
@@ -162,7 +161,8 @@ func newState(g Graph, c *component, p Params, stream int, today bool) *state {
 		mark:   make([]int32, n),
 		side:   make([]bool, n),
 		next:   make([]int32, n),
-		depth:  make([]int32, n),
+		head:   make([]int32, n),
+		sib:    make([]int32, n),
 		sub:    make([]sums, n),
 		keptA:  make([]int64, n),
 		keptB:  make([]int64, n),
@@ -345,68 +345,46 @@ func (st *state) splitLargest() bool {
 }
 
 // tree draws a uniform spanning tree of the members (connected) with Wilson's
-// algorithm: st.next holds each unit's parent, st.order the units root first, parents
-// before children, st.sub each unit's subtree sums.
+// algorithm: st.next holds each unit's parent, st.order the units breadth first from
+// the root, st.sub each unit's subtree sums.
 func (st *state) tree(members []int32) {
 	st.stamp += 2
 	in, done := st.stamp, st.stamp+1
 	for _, u := range members {
 		st.mark[u] = in
+		st.head[u] = -1
 	}
 	root := members[st.rng.IntN(len(members))]
 	st.mark[root] = done
-	st.depth[root] = 0
 	for _, s := range members {
-		u := s
-		for st.mark[u] != done {
+		// A loop-erased random walk from s to the tree: a neighbour outside the
+		// members is drawn again (every member has one inside: they are connected).
+		for u := s; st.mark[u] != done; u = st.next[u] {
 			nb := st.c.neighbours(int(u))
-			k := 0
-			for _, v := range nb {
-				if st.mark[v] >= in {
-					k++
-				}
+			v := nb[st.rng.IntN(len(nb))]
+			for st.mark[v] < in {
+				v = nb[st.rng.IntN(len(nb))]
 			}
-			pick := st.rng.IntN(k)
-			for _, v := range nb {
-				if st.mark[v] >= in {
-					if pick == 0 {
-						st.next[u] = v
-						break
-					}
-					pick--
-				}
-			}
-			u = st.next[u]
+			st.next[u] = v
 		}
-		for u = s; st.mark[u] != done; u = st.next[u] {
+		for u := s; st.mark[u] != done; u = st.next[u] {
 			st.mark[u] = done
 		}
 	}
-	// Depths, then an order by depth: children after parents.
-	st.order = st.order[:0]
-	for _, s := range members {
-		st.queue = st.queue[:0]
-		u := s
-		for st.mark[u] == done && u != root {
-			st.queue = append(st.queue, u)
-			st.mark[u] = done + 1 // depth not known yet
-			u = st.next[u]
-		}
-		d := st.depth[u]
-		for i := len(st.queue) - 1; i >= 0; i-- {
-			d++
-			st.depth[st.queue[i]] = d
+	// Children lists, then the order breadth first from the root.
+	for _, u := range members {
+		if u != root {
+			p := st.next[u]
+			st.sib[u] = st.head[p]
+			st.head[p] = u
 		}
 	}
-	st.stamp++
-	st.order = append(st.order, members...)
-	sort.Slice(st.order, func(i, j int) bool {
-		a, b := st.order[i], st.order[j]
-		if st.depth[a] != st.depth[b] {
-			return st.depth[a] < st.depth[b]
+	st.order = append(st.order[:0], root)
+	for i := 0; i < len(st.order); i++ {
+		for c := st.head[st.order[i]]; c >= 0; c = st.sib[c] {
+			st.order = append(st.order, c)
 		}
-		return a < b
-	})
+	}
 	for _, u := range st.order {
 		st.sub[u] = st.unit[u]
 	}
@@ -603,16 +581,20 @@ func (st *state) moveUnit(u, to int32) bool {
 		}
 	}
 	var start int32 = -1
+	inside := 0
 	for _, v := range st.c.neighbours(int(u)) {
 		switch st.assign[v] {
 		case from:
 			cand.CutEdges++
 			start = v
+			inside++
 		case to:
 			cand.CutEdges--
 		}
 	}
-	if Compare(cand, st.obj, st.stability) >= 0 || !st.connectedWithout(from, u, start) {
+	// A grid with one neighbour in its community is a leaf of it: leaving cannot
+	// disconnect the rest, and no search is needed.
+	if Compare(cand, st.obj, st.stability) >= 0 || (inside > 1 && !st.connectedWithout(from, u, start)) {
 		return false
 	}
 	st.obj = cand
