@@ -122,18 +122,12 @@ func (pg *Pages) make(w http.ResponseWriter, r *http.Request) {
 // formParams reads the plan form; an empty number is the default.
 func formParams(r *http.Request) (Params, error) {
 	in := Params{Scope: r.FormValue("scope"), Within: Within(r.FormValue("within")), AsOf: r.FormValue("as_of"), Stability: 1, Seed: 1}
-	ints := []struct {
-		name string
-		dst  *int
-	}{{"target_households", &in.TargetHouseholds}}
-	for _, f := range ints {
-		if v := r.FormValue(f.name); v != "" {
-			n, err := strconv.Atoi(v)
-			if err != nil || n <= 0 {
-				return in, apperr.Invalidf(f.name, "plan.target_positive")
-			}
-			*f.dst = n
+	if v := r.FormValue("target_households"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n <= 0 {
+			return in, apperr.Invalidf("target_households", "plan.target_positive")
 		}
+		in.TargetHouseholds = n
 	}
 	floats := []struct {
 		name, key string

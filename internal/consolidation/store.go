@@ -33,6 +33,7 @@ import (
 	"shequ/internal/platform/apperr"
 	"shequ/internal/platform/db"
 	"shequ/internal/platform/scope"
+	"shequ/internal/stats"
 )
 
 // Store reads and writes the planner's tables.
@@ -43,18 +44,10 @@ func NewStore(d *db.DB) *Store { return &Store{db: d} }
 
 func planNotFound() error { return apperr.New(apperr.NotFound, "plan.not_found", "id") }
 
-// Generation adds up the register generations of the districts under code (a
-// city's and its own row, or the one district a unit lies in). Each only grows,
-// so the sum is unchanged exactly when the register under code is.
+// Generation is the register's generation under code (stats.Generation): a plan
+// keeps the one it was made on.
 func Generation(ctx context.Context, q db.Querier, code string) (int64, error) {
-	lo := scope.Prefix(code)
-	if len(lo) > 6 {
-		lo = lo[:6]
-	}
-	var n int64
-	err := q.QueryRowContext(ctx, `SELECT CAST(COALESCE(SUM(n), 0) AS BIGINT) FROM register_generations
-		WHERE district >= $1 AND district < $2`, lo, lo+":").Scan(&n)
-	return n, err
+	return stats.Generation(ctx, q, code)
 }
 
 // insertPlan writes a plan in tx.
