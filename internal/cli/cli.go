@@ -46,6 +46,7 @@ Usage:
   shequ calendar list [--db DB] [--year YEAR] | import --year YEAR FILE [--db DB]   the working-day calendar's years; add a year's notice
   shequ plan    consolidation --scope CODE [--target-households N] [--tolerance T] [--within district|street]
                 [--stability W] [--seed N] [--as-of YYYY-MM-DD] [--json]   propose communities of about the target size
+  shequ plan    apply --plan ID [--community N …] [--name N=NAME …] --on YYYY-MM-DD [--staff FILE]   make a plan a dated change of the tree
   shequ import   grid_adjacency FILE | grid_boundaries FILE.geojson [--min-shared-m 20]   the planner's map of grids
   shequ version
 

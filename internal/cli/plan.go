@@ -17,6 +17,9 @@ import (
 
 // planCmd is `shequ plan consolidation`: the planner on the register of a day.
 func (e *env) planCmd(ctx context.Context, args []string) error {
+	if len(args) > 0 && args[0] == "apply" {
+		return e.planApplyCmd(ctx, args[1:])
+	}
 	if len(args) == 0 || args[0] != "consolidation" {
 		return usageError{"want: plan consolidation --scope CODE [--target-households N] [--tolerance T] [--within district|street] [--stability W] [--seed N] [--as-of DATE] [--json]"}
 	}

@@ -59,7 +59,8 @@ func readGraph(ctx context.Context, q db.Querier, code, day string) (graphData, 
 	rows, err := q.QueryContext(ctx, `SELECT g.code, g.parent_code, c.parent_code, COALESCE(a.area_type, 'old_town')
 		FROM org_units g JOIN org_units c ON c.code = g.parent_code
 		LEFT JOIN grid_area_types a ON a.grid_code = g.code
-		WHERE g.level = 'grid' AND `+cond+` AND g.established_on <= `+n+` ORDER BY g.code`, append(args, day)...)
+		WHERE g.level = 'grid' AND `+cond+` AND g.established_on <= `+n+`
+		AND (g.dissolved_on IS NULL OR g.dissolved_on > `+n+`) ORDER BY g.code`, append(args, day)...)
 	if err != nil {
 		return g, err
 	}
@@ -84,7 +85,9 @@ func readGraph(ctx context.Context, q db.Querier, code, day string) (graphData, 
 		add func(r *gridRow, n int)
 	}{
 		{`SELECT org_code, COUNT(*) FROM households h WHERE ` + where(code, "h.org_code") + ` AND established_on <= ` + n +
-			` AND (dissolved_on IS NULL OR dissolved_on > ` + n + `) GROUP BY org_code`,
+			` AND (dissolved_on IS NULL OR dissolved_on > ` + n + `) AND grid_since <= ` + n + ` GROUP BY org_code
+			UNION ALL SELECT org_code, COUNT(*) FROM household_grid_periods h WHERE ` + where(code, "h.org_code") +
+			` AND starts_on <= ` + n + ` AND ends_on > ` + n + ` GROUP BY org_code`,
 			func(r *gridRow, n int) { r.households += n }},
 		{`SELECT org_code, COUNT(*) FROM resident_periods p WHERE ` + where(code, "p.org_code") + ` AND starts_on <= ` + n +
 			` AND (ends_on IS NULL OR ends_on > ` + n + `) GROUP BY org_code`,

@@ -25,16 +25,19 @@ var Locales embed.FS
 // Pages are the plans' pages: the list with the form that makes one, and a plan
 // beside today (and beside another plan) with its map.
 type Pages struct {
-	svc    *Service
-	render *web.Renderer
+	svc     *Service
+	applier *Applier
+	render  *web.Renderer
 }
 
 // RegisterPages mounts the plans' pages on mux.
 func RegisterPages(mux web.Router, svc *Service, render *web.Renderer) {
-	pg := &Pages{svc: svc, render: render}
+	pg := &Pages{svc: svc, applier: NewApplier(svc.db, svc.now, svc.zone), render: render}
 	mux.HandleFunc("GET /plans", pg.list)
 	mux.HandleFunc("POST /plans", pg.make)
 	mux.HandleFunc("GET /plans/{id}", pg.show)
+	mux.HandleFunc("GET /plans/{id}/apply", pg.applyForm)
+	mux.HandleFunc("POST /plans/{id}/apply", pg.apply)
 }
 
 // unitOption is a unit a plan may cover, offered in the form.

@@ -3,7 +3,10 @@ package server_test
 import (
 	"context"
 	"net/http"
+	"net/http/httptest"
 	"net/url"
+	"strings"
+	"testing"
 	"time"
 
 	"shequ/internal/consolidation"
@@ -47,5 +50,20 @@ func consolidationRules() map[string]rule {
 			}},
 		"GET /plans/{id}": {kind: "plan", targeted: true, may: consolidation.CanRead,
 			ask: func(m *matrix, c cell) request { return get("/plans/" + m.planOf(c)) }},
+		"GET /plans/{id}/apply": {kind: "plan", targeted: true, may: consolidation.CanPlan,
+			ask: func(m *matrix, c cell) request { return get("/plans/" + m.planOf(c) + "/apply") }},
+		// Applying without the confirmation ticked shows an allowed user the form
+		// again with the problem (422), and changes nothing; others are refused
+		// before the form.
+		"POST /plans/{id}/apply": {kind: "plan", targeted: true, may: consolidation.CanPlan,
+			ask: func(m *matrix, c cell) request {
+				return form(http.MethodPost, "/plans/"+m.planOf(c)+"/apply", url.Values{"c1": {"1"}, "on": {"2026-01-01"}})
+			},
+			follow: func(_ *testing.T, _ *matrix, _ cell, rec *httptest.ResponseRecorder) int {
+				if rec.Code == http.StatusUnprocessableEntity && strings.Contains(rec.Body.String(), "/apply\" class=\"plan-form\"") {
+					return http.StatusOK
+				}
+				return rec.Code
+			}},
 	}
 }
