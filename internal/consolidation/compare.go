@@ -94,22 +94,16 @@ func (s *Service) Compare(ctx context.Context, plans ...Plan) (Comparison, error
 	}
 	c := Comparison{Day: first.Params.AsOf, Staffing: staff, Rules: rules}
 	today := Today(first)
-	area := map[string]AreaType{}
+	byCode := map[string]Grid{}
 	for _, g := range first.Grids {
-		area[g.Code] = g.Area
+		byCode[g.Code] = g
 	}
 	for i := range today {
-		byArea := map[AreaType]int{}
-		for _, g := range today[i].Grids {
-			byArea[area[g]]++
+		grids := make([]Grid, 0, len(today[i].Grids))
+		for _, code := range today[i].Grids {
+			grids = append(grids, byCode[code])
 		}
-		main := OldTown
-		for _, a := range AreaTypes {
-			if byArea[a] > byArea[main] {
-				main = a
-			}
-		}
-		today[i].Target, today[i].Tolerance = sizeOf(first.Params, rules, main)
+		today[i].Target, today[i].Tolerance = sizeOfGrids(first.Params, rules, grids)
 	}
 	c.Sides = append(c.Sides, side(nil, today, staff))
 	for i := range plans {

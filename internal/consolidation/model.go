@@ -119,7 +119,8 @@ type Community struct {
 	Residents  int      `json:"residents"`
 	Contiguous bool     `json:"contiguous"`
 	// Target and Tolerance are the size this community is measured by: the
-	// plan's, or the size rule of the area type most of its households live in.
+	// plan's, or the means of its grids' size rules weighted by their households,
+	// as the planner measures it.
 	Target    int     `json:"-"`
 	Tolerance float64 `json:"-"`
 }

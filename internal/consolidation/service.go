@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"errors"
+	"math"
 	"slices"
 	"time"
 
@@ -159,6 +160,30 @@ func sizeOf(in Params, rules map[AreaType]SizeRule, a AreaType) (int, float64) {
 	return target, tol
 }
 
+// sizeOfGrids is the size a community of grids is measured by, as the planner
+// measures it: the means of its grids' targets and tolerances weighted by their
+// households (plain means when it has none).
+func sizeOfGrids(in Params, rules map[AreaType]SizeRule, grids []Grid) (int, float64) {
+	var households, units int
+	var weighted, tolWeighted, targets, tols float64
+	for _, g := range grids {
+		target, tol := sizeOf(in, rules, g.Area)
+		households += g.Households
+		weighted += float64(g.Households) * float64(target)
+		tolWeighted += float64(g.Households) * tol
+		targets += float64(target)
+		tols += tol
+		units++
+	}
+	switch {
+	case households > 0:
+		return int(math.Round(weighted / float64(households))), tolWeighted / float64(households)
+	case units > 0:
+		return int(math.Round(targets / float64(units))), tols / float64(units)
+	}
+	return sizeOf(in, rules, OldTown)
+}
+
 // assemble fills plan from the planner's result.
 func assemble(plan *Plan, g graphData, pg planner.Graph, res planner.Result, in Params, rules map[AreaType]SizeRule) {
 	plan.Grids = make([]Grid, len(g.grids))
@@ -168,21 +193,15 @@ func assemble(plan *Plan, g graphData, pg planner.Graph, res planner.Result, in 
 	for ci, c := range res.Communities {
 		pc := Community{Code: c.Code, New: c.Code == "", District: c.District, Households: c.Households,
 			Residents: c.Residents, Contiguous: c.Contiguous, Grids: make([]string, 0, len(c.Units))}
-		byArea := map[AreaType]int{}
 		units := slices.Clone(c.Units)
 		slices.Sort(units)
 		for _, u := range units {
 			pc.Grids = append(pc.Grids, pg.Units[u].ID)
 			plan.Grids[u].To = ci
-			byArea[g.grids[u].area] += g.grids[u].households
 		}
-		main := OldTown
-		for _, a := range AreaTypes {
-			if byArea[a] > byArea[main] {
-				main = a
-			}
-		}
-		pc.Target, pc.Tolerance = sizeOf(in, rules, main)
+		// The size the planner measured the community by, so that the pages call
+		// outside tolerance exactly what the planner did.
+		pc.Target, pc.Tolerance = int(math.Round(c.Target)), c.Tolerance
 		plan.Communities = append(plan.Communities, pc)
 	}
 	plan.Objective = Objective{Deviation: res.Objective.Deviation, CutEdges: res.Objective.CutEdges,

@@ -100,3 +100,28 @@ func TestMake_RefusesBadParametersAndPlacesOutsideTheScope(t *testing.T) {
 		}
 	})
 }
+
+// A community of grids of several area types is measured as the planner measures
+// it: by its grids' targets and tolerances weighted by their households. Measured
+// by the rule of its main area type alone, the page would call outside tolerance
+// communities the planner had balanced.
+func TestSizeOfGrids_WeighsEachGridsRuleByItsHouseholds(t *testing.T) {
+	rules := map[AreaType]SizeRule{
+		OldTown:          {Target: 2700, Tolerance: 0.1},
+		UrbanRuralFringe: {Target: 1500, Tolerance: 0.3},
+	}
+	grids := []Grid{{Area: OldTown, Households: 1000}, {Area: UrbanRuralFringe, Households: 1000}}
+	target, tol := sizeOfGrids(Params{}, rules, grids)
+	if target != 2100 || tol < 0.1999 || tol > 0.2001 {
+		t.Fatalf("size %d ±%.3f, want 2100 ±0.2", target, tol)
+	}
+	if c := (Community{Households: 2000, Target: target, Tolerance: tol}); !c.Within() {
+		t.Errorf("2,000 households against 2,100 ±20%% counted outside")
+	}
+	if target, tol := sizeOfGrids(Params{}, rules, []Grid{{Area: OldTown}, {Area: UrbanRuralFringe}}); target != 2100 || tol < 0.1999 || tol > 0.2001 {
+		t.Errorf("grids without households: %d ±%.3f, want the plain means 2100 ±0.2", target, tol)
+	}
+	if target, tol := sizeOfGrids(Params{TargetHouseholds: 3000, Tolerance: 0.05}, rules, grids); target != 3000 || tol != 0.05 {
+		t.Errorf("a plan's own size: %d ±%.3f, want 3000 ±0.05", target, tol)
+	}
+}

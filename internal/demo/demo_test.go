@@ -13,7 +13,9 @@ import (
 	"testing"
 	"time"
 
+	"shequ/internal/consolidation"
 	"shequ/internal/platform/apperr"
+	"shequ/internal/platform/auth"
 	"shequ/internal/platform/crypt"
 	"shequ/internal/platform/db"
 	"shequ/internal/platform/db/dbtest"
@@ -321,6 +323,57 @@ func TestDemoCity(t *testing.T) {
 			}
 			if bad != 0 || empty == 0 || empty > 457951/2 {
 				t.Errorf("%d malformed and %d empty phones", bad, empty)
+			}
+		})
+
+		t.Run("ThePlannerBalancesEveryCommunityItCanWithinItsDistrict", func(t *testing.T) {
+			now := func() time.Time { return time.Date(2026, 12, 3, 10, 0, 0, 0, time.UTC) }
+			if err := LoadGridMap(ctx, d, now, io.Discard); err != nil {
+				t.Fatal(err)
+			}
+			svc := consolidation.NewService(d, now, time.UTC)
+			city := auth.Principal{UserID: "u-city", Name: "市", Role: auth.RoleCity, OrgCode: CityCode}
+			summaries, err := svc.List(ctx, city)
+			if err != nil || len(summaries) != 1 {
+				t.Fatalf("%d stored plans (%v), want the demo's one", len(summaries), err)
+			}
+			stored, err := svc.Get(ctx, city, summaries[0].ID)
+			if err != nil {
+				t.Fatal(err)
+			}
+			// The demo's plan, as of the report's day, and one as of today under the
+			// rules of the revised law.
+			today, err := svc.Make(ctx, city, consolidation.Params{Scope: CityCode, Within: consolidation.WithinDistrict, Seed: 7, AsOf: "2026-12-03"})
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, plan := range []consolidation.Plan{stored, today} {
+				left := map[string]bool{}
+				for _, f := range plan.Infeasible {
+					for _, g := range f.Grids {
+						left[g] = true
+					}
+				}
+				grids := 0
+				for _, c := range plan.Communities {
+					grids += len(c.Grids)
+					if !c.Contiguous {
+						t.Errorf("as of %s: community %s (%v) is not contiguous", plan.Params.AsOf, c.Code, c.Grids)
+					}
+					reported := false
+					for _, g := range c.Grids {
+						if g[:6] != c.District {
+							t.Errorf("as of %s: community of %s takes grid %s across a district border", plan.Params.AsOf, c.District, g)
+						}
+						reported = reported || left[g]
+					}
+					if !c.Within() && !reported {
+						t.Errorf("as of %s: %d households against %d ±%.0f%%, outside and not reported", plan.Params.AsOf, c.Households, c.Target, c.Tolerance*100)
+					}
+				}
+				if grids != 569 {
+					t.Errorf("as of %s: %d grids planned, want all 569", plan.Params.AsOf, grids)
+				}
 			}
 		})
 
