@@ -74,6 +74,7 @@ func askAll(t *testing.T, d *db.DB) string {
 	rules := accessRules()
 	maps.Copy(rules, registryRules())
 	maps.Copy(rules, casesRules())
+	maps.Copy(rules, fieldworkRules())
 	var rows []matrixRow
 	for _, pattern := range m.srv.Routes() {
 		r, ok := rules[pattern]
