@@ -143,6 +143,8 @@ func readRoutes(w *world) map[string][2]string {
 		"GET /api/v1/cases/dashboard":        {"/api/v1/cases/dashboard?unit=" + orgtest.Grid, "/api/v1/cases/dashboard?unit=" + orgtest.GridB},
 		"GET /api/v1/cases/{id}":             {"/api/v1/cases/" + w.ids["caseA"], "/api/v1/cases/" + w.ids["caseB"]},
 		"GET /api/v1/openapi.json":           {"/api/v1/openapi.json", ""},
+		"GET /api/v1/day":                    {"/api/v1/day", ""},
+		"GET /api/v1/grids/{code}/work":      {"/api/v1/grids/" + orgtest.Grid + "/work", "/api/v1/grids/" + orgtest.GridB + "/work"},
 	}
 }
 
