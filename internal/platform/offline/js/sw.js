@@ -1,12 +1,14 @@
-// shequ's service worker for the cases' pages: it keeps the report form and the
-// assets it needs, so that a grid worker in a stairwell with no signal can open the
-// form, fill it in and leave the report in the outbox (outbox.js). Reports are
-// never sent from here: the page sends them, with their Idempotency-Key.
+// shequ's service worker for a domain's offline form (the case report, the visit):
+// it keeps the form and the assets it needs, so that a grid worker in a stairwell
+// with no signal can open the form, fill it in and leave what they record in the
+// outbox (outbox.js). Nothing is sent from here: the page sends it, with its
+// Idempotency-Key. The server fills in the three names below for each domain
+// (platform/offline), so that each form has a worker of its own in its own scope.
 'use strict';
 
-const CACHE = 'shequ-cases-2';
-const FORM = '/cases/new';
-const SCRIPT = '/cases/outbox.js';
+const CACHE = '{{CACHE}}';
+const FORM = '{{FORM}}';
+const SCRIPT = '{{SCRIPT}}';
 
 // assetsOf lists the stylesheet, scripts and icons the form's HTML links under
 // /static/: their URLs carry a version, so each release names new ones.
