@@ -2,8 +2,11 @@ package fieldwork
 
 import (
 	"bytes"
+	"errors"
 	"io"
 	"net/http"
+	"net/url"
+	"strings"
 
 	"shequ/internal/platform/apperr"
 	"shequ/internal/platform/auth"
@@ -49,6 +52,15 @@ func (a *API) grid(w http.ResponseWriter, r *http.Request) {
 // Idempotency-Key: the same key and body give the first visit again, with 201.
 func (a *API) visit(w http.ResponseWriter, r *http.Request) {
 	p := auth.From(r)
+	if ct := r.Header.Get("Content-Type"); strings.HasPrefix(ct, "multipart/form-data") || strings.HasPrefix(ct, "application/x-www-form-urlencoded") {
+		in, key, err := readVisitForm(w, r, p)
+		if err != nil {
+			a.render.Error(w, r, err)
+			return
+		}
+		a.created(w, r, p, in, key)
+		return
+	}
 	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, web.MaxBodyBytes))
 	if err != nil {
 		a.render.Error(w, r, apperr.Invalidf("body", "json.too_large"))
@@ -65,6 +77,11 @@ func (a *API) visit(w http.ResponseWriter, r *http.Request) {
 		a.render.Error(w, r, err)
 		return
 	}
+	a.created(w, r, p, in, key)
+}
+
+// created records the visit and answers 201 with it.
+func (a *API) created(w http.ResponseWriter, r *http.Request, p auth.Principal, in VisitInput, key *idem.Request) {
 	v, err := a.svc.RecordVisit(r.Context(), p, in, key)
 	if err != nil {
 		a.render.Error(w, r, err)
@@ -72,6 +89,25 @@ func (a *API) visit(w http.ResponseWriter, r *http.Request) {
 	}
 	w.Header().Set("Location", "/visits/"+v.ID)
 	web.WriteJSON(w, http.StatusCreated, v)
+}
+
+// maxVisitForm bounds a visit sent as a form: text only.
+const maxVisitForm = 64 << 10
+
+// readVisitForm reads a visit sent as a form (the outbox sends the form's fields)
+// and its Idempotency-Key, checked against the fields in a fixed order rather than
+// the raw body, whose multipart boundary a retry changes.
+func readVisitForm(w http.ResponseWriter, r *http.Request, p auth.Principal) (VisitInput, *idem.Request, error) {
+	r.Body = http.MaxBytesReader(w, r.Body, maxVisitForm)
+	if err := r.ParseMultipartForm(maxVisitForm); err != nil && !errors.Is(err, http.ErrNotMultipart) {
+		return VisitInput{}, nil, apperr.Invalidf("body", "json.too_large")
+	}
+	fields := url.Values{}
+	for _, name := range []string{"household_id", "resident_id", "visited_on", "met", "purpose", "notes", "needs", "follow_up_on"} {
+		fields.Set(name, r.FormValue(name))
+	}
+	key, err := idem.New(p.UserID, r.Header.Get("Idempotency-Key"), []byte(fields.Encode()))
+	return visitInput(r), key, err
 }
 
 // pointsInput is what the patrol page's script sends as the phone moves.

@@ -5,6 +5,7 @@ import (
 
 	"shequ/internal/platform/app"
 	"shequ/internal/platform/auth"
+	"shequ/internal/platform/offline"
 )
 
 // Locales are grid work's messages.
@@ -27,7 +28,11 @@ func Domain(svc *Service) app.Domain {
 		Mount: func(h app.Host) {
 			RegisterAPI(h.Mux, svc, h.Render)
 			RegisterPages(h.Mux, svc, h.Render)
+			offline.Mount(h.Mux, offlineVisit)
 		},
+		// The offline form's worker and script carry no one's data, and a phone
+		// must fetch them even when its session has run out.
+		Public: offlineVisit.Paths(),
 		Nav: []app.Nav{{
 			Key:  "fieldwork.nav",
 			URL:  "/day",
@@ -35,3 +40,7 @@ func Domain(svc *Service) app.Domain {
 		}},
 	}
 }
+
+// offlineVisit is the visit form as platform/offline serves it: kept on the phone
+// under /visits/, each visit sent once with its Idempotency-Key.
+var offlineVisit = offline.Form{Scope: "/visits/", Page: "/visits/new", Cache: "shequ-visits-1"}

@@ -11,6 +11,7 @@ import (
 	"shequ/internal/platform/apperr"
 	"shequ/internal/platform/auth"
 	"shequ/internal/platform/idem"
+	"shequ/internal/platform/scope"
 	"shequ/internal/platform/web"
 	"shequ/internal/registry"
 )
@@ -151,8 +152,9 @@ func (pg *Pages) endContact(w http.ResponseWriter, r *http.Request) {
 	pg.after(w, r, err, "contact_ended")
 }
 
-// visitForm is the visit form with the household visited: its members, for "who
-// was met", and the grid's contacts of its building, to call.
+// visitForm is the visit form with the household visited — its members, for "who
+// was met" — and the grid's contacts, to call. A grid worker may open it without a
+// household, and choose one of the grid's: so the phone keeps it for offline use.
 type visitForm struct {
 	Household registry.Household
 	Members   []registry.Resident
@@ -162,6 +164,10 @@ type visitForm struct {
 	Today     string
 	Error     formError
 	Recent    []Visit
+	// Homes are the grid's households, one of which the form names: the page is
+	// kept on the phone for offline use, and any household of the grid may be
+	// visited with it.
+	Homes []HouseholdVisits
 }
 
 func (pg *Pages) visitForm(w http.ResponseWriter, r *http.Request) {
@@ -175,8 +181,21 @@ func (pg *Pages) showVisitForm(w http.ResponseWriter, r *http.Request, status in
 		return
 	}
 	f := visitForm{In: in, Today: pg.svc.today(), Error: fe}
+	grid := p.OrgCode
+	if in.HouseholdID != "" || scope.LevelOf(grid) != scope.Grid {
+		var err error
+		if f.Household, f.Members, err = pg.svc.deps.Registry.Household(ctx, p, in.HouseholdID); err != nil {
+			pg.render.Error(w, r, err)
+			return
+		}
+		grid = f.Household.GridCode
+		if f.Recent, err = pg.svc.HouseholdVisitsOf(ctx, p, f.Household.ID, 5); err != nil {
+			pg.render.Error(w, r, err)
+			return
+		}
+	}
 	var err error
-	if f.Household, f.Members, err = pg.svc.deps.Registry.Household(ctx, p, in.HouseholdID); err != nil {
+	if f.Homes, err = lastVisits(ctx, pg.svc.db.Read(), grid); err != nil {
 		pg.render.Error(w, r, err)
 		return
 	}
@@ -184,17 +203,7 @@ func (pg *Pages) showVisitForm(w http.ResponseWriter, r *http.Request, status in
 		pg.render.Error(w, r, err)
 		return
 	}
-	contacts, err := pg.svc.Contacts(ctx, p, f.Household.GridCode)
-	if err != nil {
-		pg.render.Error(w, r, err)
-		return
-	}
-	for _, c := range contacts {
-		if c.Role != "building_head" || f.Household.Building == "" || c.AnswersFor == f.Household.Building {
-			f.Contacts = append(f.Contacts, c)
-		}
-	}
-	if f.Recent, err = pg.svc.HouseholdVisitsOf(ctx, p, f.Household.ID, 5); err != nil {
+	if f.Contacts, err = pg.svc.Contacts(ctx, p, grid); err != nil {
 		pg.render.Error(w, r, err)
 		return
 	}
