@@ -18,6 +18,12 @@ var Locales embed.FS
 //go:embed templates/*.html
 var Templates embed.FS
 
+// worksInTheField reports whether p works grids in the field, and so has "我的一天"
+// in the navigation: a grid's worker, or a community's.
+func worksInTheField(p auth.Principal) bool {
+	return p.Role == auth.RoleGrid || p.Role == auth.RoleCommunity
+}
+
 // Domain plugs grid work into the server: its API and pages, and "我的一天" in the
 // navigation for those who work grids in the field.
 func Domain(svc *Service) app.Domain {
@@ -36,7 +42,7 @@ func Domain(svc *Service) app.Domain {
 		Nav: []app.Nav{{
 			Key:  "fieldwork.nav",
 			URL:  "/day",
-			Show: func(p auth.Principal) bool { return p.Can(auth.WriteRegister) },
+			Show: worksInTheField,
 		}},
 	}
 }

@@ -133,6 +133,8 @@ func TestPages_NavigationLeadsToWorkingPages(t *testing.T) {
 			want = 9 // and the working-day calendar, whose years the city adds, and the 流入原因 dictionary
 		case "district":
 			want = 8 // and the 流入原因 dictionary, which the districts keep with the city
+		case "community", "grid":
+			want = 8 // and the worker's day (fieldwork)
 		case "auditor":
 			want = 6 // an auditor imports nothing
 		}
