@@ -12,6 +12,7 @@ import (
 	"shequ/internal/platform/db"
 	"shequ/internal/platform/files"
 	"shequ/internal/platform/idem"
+	"shequ/internal/platform/scope"
 	"shequ/internal/registry"
 )
 
@@ -184,13 +185,18 @@ func (s *Service) ReportNeed(ctx context.Context, p auth.Principal, visitID, nee
 	return c, err
 }
 
-// FollowUpsDue returns p's visits whose follow-up falls due by today and is not
-// done, the oldest due first.
+// FollowUpsDue returns the follow-ups that fall due by today and are not done, the
+// oldest due first: for a user bound to a grid, those of the grid's visits, as its
+// team of one or two shares the grid's households; for anyone else, their own.
 func (s *Service) FollowUpsDue(ctx context.Context, p auth.Principal) ([]Visit, error) {
 	if err := p.Require(auth.ReadRegister); err != nil {
 		return nil, err
 	}
 	w, args := p.Scope().Where("v.org_code", 2)
-	return queryVisits(ctx, s.db.Read(), `WHERE v.user_id = $1 AND `+w+` AND v.follow_up_on IS NOT NULL AND v.follow_up_done = 0
-		AND v.follow_up_on <= $4 ORDER BY v.follow_up_on, v.created_at LIMIT 50`, append([]any{p.UserID}, append(args, s.today())...)...)
+	mine, who := `v.user_id = $1`, p.UserID
+	if scope.LevelOf(p.OrgCode) == scope.Grid {
+		mine, who = `v.org_code = $1`, p.OrgCode
+	}
+	return queryVisits(ctx, s.db.Read(), `WHERE `+mine+` AND `+w+` AND v.follow_up_on IS NOT NULL AND v.follow_up_done = 0
+		AND v.follow_up_on <= $4 ORDER BY v.follow_up_on, v.created_at LIMIT 50`, append([]any{who}, append(args, s.today())...)...)
 }

@@ -69,6 +69,7 @@ CREATE TABLE visits (
 CREATE INDEX visits_household ON visits (household_id, visited_on);
 CREATE INDEX visits_grid ON visits (org_code, visited_on);
 CREATE INDEX visits_follow_up ON visits (user_id, follow_up_on) WHERE follow_up_on IS NOT NULL AND follow_up_done = 0;
+CREATE INDEX visits_grid_follow_up ON visits (org_code, follow_up_on) WHERE follow_up_on IS NOT NULL AND follow_up_done = 0;
 
 -- A need found on a visit; one reported as a case carries the case's ID.
 CREATE TABLE visit_needs (
