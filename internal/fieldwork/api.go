@@ -1,9 +1,7 @@
 package fieldwork
 
 import (
-	"bytes"
 	"errors"
-	"io"
 	"net/http"
 	"net/url"
 	"strings"
@@ -61,19 +59,9 @@ func (a *API) visit(w http.ResponseWriter, r *http.Request) {
 		a.created(w, r, p, in, key)
 		return
 	}
-	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, web.MaxBodyBytes))
-	if err != nil {
-		a.render.Error(w, r, apperr.Invalidf("body", "json.too_large"))
-		return
-	}
-	key, err := idem.New(p.UserID, r.Header.Get("Idempotency-Key"), body)
-	if err != nil {
-		a.render.Error(w, r, err)
-		return
-	}
 	var in VisitInput
-	r.Body = io.NopCloser(bytes.NewReader(body))
-	if err := web.DecodeJSON(w, r, &in); err != nil {
+	key, err := idem.DecodeJSON(w, r, p.UserID, &in)
+	if err != nil {
 		a.render.Error(w, r, err)
 		return
 	}

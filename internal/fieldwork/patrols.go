@@ -125,6 +125,13 @@ func flag(ps []Point, box Box, now time.Time) ([]Point, error) {
 // the worker's area. Errors: invalid naming points when the worker gave no consent
 // to record them, for a point off the globe, or too many.
 func (s *Service) AddPoints(ctx context.Context, p auth.Principal, id string, ps []Point) (Patrol, error) {
+	return s.onPatrol(ctx, p, id, ActPatrolPoint, ps, nil)
+}
+
+// onPatrol is a step of p's own patrol under way: its points kept (flagged, with
+// the worker's consent), then, when given, more of the step in the same
+// transaction, with the audit record of action.
+func (s *Service) onPatrol(ctx context.Context, p auth.Principal, id, action string, ps []Point, more func(tx *sql.Tx, now time.Time) error) (Patrol, error) {
 	now := s.now().UTC()
 	if err := mayWork(p); err != nil {
 		return Patrol{}, err
@@ -141,7 +148,12 @@ func (s *Service) AddPoints(ctx context.Context, p auth.Principal, id string, ps
 		if err := keepPoints(ctx, tx, pt, ps); err != nil {
 			return err
 		}
-		return audit.Record(ctx, tx, audit.Of(p, now, ActPatrolPoint, "patrol:"+id))
+		if more != nil {
+			if err := more(tx, now); err != nil {
+				return err
+			}
+		}
+		return audit.Record(ctx, tx, audit.Of(p, now, action, "patrol:"+id))
 	})
 	if err != nil {
 		return Patrol{}, err
@@ -163,35 +175,13 @@ func keepPoints(ctx context.Context, tx *sql.Tx, pt Patrol, ps []Point) error {
 
 // EndPatrol ends p's patrol with the route's notes and the last points.
 func (s *Service) EndPatrol(ctx context.Context, p auth.Principal, id string, in EndPatrolInput) (Patrol, error) {
-	now := s.now().UTC()
-	if err := mayWork(p); err != nil {
-		return Patrol{}, err
-	}
 	in.RouteNotes = strings.TrimSpace(in.RouteNotes)
 	if utf8.RuneCountInString(in.RouteNotes) > maxNotes {
 		return Patrol{}, apperr.Invalidf("route_notes", "too_long").With("max", maxNotes)
 	}
-	ps, err := flag(in.Points, s.Bounds(ctx), now)
-	if err != nil {
-		return Patrol{}, err
-	}
-	err = s.db.InTx(ctx, func(tx *sql.Tx) error {
-		pt, err := ownPatrol(ctx, tx, p, id)
-		if err != nil {
-			return err
-		}
-		if err := keepPoints(ctx, tx, pt, ps); err != nil {
-			return err
-		}
-		if err := finishPatrol(ctx, tx, id, in.RouteNotes, now); err != nil {
-			return err
-		}
-		return audit.Record(ctx, tx, audit.Of(p, now, ActPatrolEnd, "patrol:"+id))
+	return s.onPatrol(ctx, p, id, ActPatrolEnd, in.Points, func(tx *sql.Tx, now time.Time) error {
+		return finishPatrol(ctx, tx, id, in.RouteNotes, now)
 	})
-	if err != nil {
-		return Patrol{}, err
-	}
-	return s.Patrol(ctx, p, id)
 }
 
 // AddFinding records what p's patrol found. With a category it is reported as a

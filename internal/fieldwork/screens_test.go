@@ -102,7 +102,7 @@ func TestScreens_AGridWorkerRecordsAVisitOnAPhone(t *testing.T) {
 		chromedp.Navigate(hs.URL+"/login"),
 		chromedp.SendKeys(chromedp.CSS("#login-name"), "王网格"), chromedp.SendKeys(chromedp.CSS("#login-password"), pwd),
 		chromedp.Click(chromedp.CSS(`.login-card button[type="submit"]`)),
-		chromedp.WaitVisible(chromedp.CSS("main")),
+		chromedp.WaitReady(chromedp.CSS(`form[action="/logout"]`)),
 		chromedp.Navigate(hs.URL+"/day"), chromedp.WaitVisible(chromedp.CSS("#patrol-start")), shoot("fieldwork-day"),
 		chromedp.Navigate(hs.URL+"/grids/"+orgtest.Grid), chromedp.WaitVisible(chromedp.CSS("#grid-homes")), shoot("fieldwork-grid"),
 		chromedp.Navigate(hs.URL+"/visits/new?household="+f.hA.ID), chromedp.WaitVisible(chromedp.CSS("#visit-form")),
