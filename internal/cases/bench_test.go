@@ -24,6 +24,7 @@ import (
 	"shequ/internal/platform/calendar"
 	"shequ/internal/platform/db"
 	"shequ/internal/platform/db/dbtest"
+	"shequ/internal/platform/idem"
 	"shequ/internal/platform/scope"
 	"shequ/internal/platform/workflow"
 	"shequ/internal/server"
@@ -160,11 +161,12 @@ func loadCity(b *testing.B, d *db.DB, n int, now time.Time) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	analyse := `ANALYZE`
 	if d.Dialect == db.Postgres {
-		analyse = `VACUUM ANALYZE`
+		if _, err := d.Write().ExecContext(ctx, `VACUUM`); err != nil {
+			b.Fatal(err)
+		}
 	}
-	if _, err := d.Write().ExecContext(ctx, analyse); err != nil {
+	if err := d.Analyze(ctx); err != nil {
 		b.Fatal(err)
 	}
 	b.Logf("%s: %d cases loaded in %s", d.Dialect, n, time.Since(start).Round(time.Second))
@@ -264,8 +266,8 @@ func BenchmarkCases(b *testing.B) {
 func (w *world) run(b *testing.B) {
 	b.Run("board", w.benchBoard)
 	w.benchReads(b)
-	b.Run("write/intake", func(b *testing.B) { w.benchWrites(b, w.intake()) })
-	b.Run("write/transition", func(b *testing.B) { w.benchWrites(b, w.transitions(b)) })
+	b.Run("write/intake", func(b *testing.B) { w.benchWrites(b, w.intake(), w.bareIntake, intakeRows) })
+	b.Run("write/transition", func(b *testing.B) { w.benchWrites(b, w.transitions(b), w.bareStep(b), stepRows) })
 }
 
 // benchBoard reads first pages of 50 of the supervision board as the city: turn by
@@ -527,49 +529,185 @@ func rotate(targets []vegeta.Target) vegeta.Targeter {
 	}
 }
 
-// writeRound is the number of writes, and of anchor transactions, in a round.
+// writeRound is the number of writes, and of each anchor's transactions, in a round.
 const writeRound = 200
 
 // benchWrites sends write, one request after another, through the whole server
 // in-process (authentication, every middleware, the handler, the service, one
 // transaction with the audit record), and in the same loop, taking turns with it,
-// its anchor: a transaction that inserts one row into a table of two columns, on
-// the same database with the same settings (SQLite in WAL with synchronous=NORMAL,
-// PostgreSQL with its default synchronous_commit=on), as the workflow's BenchmarkTake
-// measures a bare step. A round is 200 of each. Target (issue 11): the writes at
-// least half the anchor's rate.
-func (w *world) benchWrites(b *testing.B, write func(b *testing.B)) {
+// two anchors on the same database with the same settings (SQLite in WAL with
+// synchronous=NORMAL, PostgreSQL with its default synchronous_commit=on):
+//
+//   - the issue's: a transaction that inserts one row into a table of two columns,
+//     as the workflow's BenchmarkTake measures a bare step;
+//   - bare, the same rows into the same tables, with their indexes: for an intake
+//     the case number's counter, the case, two reporters, the instance, its first
+//     action, the audit record and the chain's head, the idempotency key; for a
+//     step the instance, the action, the case, the audit record and the head — the
+//     statements the stores run, with no reading, checking or answering around
+//     them: what the database itself must do for the write (rows of them, counted
+//     by TestBench_RowsAWriteCommits).
+//
+// A round is 200 of each. Target (issue 11): the writes at least half the first
+// anchor's rate; docs/benchmarks.md says why the second is the one to hold them to.
+func (w *world) benchWrites(b *testing.B, write func(b *testing.B), bare func(b *testing.B, tx *sql.Tx), rows int) {
 	ctx := context.Background()
 	if _, err := w.d.Write().ExecContext(ctx, `CREATE TABLE IF NOT EXISTS bench_rows (id TEXT PRIMARY KEY, v TEXT NOT NULL)`); err != nil {
 		b.Fatal(err)
 	}
-	var took, anchor time.Duration
-	var ratios []float64
+	one := func() {
+		err := w.d.InTx(ctx, func(tx *sql.Tx) error {
+			_, err := tx.ExecContext(ctx, `INSERT INTO bench_rows (id, v) VALUES ($1, $2)`, db.NewID(), "打卡")
+			return err
+		})
+		if err != nil {
+			b.Fatal(err)
+		}
+	}
+	var took, single, same time.Duration
+	var ratios, sameRatios []float64
 	n := 0
 	for b.Loop() {
-		var t, a time.Duration
+		var t, a, r time.Duration
 		for range writeRound {
 			t0 := time.Now()
 			write(b)
 			t1 := time.Now()
-			err := w.d.InTx(ctx, func(tx *sql.Tx) error {
-				_, err := tx.ExecContext(ctx, `INSERT INTO bench_rows (id, v) VALUES ($1, $2)`, db.NewID(), "打卡")
-				return err
-			})
-			if err != nil {
+			one()
+			t2 := time.Now()
+			if err := w.d.InTx(ctx, func(tx *sql.Tx) error { bare(b, tx); return nil }); err != nil {
 				b.Fatal(err)
 			}
-			t, a = t+t1.Sub(t0), a+time.Since(t1)
+			t, a, r = t+t1.Sub(t0), a+t2.Sub(t1), r+time.Since(t2)
 		}
-		ratios = append(ratios, a.Seconds()/t.Seconds())
-		took, anchor, n = took+t, anchor+a, n+writeRound
+		ratios, sameRatios = append(ratios, a.Seconds()/t.Seconds()), append(sameRatios, r.Seconds()/t.Seconds())
+		took, single, same, n = took+t, single+a, same+r, n+writeRound
 	}
 	slices.Sort(ratios)
+	slices.Sort(sameRatios)
 	b.ReportMetric(float64(n)/took.Seconds(), "req/s")
-	b.ReportMetric(float64(n)/anchor.Seconds(), "anchor_tx/s")
-	b.ReportMetric(anchor.Seconds()/took.Seconds(), "ratio")
+	b.ReportMetric(float64(n)/single.Seconds(), "anchor_tx/s")
+	b.ReportMetric(single.Seconds()/took.Seconds(), "ratio")
 	b.ReportMetric(ratios[0], "ratio_min")
 	b.ReportMetric(ratios[len(ratios)-1], "ratio_max")
+	b.ReportMetric(float64(rows), "rows")
+	b.ReportMetric(float64(n)/same.Seconds(), "bare_tx/s")
+	b.ReportMetric(same.Seconds()/took.Seconds(), "bare_ratio")
+	b.ReportMetric(sameRatios[0], "bare_ratio_min")
+	b.ReportMetric(sameRatios[len(sameRatios)-1], "bare_ratio_max")
+}
+
+// Rows committed by a write, counted by TestBench_RowsAWriteCommits and written
+// bare by bareIntake and bareStep: an intake with a resident reporter writes the
+// case number's counter, the case, two reporters, the instance, its first action,
+// the idempotency key, the audit record and the chain's head (twice); a step
+// writes the instance, the action, the case, the audit record and the head (twice).
+const (
+	intakeRows = 10
+	stepRows   = 6
+)
+
+// bareIntake writes, in tx, the rows an intake commits, with the statements the
+// stores run for them, and nothing else.
+func (w *world) bareIntake(b *testing.B, tx *sql.Tx) {
+	ctx := context.Background()
+	now := w.now.UnixMilli()
+	id := db.NewID()
+	var last int
+	if err := tx.QueryRowContext(ctx, `INSERT INTO case_counters (org_code, year, last) VALUES ($1, $2, 1)
+		ON CONFLICT (org_code, year) DO UPDATE SET last = case_counters.last + 1 RETURNING last`, "bare", 2026).Scan(&last); err != nil {
+		b.Fatal(err)
+	}
+	for _, q := range []struct {
+		sql  string
+		args []any
+	}{
+		{`INSERT INTO cases (id, no, org_code, category_code, description, address, lat_e6, lng_e6, channel, reported_by, reported_at, updated_at)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)`,
+			[]any{id, "bare-" + strconv.Itoa(last), benchGrid, "1201", "消防通道堆放杂物", "3号楼", nil, nil, "worker", "u-bare", now, now}},
+		{`INSERT INTO case_reporters (case_id, seq, kind, name, phone_sealed, user_id, added_at)
+			SELECT $1, COALESCE(MAX(seq), 0) + 1, $2, $3, $4, $5, $6 FROM case_reporters WHERE case_id = $1`,
+			[]any{id, "worker", "网格员", nil, "u-bare", now}},
+		{`INSERT INTO case_reporters (case_id, seq, kind, name, phone_sealed, user_id, added_at)
+			SELECT $1, COALESCE(MAX(seq), 0) + 1, $2, $3, $4, $5, $6 FROM case_reporters WHERE case_id = $1`,
+			[]any{id, "resident", "王五", "13912345678", "", now}},
+		{`INSERT INTO workflow_instances (id, flow, subject_kind, subject_id, org_code, owner_org, handler_org, category, state, starter_id,
+			version, step_started_at, yellow_at, red_at, deadline_warning, created_at, closed_at)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17)`,
+			[]any{"w-" + id, cases.FlowName, cases.SubjectKind, id, benchGrid, benchCommunity, "", "1201", "reported", "u-bare",
+				1, now, now + 86_400_000, now + 172_800_000, 0, now, nil}},
+		{`INSERT INTO workflow_actions (instance_id, seq, transition, from_state, to_state, actor_id, actor_name, actor_role, actor_org,
+			at, note, reason, result, photos, days, owner_org, handler_org, category)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18)`,
+			[]any{"w-" + id, 1, "start", "", "reported", "u-bare", "网格员", "community", benchCommunity, now, "", "", "", 0, 0, benchCommunity, "", "1201"}},
+		{`INSERT INTO idempotency_keys (user_id, idem_key, body_sha256, created, created_at) VALUES ($1, $2, $3, $4, $5)`,
+			[]any{"u-bare", id, "sha", id, now}},
+	} {
+		if _, err := tx.ExecContext(ctx, q.sql, q.args...); err != nil {
+			b.Fatal(err)
+		}
+	}
+	bareAudit(b, tx, now, "case:"+id)
+}
+
+// bareAudit appends an audit record and moves the chain's head, with the
+// statements of audit.Record.
+func bareAudit(b *testing.B, tx *sql.Tx, now int64, object string) {
+	ctx := context.Background()
+	var seq int64
+	var prev string
+	if err := tx.QueryRowContext(ctx, `UPDATE audit_head SET seq = seq + 1 WHERE id = 1 RETURNING seq, hash`).Scan(&seq, &prev); err != nil {
+		b.Fatal(err)
+	}
+	hash := fmt.Sprintf("%064d", seq)
+	if _, err := tx.ExecContext(ctx, `INSERT INTO audit_log (seq, at, user_id, user_name, role, source_ip, action, object, outcome, reason, prev_hash, hash)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) ON CONFLICT (seq) DO NOTHING`,
+		seq, now, "u-bare", "网格员", "community", "", "workflow.start", object, "ok", "", prev, hash); err != nil {
+		b.Fatal(err)
+	}
+	if _, err := tx.ExecContext(ctx, `UPDATE audit_head SET hash = $1 WHERE id = 1`, hash); err != nil {
+		b.Fatal(err)
+	}
+}
+
+// bareStep returns a write of, in tx, the rows a step commits on one bare case,
+// with the statements the stores run for them: the instance moved between two
+// states, its action, the case's handler, the audit record and the head.
+func (w *world) bareStep(b *testing.B) func(b *testing.B, tx *sql.Tx) {
+	var id string
+	if err := w.d.InTx(context.Background(), func(tx *sql.Tx) error {
+		w.bareIntake(b, tx)
+		return tx.QueryRowContext(context.Background(), `SELECT subject_id FROM workflow_instances WHERE starter_id = 'u-bare' ORDER BY created_at DESC, id LIMIT 1`).Scan(&id)
+	}); err != nil {
+		b.Fatal(err)
+	}
+	version := 1
+	states := []string{"handling", "returned"}
+	return func(b *testing.B, tx *sql.Tx) {
+		ctx := context.Background()
+		now := w.now.UnixMilli()
+		state := states[version%2]
+		res, err := tx.ExecContext(ctx, `UPDATE workflow_instances SET version = $1, handler_org = $2, state = $3, step_started_at = $4,
+			yellow_at = $5, red_at = $6, deadline_warning = $7 WHERE id = $8 AND version = $9`,
+			version+1, benchCommunity, state, now, now+86_400_000, now+172_800_000, 0, "w-"+id, version)
+		if err != nil {
+			b.Fatal(err)
+		}
+		if n, _ := res.RowsAffected(); n != 1 {
+			b.Fatalf("bare step: %d instances moved", n)
+		}
+		version++
+		if _, err := tx.ExecContext(ctx, `INSERT INTO workflow_actions (instance_id, seq, transition, from_state, to_state, actor_id, actor_name, actor_role, actor_org,
+			at, note, reason, result, photos, days, owner_org, handler_org, category)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18)`,
+			"w-"+id, version, "dispatch", "accepted", state, "u-bare", "网格员", "community", benchCommunity, now, "", "", "", 0, 0, benchCommunity, benchCommunity, "1201"); err != nil {
+			b.Fatal(err)
+		}
+		if _, err := tx.ExecContext(ctx, `UPDATE cases SET updated_at = $1, handler_id = $2 WHERE id = $3`, now, "h-"+benchCommunity, id); err != nil {
+			b.Fatal(err)
+		}
+		bareAudit(b, tx, now, "case:"+id)
+	}
 }
 
 // intake is a write that reports a case as the offline phone sends it: JSON with a
@@ -612,5 +750,44 @@ func (w *world) transitions(b *testing.B) func(b *testing.B) {
 	return func(b *testing.B) {
 		etag = w.call(b, http.MethodPost, path, etag, steps[k%2]).Header().Get("ETag")
 		k++
+	}
+}
+
+// The write benchmarks' second anchor commits as many rows as the writes it
+// stands beside: counted here on SQLite, whose total_changes() counts every row
+// its connection inserted, updated or deleted (the stores' SQL is the same on
+// PostgreSQL).
+func TestBench_RowsAWriteCommits(t *testing.T) {
+	ctx := context.Background()
+	d := dbtest.SQLite(t)
+	s, _ := setup(t, d)
+	changes := func() int {
+		var n int
+		if err := d.Write().QueryRowContext(ctx, `SELECT total_changes()`).Scan(&n); err != nil {
+			t.Fatal(err)
+		}
+		return n
+	}
+	key, err := idem.New(gridWorker.UserID, "rows-key", []byte(`{"body":1}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	in := lamp()
+	in.ReporterName, in.ReporterPhone = "王五", "13912345678"
+	before := changes()
+	c, err := s.Report(ctx, gridWorker, in, nil, key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := changes() - before; got != intakeRows {
+		t.Errorf("an intake commits %d rows, the benchmark's anchor %d", got, intakeRows)
+	}
+	c = take(t, s, community, c, cases.TakeInput{Transition: "accept"})
+	for _, step := range []cases.TakeInput{{Transition: "dispatch", HandlerID: window}, {Transition: "return", Reason: "不属本窗口职责"}} {
+		before = changes()
+		c = take(t, s, community, c, step)
+		if got := changes() - before; got != stepRows {
+			t.Errorf("%s commits %d rows, the benchmark's anchor %d", step.Transition, got, stepRows)
+		}
 	}
 }

@@ -85,15 +85,7 @@ func (o Open311) Requests(ctx context.Context, k open311.Key, f open311.Filter) 
 	if err != nil {
 		return nil, err
 	}
-	out := make([]open311.Request, 0, len(cs))
-	for _, c := range cs {
-		r, err := o.request(ctx, k, c, f.Lang)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, r)
-	}
-	return out, nil
+	return o.requests(ctx, k, cs, f.Lang)
 }
 
 // Request returns the case numbered id in the key's subtree.
@@ -102,7 +94,11 @@ func (o Open311) Request(ctx context.Context, k open311.Key, id, lang string) (o
 	if err != nil {
 		return open311.Request{}, err
 	}
-	return o.request(ctx, k, c, lang)
+	rs, err := o.requests(ctx, k, []Case{c}, lang)
+	if err != nil {
+		return open311.Request{}, err
+	}
+	return rs[0], nil
 }
 
 // Token: every request gets its number at once, so no token is ever given.
@@ -110,29 +106,33 @@ func (Open311) Token(context.Context, open311.Key, string) (string, error) {
 	return "", errNotFound()
 }
 
-// request is a case as Open311 shows it: open until its workflow closes; the
-// latest result or reason a worker wrote as its notes; the handling unit as the
-// agency; the current step's first deadline as the time expected.
-func (o Open311) request(ctx context.Context, k open311.Key, c Case, lang string) (open311.Request, error) {
-	r := open311.Request{ID: c.No, Status: open311.Open, ServiceCode: c.Category, ServiceName: o.svc.Catalogue().Name(c.Category, lang),
-		Description: c.Description, AgencyResponsible: c.HandlerName, Requested: c.ReportedAt, Updated: c.UpdatedAt, Address: c.Address}
-	if c.Instance.Closed() {
-		r.Status = open311.Closed
-	} else {
-		r.Expected = c.Instance.YellowAt
+// requests are the cases as Open311 shows them: open until its workflow closes;
+// the latest result or reason a worker wrote as its notes, read for all the cases
+// in one statement; the handling unit as the agency; the current step's first
+// deadline as the time expected.
+func (o Open311) requests(ctx context.Context, k open311.Key, cs []Case, lang string) ([]open311.Request, error) {
+	ids := make([]string, len(cs))
+	for i, c := range cs {
+		ids[i] = c.Instance.ID
 	}
-	if c.Lat != nil && c.Lng != nil {
-		r.Point = &open311.Point{Lat: *c.Lat, Long: *c.Lng}
-	}
-	actions, err := workflow.Timeline(ctx, o.svc.db.Read(), k.Scope(), c.Instance.ID)
+	notes, err := workflow.LatestNotes(ctx, o.svc.db.Read(), k.Scope(), ids)
 	if err != nil {
-		return open311.Request{}, err
+		return nil, err
 	}
-	for i := len(actions) - 1; i >= 0 && r.StatusNotes == ""; i-- {
-		r.StatusNotes = actions[i].Result
-		if r.StatusNotes == "" {
-			r.StatusNotes = actions[i].Reason
+	out := make([]open311.Request, 0, len(cs))
+	for _, c := range cs {
+		r := open311.Request{ID: c.No, Status: open311.Open, ServiceCode: c.Category, ServiceName: o.svc.Catalogue().Name(c.Category, lang),
+			Description: c.Description, AgencyResponsible: c.HandlerName, Requested: c.ReportedAt, Updated: c.UpdatedAt, Address: c.Address,
+			StatusNotes: notes[c.Instance.ID]}
+		if c.Instance.Closed() {
+			r.Status = open311.Closed
+		} else {
+			r.Expected = c.Instance.YellowAt
 		}
+		if c.Lat != nil && c.Lng != nil {
+			r.Point = &open311.Point{Lat: *c.Lat, Long: *c.Lng}
+		}
+		out = append(out, r)
 	}
-	return r, nil
+	return out, nil
 }

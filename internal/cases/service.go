@@ -389,7 +389,13 @@ func (s *Service) List(ctx context.Context, p auth.Principal, f Filter, lang str
 	if f.Mine {
 		f.MineOrg = p.OrgCode
 	}
-	cs, n, err := listCases(ctx, s.db.Read(), p.Scope(), f, lang)
+	var cs []Case
+	var n int
+	err := s.db.ReadTx(ctx, func(q db.Querier) error {
+		var err error
+		cs, n, err = listCases(ctx, q, p.Scope(), f, lang)
+		return err
+	})
 	for i := range cs {
 		cs[i].CategoryName = s.current(ctx).cat.Name(cs[i].Category, lang)
 	}
@@ -401,8 +407,7 @@ func (s *Service) MyWorkCount(ctx context.Context, p auth.Principal) (int, error
 	if !p.Can(auth.ReadRegister) {
 		return 0, nil
 	}
-	_, n, err := listCases(ctx, s.db.Read(), p.Scope(), Filter{Mine: true, MineOrg: p.OrgCode, Limit: 1}, "")
-	return n, err
+	return countCases(ctx, s.db.Read(), p.Scope(), Filter{Mine: true, MineOrg: p.OrgCode})
 }
 
 // Board returns a page of the supervision board (督办台) of unit in p's scope: the

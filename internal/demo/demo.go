@@ -70,9 +70,7 @@ func Load(ctx context.Context, d *db.DB, w io.Writer) (Summary, error) {
 	if err != nil {
 		return Summary{}, err
 	}
-	// Fresh statistics, so the planners know a city now fills the tables: without
-	// them PostgreSQL may not use the address trigram index until autovacuum runs.
-	if _, err := d.Write().ExecContext(ctx, `ANALYZE`); err != nil {
+	if err := d.Analyze(ctx); err != nil {
 		return Summary{}, err
 	}
 	return sum, nil

@@ -221,6 +221,45 @@ func Timeline(ctx context.Context, q db.Querier, sc scope.Scope, id string) ([]A
 	return out, nil
 }
 
+// LatestNotes returns, for each of the instances ids that lies in sc, the words
+// of its latest action that left any: the result, or else the reason. A list of
+// instances gets its notes in one statement (Open311's request list shows each
+// request's latest note), not one timeline each.
+func LatestNotes(ctx context.Context, q db.Querier, sc scope.Scope, ids []string) (map[string]string, error) {
+	out := make(map[string]string, len(ids))
+	if len(ids) == 0 {
+		return out, nil
+	}
+	w, args := visible(sc, "i.", 1)
+	ph := make([]string, len(ids))
+	for k, id := range ids {
+		args = append(args, id)
+		ph[k] = "$" + strconv.Itoa(len(args))
+	}
+	rows, err := q.QueryContext(ctx, `SELECT a.instance_id, a.result, a.reason FROM workflow_actions a
+		JOIN workflow_instances i ON i.id = a.instance_id
+		WHERE a.instance_id IN (`+strings.Join(ph, ", ")+`) AND (a.result <> '' OR a.reason <> '') AND `+w+`
+		ORDER BY a.instance_id, a.seq DESC`, args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var id, result, reason string
+		if err := rows.Scan(&id, &result, &reason); err != nil {
+			return nil, err
+		}
+		if _, seen := out[id]; seen {
+			continue
+		}
+		out[id] = result
+		if result == "" {
+			out[id] = reason
+		}
+	}
+	return out, rows.Err()
+}
+
 // insertInstance adds a new instance.
 func insertInstance(ctx context.Context, q db.Querier, i Instance) error {
 	_, err := q.ExecContext(ctx, `INSERT INTO workflow_instances (`+instanceColumns+`)
