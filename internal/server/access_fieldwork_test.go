@@ -168,6 +168,8 @@ func fieldworkRules() map[string]rule {
 			ask: func(m *matrix, c cell) request {
 				return jsonBody(http.MethodPost, "/api/v1/patrols/"+m.patrolOf(c)+"/points", `{"points":[{"lat":23.48,"lng":111.3}]}`)
 			}},
+		"GET /visits/sw.js":     {kind: "public", public: true, ask: func(*matrix, cell) request { return get("/visits/sw.js") }},
+		"GET /visits/outbox.js": {kind: "public", public: true, ask: func(*matrix, cell) request { return get("/visits/outbox.js") }},
 		"GET /fieldwork/{code}": {kind: "page", targeted: true, may: read, shows: func(c cell) string { return c.unitName },
 			ask: func(_ *matrix, c cell) request { return get("/fieldwork/" + c.unit) }},
 	}
