@@ -47,14 +47,16 @@ type formError struct {
 	Field, Message string
 }
 
-// invalid returns the form error of an invalid input, or false for any other
-// error, which the error page answers.
-func (pg *Pages) invalid(r *http.Request, err error) (formError, bool) {
+// refused answers a form the service refused: the form again, through again, with
+// the refusal when it names a field (invalid, or a conflict such as a role held
+// already); the error page for any other error.
+func (pg *Pages) refused(w http.ResponseWriter, r *http.Request, err error, again func(formError)) {
 	var e *apperr.Error
 	if !errors.As(err, &e) || (e.Code != apperr.Invalid && e.Code != apperr.Conflict) {
-		return formError{}, false
+		pg.render.Error(w, r, err)
+		return
 	}
-	return formError{Field: e.Field, Message: pg.render.Message(r, err)}, true
+	again(formError{Field: e.Field, Message: pg.render.Message(r, err)})
 }
 
 // dayPage is the worker's day.
@@ -124,11 +126,7 @@ func (pg *Pages) after(w http.ResponseWriter, r *http.Request, err error, done s
 		http.Redirect(w, r, "/grids/"+url.PathEscape(r.PathValue("code"))+"?done="+done, http.StatusSeeOther)
 		return
 	}
-	if fe, ok := pg.invalid(r, err); ok {
-		pg.showGrid(w, r, http.StatusUnprocessableEntity, fe, "")
-		return
-	}
-	pg.render.Error(w, r, err)
+	pg.refused(w, r, err, func(fe formError) { pg.showGrid(w, r, http.StatusUnprocessableEntity, fe, "") })
 }
 
 func (pg *Pages) assign(w http.ResponseWriter, r *http.Request) {
@@ -228,12 +226,14 @@ func (pg *Pages) recordVisit(w http.ResponseWriter, r *http.Request) {
 		v, err = pg.svc.RecordVisit(r.Context(), p, in, key)
 	}
 	if err != nil {
-		if fe, ok := pg.invalid(r, err); ok && fe.Field != "household_id" {
+		pg.refused(w, r, err, func(fe formError) {
+			if fe.Field == "household_id" { // a household outside the worker's grid has no form to show
+				pg.render.Error(w, r, err)
+				return
+			}
 			in.Needs = visitInput(r).Needs
 			pg.showVisitForm(w, r, http.StatusUnprocessableEntity, in, fe)
-			return
-		}
-		pg.render.Error(w, r, err)
+		})
 		return
 	}
 	http.Redirect(w, r, "/visits/"+v.ID, http.StatusSeeOther)
@@ -272,11 +272,7 @@ func (pg *Pages) showVisit(w http.ResponseWriter, r *http.Request, status int, f
 func (pg *Pages) reportNeed(w http.ResponseWriter, r *http.Request) {
 	c, err := pg.svc.ReportNeed(r.Context(), auth.From(r), r.PathValue("id"), r.PathValue("need"), r.FormValue("category"), nil)
 	if err != nil {
-		if fe, ok := pg.invalid(r, err); ok {
-			pg.showVisit(w, r, http.StatusUnprocessableEntity, fe)
-			return
-		}
-		pg.render.Error(w, r, err)
+		pg.refused(w, r, err, func(fe formError) { pg.showVisit(w, r, http.StatusUnprocessableEntity, fe) })
 		return
 	}
 	http.Redirect(w, r, "/cases/"+c.No, http.StatusSeeOther)
@@ -366,11 +362,7 @@ func (pg *Pages) addFinding(w http.ResponseWriter, r *http.Request) {
 		f, err = pg.svc.AddFinding(r.Context(), p, r.PathValue("id"), in, photos, nil)
 	}
 	if err != nil {
-		if fe, ok := pg.invalid(r, err); ok {
-			pg.showPatrol(w, r, http.StatusUnprocessableEntity, fe)
-			return
-		}
-		pg.render.Error(w, r, err)
+		pg.refused(w, r, err, func(fe formError) { pg.showPatrol(w, r, http.StatusUnprocessableEntity, fe) })
 		return
 	}
 	http.Redirect(w, r, "/patrols/"+url.PathEscape(r.PathValue("id"))+"?case="+url.QueryEscape(f.CaseNo), http.StatusSeeOther)
@@ -379,11 +371,7 @@ func (pg *Pages) addFinding(w http.ResponseWriter, r *http.Request) {
 func (pg *Pages) endPatrol(w http.ResponseWriter, r *http.Request) {
 	_, err := pg.svc.EndPatrol(r.Context(), auth.From(r), r.PathValue("id"), EndPatrolInput{RouteNotes: r.FormValue("route_notes")})
 	if err != nil {
-		if fe, ok := pg.invalid(r, err); ok {
-			pg.showPatrol(w, r, http.StatusUnprocessableEntity, fe)
-			return
-		}
-		pg.render.Error(w, r, err)
+		pg.refused(w, r, err, func(fe formError) { pg.showPatrol(w, r, http.StatusUnprocessableEntity, fe) })
 		return
 	}
 	http.Redirect(w, r, "/day", http.StatusSeeOther)
