@@ -90,6 +90,9 @@ var Actions = []string{ActLogin, ActLogout, ActLoginFailed, ActOrgCreate, ActOrg
 	// register's local dictionaries and its buildings (registry).
 	"case.category", "case.handler", "case.route", "calendar.import", "open311.key_add", "open311.key_revoke",
 	"dictionary.create", "dictionary.update", "dictionary.retire", "building.update",
+	// A dated change of the tree (reorg): a grid moved, a community dissolved, a
+	// worker posted elsewhere, a consolidation plan's community applied.
+	"org.grid_move", "org.dissolve", "worker.transfer", "consolidation.apply",
 	ActRead, ActIDLookup, ActIDLookupLimit, ActPermission, ActView, ActExportTrail, ActRetention, ActPurge,
 	// The account and policy changes auth reports (see RecordAuth).
 	auth.EventPasswordChanged, auth.EventTOTPEnrolled, auth.EventUserAdded, auth.EventPasswordReset, auth.EventChangeWaived,

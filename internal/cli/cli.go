@@ -44,6 +44,10 @@ Usage:
                 | retention [--days N] | purge | grants --role R [--schema S]
                 | verify --witness FILE --witness-pub KEY.pub | witness --key FILE [--out F] | witness-key --out FILE
   shequ calendar list [--db DB] [--year YEAR] | import --year YEAR FILE [--db DB]   the working-day calendar's years; add a year's notice
+  shequ plan    consolidation --scope CODE [--target-households N] [--tolerance T] [--within district|street]
+                [--stability W] [--seed N] [--as-of YYYY-MM-DD] [--json]   propose communities of about the target size
+  shequ plan    apply --plan ID [--community N …] [--name N=NAME …] --on YYYY-MM-DD [--staff FILE]   make a plan a dated change of the tree
+  shequ import   grid_adjacency FILE | grid_boundaries FILE.geojson [--min-shared-m 20]   the planner's map of grids
   shequ version
 
 KIND is org, households, residents or staff; FILE is .csv (UTF-8 or GB18030) or .xlsx.
@@ -99,6 +103,8 @@ func Run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		err = env.calendarCmd(ctx, args[1:])
 	case "open311":
 		err = env.open311Cmd(ctx, args[1:])
+	case "plan":
+		err = env.planCmd(ctx, args[1:])
 	case "version":
 		fmt.Fprintln(stdout, "shequ", Version)
 	case "help", "-h", "--help":

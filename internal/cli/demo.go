@@ -49,8 +49,10 @@ func (e *env) loadDemo(ctx context.Context, d *db.DB) error {
 		return err
 	}
 	fmt.Fprintf(e.stdout, "demo cases in %.1fs: %d cases in every state of the flow, taken up in the last weeks\n", time.Since(start).Seconds(), n)
-	_, _, err = demo.LoadFieldwork(ctx, d, e.now(), zone, e.stdout)
-	return err
+	if _, _, err := demo.LoadFieldwork(ctx, d, e.now(), zone, e.stdout); err != nil {
+		return err
+	}
+	return demo.LoadGridMap(ctx, d, e.now, e.stdout)
 }
 
 // demoLogins makes sure there is one demo login per role and gives each a fresh

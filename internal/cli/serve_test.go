@@ -312,13 +312,24 @@ func TestServe_TrustedProxyNamesEachClientToTheSignInLimit(t *testing.T) {
 		resp.Body.Close()
 		return resp.StatusCode
 	}
-	for i := range 10 {
-		if got := signIn("198.51.100.1"); got != http.StatusUnauthorized {
-			t.Fatalf("attempt %d: %d, want the form again", i+1, got)
+	// Ten attempts at once, and one more for every six seconds the attempts
+	// took: on a loaded machine a sign-in can take a second, and the limit earns
+	// the client an attempt back meanwhile.
+	start := time.Now()
+	for i := 1; ; i++ {
+		got := signIn("198.51.100.1")
+		if got == http.StatusTooManyRequests {
+			if i <= 10 {
+				t.Fatalf("attempt %d of one client refused, want ten at once", i)
+			}
+			break
 		}
-	}
-	if got := signIn("198.51.100.1"); got != http.StatusTooManyRequests {
-		t.Errorf("the 11th attempt of one client: %d, want 429", got)
+		if got != http.StatusUnauthorized {
+			t.Fatalf("attempt %d: %d, want the form again", i, got)
+		}
+		if earned := 10 + int(time.Since(start)/(6*time.Second)) + 1; i > earned {
+			t.Fatalf("attempt %d of one client let through in %s, want at most %d", i, time.Since(start).Round(time.Millisecond), earned)
+		}
 	}
 	if got := signIn("198.51.100.2"); got == http.StatusTooManyRequests {
 		t.Errorf("another client behind the same proxy was refused too")

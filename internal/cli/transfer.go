@@ -21,6 +21,9 @@ import (
 
 // importCmd imports a register file: every row checked, all written or none.
 func (e *env) importCmd(ctx context.Context, args []string) error {
+	if graphImport(args) {
+		return e.importGraph(ctx, args)
+	}
 	fs := e.flags("import")
 	dsn := e.dbFlag(fs)
 	dryRun := fs.Bool("dry-run", false, "check every row and report, write nothing")

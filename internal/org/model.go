@@ -25,6 +25,9 @@ type Unit struct {
 	OfficeArea area.Area `json:"office_area_m2,omitempty"`
 	// AuthorizedPosts is a community's 编制: posts for community workers.
 	AuthorizedPosts int `json:"authorized_posts,omitempty"`
+	// DissolvedOn is the first day the unit no longer exists ("" while it does): a
+	// unit that ends is kept, for the register as of the days it stood (decision 34).
+	DissolvedOn string `json:"dissolved_on,omitempty"`
 }
 
 // maxOfficeArea is more office space than any community has: a typo, not a floor.

@@ -179,16 +179,20 @@ func (s *Service) Editable(ctx context.Context, p auth.Principal, code string) (
 
 // NextGridCode suggests the code of a new grid under a community in scope: the
 // community's code and the three digits after its last grid's, or the first free
-// ones once 999 is taken; "" when all are.
+// ones once 999 is taken; "" when all are. A grid that has ended keeps its code
+// (decision 34), so it counts as taken.
 func (s *Service) NextGridCode(ctx context.Context, p auth.Principal, community string) (string, error) {
-	kids, err := s.Children(ctx, p, community)
+	if _, err := s.Unit(ctx, p, community); err != nil {
+		return "", err
+	}
+	t, err := s.tree.current(ctx)
 	if err != nil {
 		return "", err
 	}
 	taken := map[int]bool{}
 	last := 0
-	for _, k := range kids {
-		if n, err := strconv.Atoi(strings.TrimPrefix(k.Code, community)); err == nil && k.Level == scope.Grid {
+	for _, c := range t.children[community] {
+		if n, err := strconv.Atoi(strings.TrimPrefix(c, community)); err == nil && t.units[c].Level == scope.Grid {
 			taken[n] = true
 			last = max(last, n)
 		}

@@ -11,11 +11,12 @@ import (
 	"shequ/internal/platform/scope"
 )
 
-const unitColumns = `code, name, level, COALESCE(parent_code, ''), COALESCE(founded_year, 0), COALESCE(office_area_dm2, 0), authorized_posts`
+const unitColumns = `code, name, level, COALESCE(parent_code, ''), COALESCE(founded_year, 0), COALESCE(office_area_dm2, 0), authorized_posts,
+	COALESCE(dissolved_on, '')`
 
 func scanUnit(row interface{ Scan(...any) error }) (Unit, error) {
 	var u Unit
-	err := row.Scan(&u.Code, &u.Name, &u.Level, &u.ParentCode, &u.FoundedYear, &u.OfficeArea, &u.AuthorizedPosts)
+	err := row.Scan(&u.Code, &u.Name, &u.Level, &u.ParentCode, &u.FoundedYear, &u.OfficeArea, &u.AuthorizedPosts, &u.DissolvedOn)
 	return u, err
 }
 

@@ -73,18 +73,19 @@ func (s *snapshot) unit(code string) (Unit, bool) {
 	return u, ok
 }
 
-// childrenOf returns the units directly under code within sc, in code order.
+// childrenOf returns the units directly under code within sc that still stand, in
+// code order.
 func (s *snapshot) childrenOf(sc scope.Scope, code string) []Unit {
 	out := []Unit{}
 	for _, c := range s.children[code] {
-		if sc.Contains(c) {
+		if sc.Contains(c) && s.units[c].DissolvedOn == "" {
 			out = append(out, s.units[c])
 		}
 	}
 	return out
 }
 
-// level returns every unit of a level within sc, in code order.
+// level returns every unit of a level within sc that still stands, in code order.
 func (s *snapshot) level(sc scope.Scope, l scope.Level) []Unit {
 	lo, hi := sc.Range()
 	i, _ := slices.BinarySearch(s.codes, lo)
@@ -93,7 +94,7 @@ func (s *snapshot) level(sc scope.Scope, l scope.Level) []Unit {
 		if c >= hi {
 			break
 		}
-		if u := s.units[c]; u.Level == l {
+		if u := s.units[c]; u.Level == l && u.DissolvedOn == "" {
 			out = append(out, u)
 		}
 	}

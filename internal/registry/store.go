@@ -185,9 +185,17 @@ func UpdateHousehold(ctx context.Context, q db.Querier, dialect db.Dialect, id, 
 	if err != nil {
 		return err
 	}
+	// A household leaving its grid closes its stay there as a period, so the figures
+	// of earlier days still count it where it was (decision 34).
+	if _, err := q.ExecContext(ctx, `INSERT INTO household_grid_periods (household_id, starts_on, ends_on, org_code)
+		SELECT id, CASE WHEN grid_since > established_on THEN grid_since ELSE established_on END, $3, org_code
+		FROM households WHERE id = $1 AND org_code <> $2 AND grid_since < $3 AND established_on < $3`, id, in.GridCode, on); err != nil {
+		return err
+	}
 	if _, err := q.ExecContext(ctx, `UPDATE households SET household_no = $1, org_code = $2, building_id = $3, address = $4, street = $5,
-		door_no = $6, unit_no = $7, floor_no = $8, room_no = $9, updated_at = $10 WHERE id = $11`,
-		in.No, in.GridCode, b, in.Address, in.Street, in.DoorNo, in.UnitNo, in.FloorNo, in.RoomNo, now.UnixMilli(), id); err != nil {
+		door_no = $6, unit_no = $7, floor_no = $8, room_no = $9, updated_at = $10,
+		grid_since = CASE WHEN org_code <> $2 THEN $12 ELSE grid_since END WHERE id = $11`,
+		in.No, in.GridCode, b, in.Address, in.Street, in.DoorNo, in.UnitNo, in.FloorNo, in.RoomNo, now.UnixMilli(), id, on); err != nil {
 		if db.IsUniqueViolation(err) {
 			return apperr.New(apperr.Conflict, "household.no_taken", "household_no")
 		}

@@ -130,9 +130,9 @@ func TestPages_NavigationLeadsToWorkingPages(t *testing.T) {
 		want := 7 // home, tree, search, staff, cases, import, account
 		switch user {
 		case "city":
-			want = 9 // and the working-day calendar, whose years the city adds, and the 流入原因 dictionary
+			want = 10 // and the working-day calendar, whose years the city adds, the 流入原因 dictionary and the consolidation plans
 		case "district":
-			want = 8 // and the 流入原因 dictionary, which the districts keep with the city
+			want = 9 // and the 流入原因 dictionary, which the districts keep with the city, and the consolidation plans
 		case "community", "grid":
 			want = 8 // and the worker's day (fieldwork)
 		case "auditor":

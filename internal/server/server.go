@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"shequ/internal/cases"
+	"shequ/internal/consolidation"
 	"shequ/internal/fieldwork"
 	"shequ/internal/open311"
 	"shequ/internal/org"
@@ -103,6 +104,7 @@ func (s *Server) plug() []app.Domain {
 		staff.Domain(s.staff, s.org),
 		cases.Domain(s.cases, s.org),
 		fieldwork.Domain(fieldwork.NewService(s.cfg.DB, s.now, s.cfg.Zone, fieldwork.Deps{Org: s.org, Registry: s.registry, Staff: s.staff, Cases: s.cases}, s.fieldworkHooks)),
+		consolidation.Domain(consolidation.NewService(s.cfg.DB, s.now, s.cfg.Zone)),
 		open311.Domain(s.cfg.DB, cases.ForOpen311(s.cases), s.now),
 		transfer.Domain(s.cfg.DB, s.now, s.cfg.ImportLimits, timer),
 		calendar.Domain(s.calendar),

@@ -383,6 +383,11 @@ func Put(ctx context.Context, q db.Querier, keys crypt.Keyring, w Worker, insert
 			return err.InField("grid_codes")
 		}
 	}
+	if !insert {
+		if err := closeOrgPeriod(ctx, q, w.ID, w.CommunityCode, on); err != nil {
+			return err
+		}
+	}
 	if err := save(ctx, q, keys, w, insert, now); err != nil {
 		return err
 	}

@@ -64,7 +64,7 @@ func (c *Cache) Get(ctx context.Context, sc scope.Scope, code string, asOf time.
 		return Stats{}, apperr.New(apperr.NotFound, "org.not_found", "scope")
 	}
 	key := cacheKey{code, asOf.Format(time.DateOnly)}
-	gen, err := generation(ctx, c.db.Read(), code)
+	gen, err := Generation(ctx, c.db.Read(), code)
 	if err != nil {
 		return Stats{}, err
 	}
@@ -97,7 +97,7 @@ func (c *Cache) compute(ctx context.Context, key cacheKey, asOf time.Time) (Stat
 	)
 	err := c.db.ReadTx(ctx, func(q db.Querier) error {
 		var err error
-		if gen, err = generation(ctx, q, key.code); err != nil {
+		if gen, err = Generation(ctx, q, key.code); err != nil {
 			return err
 		}
 		// The caller's scope was checked in Get.
@@ -153,10 +153,11 @@ func (c *Cache) Len() int {
 	return c.recent.Len()
 }
 
-// generation adds up the generations of the districts code's figures count: the
+// Generation adds up the generations of the districts code's figures count: the
 // districts under a city (and the city's own row), or the one district a unit lies
-// in. Each only grows, so the sum is unchanged exactly when every one is.
-func generation(ctx context.Context, q db.Querier, code string) (int64, error) {
+// in. Each only grows, so the sum is unchanged exactly when every one is: a
+// consolidation plan keeps it to tell whether the register moved under it.
+func Generation(ctx context.Context, q db.Querier, code string) (int64, error) {
 	lo := scope.Prefix(code)
 	if len(lo) > 6 {
 		lo = lo[:6]

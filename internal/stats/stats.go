@@ -128,7 +128,7 @@ func Compute(ctx context.Context, q db.Querier, sc scope.Scope, code string, asO
 		func() error { return t.units(ctx, q, code, day) },
 		func() error { return t.households(ctx, q, cond, args, day) },
 		func() error { return t.residents(ctx, q, cond, args, day) },
-		func() error { return t.workers(ctx, q, cond, args, asOf) },
+		func() error { return t.workers(ctx, q, scope.Of(code), asOf) },
 	}
 	for _, step := range steps {
 		if err := step(); err != nil {
@@ -166,7 +166,8 @@ func (t *tally) each(orgCode string, fn func(s *Stats)) {
 func (t *tally) units(ctx context.Context, q db.Querier, code, day string) error {
 	cond, args := scope.Of(code).Where("code", 1)
 	rows, err := q.QueryContext(ctx, `SELECT code, name, level, parent_code, founded_year, office_area_dm2, authorized_posts
-		FROM org_units WHERE `+cond+` AND established_on <= $`+strconv.Itoa(len(args)+1)+` ORDER BY code`, append(args, day)...)
+		FROM org_units WHERE `+cond+` AND established_on <= $`+strconv.Itoa(len(args)+1)+`
+		AND (dissolved_on IS NULL OR dissolved_on > $`+strconv.Itoa(len(args)+1)+`) ORDER BY code`, append(args, day)...)
 	if err != nil {
 		return err
 	}
@@ -233,11 +234,15 @@ func (o *OfficeSpace) add(a area.Area) {
 
 // households counts the households that stood on day per org code, in the order of
 // their index (households_dated), and rolls the counts up: a few hundred groups
-// instead of a row per household.
+// instead of a row per household. A household counts under the grid it was in on
+// the day: its current one from grid_since, an earlier one from its closed periods
+// (household_grid_periods), which lie within its life.
 func (t *tally) households(ctx context.Context, q db.Querier, cond string, args []any, day string) error {
 	n := "$" + strconv.Itoa(len(args)+1)
 	rows, err := q.QueryContext(ctx, `SELECT org_code, COUNT(*) FROM households WHERE `+cond+` AND established_on <= `+n+`
-		AND (dissolved_on IS NULL OR dissolved_on > `+n+`) GROUP BY org_code`, append(args, day)...)
+		AND (dissolved_on IS NULL OR dissolved_on > `+n+`) AND grid_since <= `+n+` GROUP BY org_code
+		UNION ALL SELECT org_code, COUNT(*) FROM household_grid_periods WHERE `+cond+` AND starts_on <= `+n+` AND ends_on > `+n+`
+		GROUP BY org_code`, append(args, day)...)
 	if err != nil {
 		return err
 	}
@@ -284,21 +289,27 @@ func (t *tally) residents(ctx context.Context, q db.Querier, cond string, args [
 }
 
 // workers counts the workforce. It is a few hundred rows for a whole city, so the
-// grouping is done here rather than in SQL.
-func (t *tally) workers(ctx context.Context, q db.Querier, cond string, args []any, asOf time.Time) error {
-	rows, err := q.QueryContext(ctx, `SELECT org_code, sex, birth_date, education, hired_on FROM workers WHERE `+cond, args...)
+// grouping is done here rather than in SQL. A worker counts under the unit they
+// served on the day: their current one from org_since, an earlier one in its closed
+// period (worker_org_periods).
+func (t *tally) workers(ctx context.Context, q db.Querier, sc scope.Scope, asOf time.Time) error {
+	cond, args := sc.Where("org_code", 1)
+	past, _ := sc.Where("p.org_code", 1)
+	rows, err := q.QueryContext(ctx, `SELECT org_code, sex, birth_date, education, hired_on, org_since, '' FROM workers WHERE `+cond+`
+		UNION ALL SELECT p.org_code, w.sex, w.birth_date, w.education, w.hired_on, p.starts_on, p.ends_on
+		FROM worker_org_periods p JOIN workers w ON w.id = p.worker_id WHERE `+past, args...)
 	if err != nil {
 		return err
 	}
 	defer rows.Close()
 	day := asOf.Format(time.DateOnly)
 	for rows.Next() {
-		var org, sex, birth, education, hired string
-		if err := rows.Scan(&org, &sex, &birth, &education, &hired); err != nil {
+		var org, sex, birth, education, hired, since, until string
+		if err := rows.Scan(&org, &sex, &birth, &education, &hired, &since, &until); err != nil {
 			return err
 		}
-		if hired > day || !t.existing[org] {
-			continue // not yet on the staff, or of a unit not yet established
+		if hired > day || since > day || until != "" && until <= day || !t.existing[org] {
+			continue // not yet on the staff or in this unit, no longer in it, or of a unit that did not stand
 		}
 		age, ageKnown := ageOn(birth, asOf)
 		group, _ := codes.EducationGroupOf(education)

@@ -13,6 +13,24 @@
     }
   });
 
+  // <form data-busy="…">: a submit that takes a while (a city's plan) says so in
+  // the form's [data-busy-status], and is not sent twice.
+  document.addEventListener("submit", function (event) {
+    var form = event.target;
+    var busy = form.getAttribute && form.getAttribute("data-busy");
+    if (!busy || event.defaultPrevented) {
+      return;
+    }
+    var status = form.querySelector("[data-busy-status]");
+    if (status) {
+      status.textContent = busy;
+    }
+    form.setAttribute("aria-busy", "true");
+    Array.prototype.forEach.call(form.querySelectorAll("button[type=submit]"), function (b) {
+      b.disabled = true;
+    });
+  });
+
   // <button type="button" data-print>: print the page; the print stylesheet leaves
   // out the navigation and the buttons.
   document.addEventListener("click", function (event) {
