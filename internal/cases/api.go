@@ -1,14 +1,11 @@
 package cases
 
 import (
-	"bytes"
 	"encoding/json"
-	"io"
 	"net/http"
 	"strconv"
 	"strings"
 
-	"shequ/internal/platform/apperr"
 	"shequ/internal/platform/auth"
 	"shequ/internal/platform/files"
 	"shequ/internal/platform/idem"
@@ -90,19 +87,9 @@ func (a *API) report(w http.ResponseWriter, r *http.Request) {
 		a.created(w, r, p, in, photos, key)
 		return
 	}
-	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, web.MaxBodyBytes))
-	if err != nil {
-		a.render.Error(w, r, apperr.Invalidf("body", "json.too_large"))
-		return
-	}
-	key, err := idem.New(p.UserID, r.Header.Get("Idempotency-Key"), body)
-	if err != nil {
-		a.render.Error(w, r, err)
-		return
-	}
 	var in ReportInput
-	r.Body = io.NopCloser(bytes.NewReader(body))
-	if err := web.DecodeJSON(w, r, &in); err != nil {
+	key, err := idem.DecodeJSON(w, r, p.UserID, &in)
+	if err != nil {
 		a.render.Error(w, r, err)
 		return
 	}

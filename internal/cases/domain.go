@@ -21,7 +21,7 @@ func Domain(svc *Service, orgs *org.Service) app.Domain {
 		},
 		// The offline form's worker, script and manifest carry no one's data, and a
 		// phone must fetch them even when its session has run out.
-		Public: []string{"/cases/sw.js", "/cases/outbox.js", "/cases/manifest.webmanifest"},
+		Public: offlineForm.Paths(),
 		Nav: []app.Nav{{
 			Key:  "case.nav",
 			URL:  "/cases",

@@ -53,6 +53,9 @@ func (e *env) loadDemo(ctx context.Context, d *db.DB) error {
 		return err
 	}
 	fmt.Fprintf(e.stdout, "demo field proposals: %d in the first grid, in every state of their review\n", n)
+	if _, _, err := demo.LoadFieldwork(ctx, d, e.now(), zone, e.stdout); err != nil {
+		return err
+	}
 	return demo.LoadGridMap(ctx, d, e.now, e.stdout)
 }
 

@@ -22,7 +22,7 @@ func Domain(svc *Service) app.Domain {
 		},
 		// The offline form's worker and manifest carry no one's data, and a phone
 		// must fetch them even when its session has run out.
-		Public: []string{"/proposals/sw.js", "/proposals/form.js", "/proposals/manifest.webmanifest"},
+		Public: append(offlineForm().Paths(), "/proposals/form.js"),
 		Nav: []app.Nav{{
 			Key:  "proposal.nav.mine",
 			URL:  "/proposals",

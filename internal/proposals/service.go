@@ -477,6 +477,15 @@ func (s *Service) Waiting(ctx context.Context, p auth.Principal, unit string) (c
 	return waiting(ctx, s.db.Read(), p.Scope(), unit)
 }
 
+// WaitingByGrid counts the proposals waiting for review under community in p's
+// scope, by grid: the community's view of its grids shows them.
+func (s *Service) WaitingByGrid(ctx context.Context, p auth.Principal, community string) (map[string]int, error) {
+	if !p.Can(auth.ReadRegister) || !p.Scope().Contains(community) {
+		return map[string]int{}, nil
+	}
+	return waitingByGrid(ctx, s.db.Read(), p.Scope(), community)
+}
+
 // Trusts returns the settings of trusted workers of p's community, and its grid
 // workers who could be trusted: a grid worker sees their own community's, so
 // that they know what of theirs applies directly; a user above a community has

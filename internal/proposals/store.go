@@ -192,6 +192,29 @@ func waiting(ctx context.Context, q db.Querier, sc scope.Scope, unit string) (in
 	return n, time.UnixMilli(oldest.Int64).UTC(), nil
 }
 
+// waitingByGrid counts the proposals waiting for review under community in sc,
+// by the grid they are about.
+func waitingByGrid(ctx context.Context, q db.Querier, sc scope.Scope, community string) (map[string]int, error) {
+	w, args := sc.Where("org_code", 2)
+	uw, uargs := scope.Of(community).Where("org_code", 2+len(args))
+	rows, err := q.QueryContext(ctx, `SELECT org_code, COUNT(*) FROM proposals WHERE state = $1 AND `+w+` AND `+uw+` GROUP BY org_code`,
+		append(append([]any{Waiting}, args...), uargs...)...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	out := map[string]int{}
+	for rows.Next() {
+		var code string
+		var n int
+		if err := rows.Scan(&code, &n); err != nil {
+			return nil, err
+		}
+		out[code] = n
+	}
+	return out, rows.Err()
+}
+
 // returned counts the rejections of user's proposals that user has not seen.
 func returned(ctx context.Context, q db.Querier, user string) (int, error) {
 	var n int

@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"errors"
+	"slices"
 	"strconv"
 	"strings"
 	"unicode/utf8"
@@ -19,6 +20,10 @@ import (
 // residents give for coming, which differ by region (cn-standards §3.4), so an
 // administrator keeps them rather than the binary.
 const DictInflowReason = "inflow_reason"
+
+// KeptDictionaries are the local dictionaries kept in the browser: 流入原因, and the
+// purposes of a grid worker's visit (fieldwork's visit_purpose, decision 35).
+var KeptDictionaries = []string{DictInflowReason, "visit_purpose"}
 
 // The audit actions of keeping a local dictionary; the object is
 // "dictionary:<dictionary>:<code>".
@@ -146,7 +151,7 @@ func keeper(p auth.Principal, dictionary string) error {
 	if !MayKeepDictionaries(p) {
 		return apperr.New(apperr.Forbidden, "auth.forbidden", "")
 	}
-	if dictionary != DictInflowReason {
+	if !slices.Contains(KeptDictionaries, dictionary) {
 		return apperr.New(apperr.NotFound, "dictionary.not_found", "dictionary")
 	}
 	return nil

@@ -100,7 +100,7 @@ func TestDictionaryPage_AddsRenamesAndRetiresEachWithItsAuditRecord(t *testing.T
 
 		_, body = w.get(district, "/dictionaries/inflow_reason/06/retire")
 		mustContain(t, body, "停用字典项", "已登记为“投资经营”的居民保留该流入原因", `action="/dictionaries/inflow_reason/06/retire"`, "确认停用")
-		if got := scalar(t, w.d, `SELECT COUNT(*) FROM dictionary_entries WHERE code = '06' AND retired_on IS NULL`); got != "1" {
+		if got := scalar(t, w.d, `SELECT COUNT(*) FROM dictionary_entries WHERE dictionary = 'inflow_reason' AND code = '06' AND retired_on IS NULL`); got != "1" {
 			t.Fatal("asking to confirm retired the entry")
 		}
 		w.saved(t, district, "/dictionaries/inflow_reason/06/retire", values(), "entry_retired")
@@ -157,7 +157,7 @@ func TestDictionary_BadInputNamesTheFieldKeepsWhatWasTypedAndWritesNothing(t *te
 		if got := scalar(t, w.d, `SELECT COUNT(*) FROM dictionary_entries`); got != before {
 			t.Errorf("%s entries, were %s", got, before)
 		}
-		if got := scalar(t, w.d, `SELECT name FROM dictionary_entries WHERE code = '02'`); got != "经商" {
+		if got := scalar(t, w.d, `SELECT name FROM dictionary_entries WHERE dictionary = 'inflow_reason' AND code = '02'`); got != "经商" {
 			t.Errorf("02 renamed to %s", got)
 		}
 		if got := scalar(t, w.d, `SELECT COUNT(*) FROM audit_log WHERE action LIKE 'dictionary.%'`); got != "0" {

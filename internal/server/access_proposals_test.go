@@ -114,6 +114,7 @@ func proposalsRules() map[string]rule {
 		"GET /proposals/{owner}/files/{file}":       {kind: "file", targeted: true, may: read, ask: photo("")},
 		"GET /proposals/{owner}/files/{file}/thumb": {kind: "file", targeted: true, may: read, ask: photo("/thumb")},
 		"GET /proposals/sw.js":                      {kind: "public", public: true, ask: func(*matrix, cell) request { return get("/proposals/sw.js") }},
+		"GET /proposals/outbox.js":                  {kind: "public", public: true, ask: func(*matrix, cell) request { return get("/proposals/outbox.js") }},
 		"GET /proposals/form.js":                    {kind: "public", public: true, ask: func(*matrix, cell) request { return get("/proposals/form.js") }},
 		"GET /proposals/manifest.webmanifest": {kind: "public", public: true,
 			ask: func(*matrix, cell) request { return get("/proposals/manifest.webmanifest") }},

@@ -75,6 +75,7 @@ func askAll(t *testing.T, d *db.DB) string {
 	maps.Copy(rules, registryRules())
 	maps.Copy(rules, casesRules())
 	maps.Copy(rules, proposalsRules())
+	maps.Copy(rules, fieldworkRules())
 	maps.Copy(rules, consolidationRules())
 	var rows []matrixRow
 	for _, pattern := range m.srv.Routes() {

@@ -148,6 +148,8 @@ func readRoutes(w *world) map[string][2]string {
 		"GET /api/v1/proposals/review":       {"/api/v1/proposals/review?unit=" + orgtest.Grid, "/api/v1/proposals/review?unit=" + orgtest.GridB},
 		"GET /api/v1/proposals/trust":        {"/api/v1/proposals/trust", ""},
 		"GET /api/v1/proposals/{id}":         {"/api/v1/proposals/" + w.ids["proposalA"], "/api/v1/proposals/" + w.ids["proposalB"]},
+		"GET /api/v1/day":                    {"/api/v1/day", ""},
+		"GET /api/v1/grids/{code}/work":      {"/api/v1/grids/" + orgtest.Grid + "/work", "/api/v1/grids/" + orgtest.GridB + "/work"},
 	}
 }
 

@@ -17,6 +17,7 @@ import (
 
 	"shequ/internal/cases"
 	"shequ/internal/consolidation"
+	"shequ/internal/fieldwork"
 	"shequ/internal/open311"
 	"shequ/internal/org"
 	"shequ/internal/platform/app"
@@ -82,6 +83,9 @@ type Server struct {
 	// domains are the domains plugged in, in navigation order; the server's own
 	// pages (sign-in aside) are the last.
 	domains []app.Domain
+	// fieldworkHooks are what other domains add to grid work's pages: the
+	// sections of a worker's day, the community view's waiting column.
+	fieldworkHooks fieldwork.Hooks
 	// now is Config.Now in the city's zone: the domains get it, so that the day of
 	// an instant they take from it (the "today" an ID number's birth date must not
 	// pass, an age) is the city's.
@@ -105,6 +109,7 @@ func (s *Server) plug() []app.Domain {
 		staff.Domain(s.staff, s.org),
 		cases.Domain(s.cases, s.org),
 		proposals.Domain(s.proposals),
+		fieldwork.Domain(fieldwork.NewService(s.cfg.DB, s.now, s.cfg.Zone, fieldwork.Deps{Org: s.org, Registry: s.registry, Staff: s.staff, Cases: s.cases}, s.fieldworkHooks)),
 		consolidation.Domain(consolidation.NewService(s.cfg.DB, s.now, s.cfg.Zone)),
 		open311.Domain(s.cfg.DB, cases.ForOpen311(s.cases), s.now),
 		transfer.Domain(s.cfg.DB, s.now, s.cfg.ImportLimits, timer),
@@ -158,6 +163,7 @@ func New(cfg Config) (*Server, error) {
 		return nil, err
 	}
 	s.proposals = proposals.NewService(cfg.DB, s.registry, now, cfg.Zone)
+	s.fieldworkHooks = fieldworkHooks(s.proposals)
 	s.domains = s.plug()
 	b, err := i18n.Load(app.LocaleFiles(s.domains)...)
 	if err != nil {

@@ -40,4 +40,15 @@
       window.print();
     }
   });
+
+  // <button type="button" data-copy="…" data-copied="…">: copy the text to the
+  // clipboard in one tap (a contact's phone), and say so on the button.
+  document.addEventListener("click", function (event) {
+    var target = event.target.closest && event.target.closest("[data-copy]");
+    if (!target || !navigator.clipboard) return;
+    event.preventDefault();
+    navigator.clipboard.writeText(target.getAttribute("data-copy")).then(function () {
+      target.textContent = target.getAttribute("data-copied") || target.textContent;
+    });
+  });
 })();

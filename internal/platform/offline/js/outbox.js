@@ -1,22 +1,37 @@
-// The report form's outbox. Every report is first kept in the phone's IndexedDB,
-// with its photos and an Idempotency-Key chosen once, then sent to the API; with
-// no network it waits, and is sent when the network returns (the "online" event,
-// the page opening again, or every half minute). The server creates the case once
-// however often the same report arrives, so a retry after a lost answer is safe.
-// The worker sees what waits, and what the server refused and why.
+// An offline form's outbox (the case report, the visit). Everything recorded is
+// first kept in the phone's IndexedDB, with its photos and an Idempotency-Key
+// chosen once, then sent to the API; with no network it waits, and is sent when
+// the network returns (the "online" event, the page opening again, or every half
+// minute). The server creates the record once however often the same one arrives,
+// so a retry after a lost answer is safe. The worker sees what waits, and what the
+// server refused and why.
+//
+// The form says where things go, in data- attributes: data-outbox is the API it
+// posts to; data-outbox-scope the path its service worker (scope + "sw.js") keeps;
+// data-outbox-link the page of what was created, "{id}" standing for the answer's
+// data-outbox-answer field; data-outbox-summary the select whose choice heads an
+// item's summary, data-outbox-text the field that follows it; data-outbox-more the
+// fields whose value opens the form's <details> when a refused item is edited;
+// data-outbox-params the query parameters that preset a field (name:field,…).
 'use strict';
 
 (() => {
   const form = document.querySelector('form[data-outbox]');
   const box = document.getElementById('outbox');
   if (!form || !box || !('indexedDB' in window)) return;
+  const cfg = form.dataset;
 
-  // Another domain's form may use this outbox: its form names its API
-  // (data-outbox), its service worker and scope (data-sw, data-scope), and the
-  // select and text that sum a draft up (data-summary, data-text).
-  const api = form.dataset.outbox || '/api/v1/cases';
-  if ('serviceWorker' in navigator) {
-    navigator.serviceWorker.register(form.dataset.sw || '/cases/sw.js', { scope: form.dataset.scope || '/cases/' }).catch(() => {});
+  if ('serviceWorker' in navigator && cfg.outboxScope) {
+    navigator.serviceWorker.register(`${cfg.outboxScope}sw.js`, { scope: cfg.outboxScope }).catch(() => {});
+  }
+
+  // A page kept for offline use is the form as it was last loaded: the fields the
+  // address names (the household visited) are set from it again.
+  const params = new URLSearchParams(window.location.search);
+  for (const pair of (cfg.outboxParams || '').split(',').filter(Boolean)) {
+    const [param, name] = pair.split(':');
+    const field = form.elements.namedItem(name);
+    if (field && params.has(param)) field.value = params.get(param);
   }
 
   const msg = (name) => box.dataset[name] || '';
@@ -121,7 +136,8 @@
       input.files = files.files;
     }
     const more = form.querySelector('details');
-    if (more && ['channel', 'reporter_name', 'reporter_phone', 'lat', 'lng'].some((k) => d.fields[k] && d.fields[k] !== 'worker')) more.open = true;
+    const fields = (cfg.outboxMore || '').split(',').filter(Boolean);
+    if (more && fields.some((k) => d.fields[k] && d.fields[k] !== 'worker')) more.open = true;
     await remove(d.key);
     say('');
     await show();
@@ -129,7 +145,7 @@
   }
 
   // say shows text in the status line, in tone ("ok", "error", or "" for news);
-  // "{no}" in it becomes a link to the case.
+  // "{no}" in it becomes a link to what was created.
   function say(text, tone, no) {
     if (!status) return;
     status.className = tone ? `alert alert-${tone}` : 'alert';
@@ -138,7 +154,7 @@
     status.append(before);
     if (no !== undefined && after !== undefined) {
       const a = document.createElement('a');
-      a.href = `/cases/${encodeURIComponent(no)}`;
+      a.href = (cfg.outboxLink || '').replace('{id}', encodeURIComponent(no));
       a.className = 'mono';
       a.textContent = no;
       status.append(a, after);
@@ -153,7 +169,7 @@
     for (const p of d.photos) body.append('photos', p.blob, p.name);
     let res;
     try {
-      res = await fetch(api, {
+      res = await fetch(cfg.outbox, {
         method: 'POST',
         body,
         credentials: 'same-origin',
@@ -163,9 +179,9 @@
       return false; // no network yet, or the answer was lost: the key makes a retry safe
     }
     if (res.status === 201) {
-      const c = await res.json();
+      const made = await res.json();
       await remove(d.key);
-      say(msg('sent'), 'ok', c.no);
+      say(msg('sent'), 'ok', made[cfg.outboxAnswer || 'id']);
       return true;
     }
     if (res.status >= 400 && res.status < 500 && ![401, 403, 408, 425, 429].includes(res.status)) {
@@ -225,8 +241,8 @@
           fields[k] = v;
         }
       }
-      const category = form.querySelector(`select[name="${form.dataset.summary || 'category'}"] option:checked`);
-      const summary = `${category && category.value ? category.textContent.trim() : ''} ${fields[form.dataset.text || 'description'] || ''}`.trim().slice(0, 60);
+      const head = cfg.outboxSummary && form.querySelector(`select[name="${cfg.outboxSummary}"] option:checked`);
+      const summary = `${head && head.value ? head.textContent.trim() : ''} ${fields[cfg.outboxText] || ''}`.trim().slice(0, 60);
       await put({ key: newKey(), fields, photos, summary, savedAt: Date.now(), error: '' });
       form.reset();
       say(navigator.onLine ? msg('sending') : msg('saved'));

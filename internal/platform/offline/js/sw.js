@@ -1,12 +1,18 @@
-// shequ's service worker for the cases' pages: it keeps the report form and the
-// assets it needs, so that a grid worker in a stairwell with no signal can open the
-// form, fill it in and leave the report in the outbox (outbox.js). Reports are
-// never sent from here: the page sends them, with their Idempotency-Key.
+// shequ's service worker for a domain's offline form (the case report, the visit):
+// it keeps the form and the assets it needs, so that a grid worker in a stairwell
+// with no signal can open the form, fill it in and leave what they record in the
+// outbox (outbox.js). Nothing is sent from here: the page sends it, with its
+// Idempotency-Key. The server fills in the names below for each domain
+// (platform/offline), so that each form has a worker of its own in its own scope:
+// its cache, its form, and the scripts the form runs (the outbox first).
 'use strict';
 
-const CACHE = 'shequ-cases-2';
-const FORM = '/cases/new';
-const SCRIPT = '/cases/outbox.js';
+const CACHE = '{{CACHE}}';
+const FORM = '{{FORM}}';
+const SCRIPTS = {{SCRIPTS}};
+// A cache of an earlier release of this worker has this cache's name but for
+// what follows its last dash.
+const FAMILY = CACHE.slice(0, CACHE.lastIndexOf('-') + 1);
 
 // assetsOf lists the stylesheet, scripts and icons the form's HTML links under
 // /static/: their URLs carry a version, so each release names new ones.
@@ -33,7 +39,7 @@ async function keepForm(response) {
 self.addEventListener('install', (event) => {
   event.waitUntil((async () => {
     const cache = await caches.open(CACHE);
-    await cache.add(SCRIPT);
+    await cache.addAll(SCRIPTS);
     await keepForm(await fetch(FORM, { credentials: 'same-origin' }));
     await self.skipWaiting();
   })());
@@ -42,8 +48,8 @@ self.addEventListener('install', (event) => {
 self.addEventListener('activate', (event) => {
   event.waitUntil((async () => {
     for (const key of await caches.keys()) {
-      // Only this worker's old caches: the proposals' worker keeps its own.
-      if (key !== CACHE && key.startsWith('shequ-cases-')) await caches.delete(key);
+      // Only this worker's old caches: another form's worker keeps its own.
+      if (key !== CACHE && key.startsWith(FAMILY)) await caches.delete(key);
     }
     await self.clients.claim();
   })());
@@ -67,18 +73,18 @@ self.addEventListener('fetch', (event) => {
     );
     return;
   }
-  if (url.pathname === SCRIPT) {
+  if (SCRIPTS.includes(url.pathname)) {
     // The network first, so that a new release's script replaces the kept one.
     event.respondWith(
       fetch(req)
         .then((res) => {
           if (res.ok) {
             const copy = res.clone();
-            event.waitUntil(caches.open(CACHE).then((c) => c.put(SCRIPT, copy)));
+            event.waitUntil(caches.open(CACHE).then((c) => c.put(url.pathname, copy)));
           }
           return res;
         })
-        .catch(async () => (await caches.match(SCRIPT)) || Response.error()),
+        .catch(async () => (await caches.match(url.pathname)) || Response.error()),
     );
     return;
   }
