@@ -263,72 +263,27 @@ func (pg *Pages) report(w http.ResponseWriter, r *http.Request) {
 // and its Idempotency-Key, checked against the form's fields and the photos'
 // hashes rather than the raw body, whose multipart boundary a retry changes.
 func readReport(w http.ResponseWriter, r *http.Request, p auth.Principal) (ReportInput, []files.Prepared, *idem.Request, error) {
-	r.Body = http.MaxBytesReader(w, r.Body, maxFormBytes())
-	if err := r.ParseMultipartForm(maxFormMemory); err != nil && !errors.Is(err, http.ErrNotMultipart) {
-		return ReportInput{}, nil, nil, apperr.Invalidf("photos", "case.form_too_large")
+	photos, err := files.ReadForm(w, r, "photos", MaxPhotos, files.Photos())
+	if err != nil {
+		return ReportInput{}, nil, nil, err
 	}
 	in := ReportInput{OrgCode: r.FormValue("org_code"), Category: r.FormValue("category"), Description: r.FormValue("description"),
 		Address: r.FormValue("address"), Channel: Channel(r.FormValue("channel")), ReporterName: r.FormValue("reporter_name"),
 		ReporterPhone: r.FormValue("reporter_phone")}
-	var err error
 	if in.Lat, in.Lng, err = coordinates(r.FormValue("lat"), r.FormValue("lng")); err != nil {
 		return in, nil, nil, err
 	}
-	photos, hashes, err := readPhotos(r)
-	if err != nil {
-		return in, nil, nil, err
+	hashes := make([]string, len(photos))
+	for i, ph := range photos {
+		hashes[i] = ph.SHA256()
 	}
 	key, err := idem.New(p.UserID, r.Header.Get("Idempotency-Key"), canonical(in, hashes))
 	return in, photos, key, err
 }
 
-// maxFormMemory is what a report's form may hold in memory; photos beyond it go to
-// temporary files that the request removes.
-const maxFormMemory = 8 << 20
-
-// maxFormBytes bounds a whole report or step as sent: six photos at the files
-// piece's limit and the fields, so that no upload fills the disk before the photos'
-// own limits are checked.
-func maxFormBytes() int64 { return maxPhotos*files.Photos().MaxBytes + 1<<20 }
-
-// maxPhotos is how many photos one report or step takes.
-const maxPhotos = 6
-
-// readPhotos prepares the photos of the form's "photos" field: each read by its
-// content, bounded, re-encoded upright without EXIF (files.Prepare). It returns
-// them with their content hashes, for the idempotency key's body.
-func readPhotos(r *http.Request) ([]files.Prepared, []string, error) {
-	if r.MultipartForm == nil {
-		return nil, nil, nil
-	}
-	fhs := r.MultipartForm.File["photos"]
-	if len(fhs) > maxPhotos {
-		return nil, nil, apperr.Invalidf("photos", "case.too_many_photos").With("max", maxPhotos)
-	}
-	var out []files.Prepared
-	var hashes []string
-	for _, fh := range fhs {
-		if fh.Size == 0 {
-			continue
-		}
-		f, err := fh.Open()
-		if err != nil {
-			return nil, nil, err
-		}
-		prep, err := files.Prepare(fh.Filename, f, files.Photos())
-		f.Close()
-		if err != nil {
-			var e *apperr.Error
-			if errors.As(err, &e) {
-				return nil, nil, e.InField("photos")
-			}
-			return nil, nil, err
-		}
-		out = append(out, prep)
-		hashes = append(hashes, prep.SHA256())
-	}
-	return out, hashes, nil
-}
+// MaxPhotos is how many photos one report or step takes, and a patrol's finding
+// that becomes a case.
+const MaxPhotos = 6
 
 // coordinates reads a latitude and longitude typed or taken from the phone's
 // location, both or neither.
@@ -452,16 +407,11 @@ func (pg *Pages) showWith(w http.ResponseWriter, r *http.Request, status int, fa
 // a problem shows the page again with the message beside that step's form.
 func (pg *Pages) take(w http.ResponseWriter, r *http.Request) {
 	p := auth.From(r)
-	r.Body = http.MaxBytesReader(w, r.Body, maxFormBytes())
-	if err := r.ParseMultipartForm(maxFormMemory); err != nil && !errors.Is(err, http.ErrNotMultipart) {
-		pg.render.Error(w, r, apperr.Invalidf("photos", "case.form_too_large"))
-		return
-	}
+	photos, err := files.ReadForm(w, r, "photos", MaxPhotos, files.Photos())
 	version, _ := strconv.Atoi(r.FormValue("version"))
 	days, _ := strconv.Atoi(r.FormValue("days"))
 	in := TakeInput{Transition: r.FormValue("transition"), Note: r.FormValue("note"), Reason: r.FormValue("reason"),
 		Result: r.FormValue("result"), HandlerID: r.FormValue("handler_id"), Category: r.FormValue("category"), Days: days, Into: r.FormValue("into")}
-	photos, _, err := readPhotos(r)
 	if err == nil {
 		_, err = pg.svc.Take(r.Context(), p, r.PathValue("id"), version, in, photos)
 	}

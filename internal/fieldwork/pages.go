@@ -10,6 +10,7 @@ import (
 	"shequ/internal/cases"
 	"shequ/internal/platform/apperr"
 	"shequ/internal/platform/auth"
+	"shequ/internal/platform/files"
 	"shequ/internal/platform/idem"
 	"shequ/internal/platform/scope"
 	"shequ/internal/platform/web"
@@ -354,7 +355,7 @@ func coordinate(v string) *float64 {
 
 func (pg *Pages) addFinding(w http.ResponseWriter, r *http.Request) {
 	p := auth.From(r)
-	photos, err := cases.ReadPhotos(w, r)
+	photos, err := files.ReadForm(w, r, "photos", cases.MaxPhotos, files.Photos())
 	var f Finding
 	if err == nil {
 		in := FindingInput{Description: r.FormValue("description"), Category: r.FormValue("category"), Address: r.FormValue("address"),

@@ -414,46 +414,20 @@ func (pg *Pages) submit(w http.ResponseWriter, r *http.Request) {
 	http.Redirect(w, r, "/proposals/"+pr.ID+"?done=sent", http.StatusSeeOther)
 }
 
-// maxFormBytes bounds a proposal as sent: one photo at the files piece's limit
-// and the fields, so that no upload fills the disk before the photo's own limits
-// are checked.
-func maxFormBytes() int64 { return files.Photos().MaxBytes + 1<<20 }
-
 // readForm reads a proposal sent as the form (multipart with a photo, or
 // urlencoded): the kind's fields into its payload, the photo prepared (read by
 // its content, re-encoded upright without EXIF), and the Idempotency-Key over
 // the fields and the photo's hash.
 func readForm(w http.ResponseWriter, r *http.Request, p auth.Principal) (Input, *files.Prepared, *idem.Request, error) {
-	r.Body = http.MaxBytesReader(w, r.Body, maxFormBytes())
-	if err := r.ParseMultipartForm(8 << 20); err != nil && !errors.Is(err, http.ErrNotMultipart) {
-		return Input{}, nil, nil, apperr.Invalidf("photos", "case.form_too_large")
-	}
+	photos, err := files.ReadForm(w, r, "photos", 1, files.Photos())
 	in := formInput(r.Form)
+	if err != nil {
+		return in, nil, nil, err
+	}
 	var photo *files.Prepared
 	hash := ""
-	if r.MultipartForm != nil {
-		for _, fh := range r.MultipartForm.File["photos"] {
-			if fh.Size == 0 {
-				continue
-			}
-			if photo != nil {
-				return in, nil, nil, apperr.Invalidf("photos", "case.too_many_photos").With("max", 1)
-			}
-			f, err := fh.Open()
-			if err != nil {
-				return in, nil, nil, err
-			}
-			prep, err := files.Prepare(fh.Filename, f, files.Photos())
-			f.Close()
-			if err != nil {
-				var e *apperr.Error
-				if errors.As(err, &e) {
-					return in, nil, nil, e.InField("photos")
-				}
-				return in, nil, nil, err
-			}
-			photo, hash = &prep, prep.SHA256()
-		}
+	if len(photos) == 1 {
+		photo, hash = &photos[0], photos[0].SHA256()
 	}
 	key, err := idem.New(p.UserID, r.Header.Get("Idempotency-Key"), canonical(in, hash))
 	return in, photo, key, err
